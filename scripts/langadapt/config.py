@@ -1,0 +1,131 @@
+"""Load and validate the experiment config against ``schemas/config.schema.yaml``.
+
+Defaults from the schema are filled in, so every consumer sees every key. Validation errors
+name the offending key as a dotted path and say what is allowed.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from langadapt.errors import config_error
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
+
+
+def load_schema(path: Path = SCHEMA_PATH) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    parts = []
+    for part in error.absolute_path:
+        parts.append(f"[{part}]" if isinstance(part, int) else f".{part}")
+    return "".join(parts).lstrip(".") or "<top level>"
+
+
+def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
+    """(key, message) for the most specific cause of ``error``."""
+    while error.context:
+        error = min(error.context, key=lambda e: -len(e.absolute_path))
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed))
+        key = _key_path(error)
+        prefix = "" if key == "<top level>" else key + "."
+        return prefix + unknown[0], f"unknown key; allowed keys here: {', '.join(allowed)}"
+    key = _key_path(error)
+    if error.validator == "enum":
+        allowed = ", ".join(map(str, error.validator_value))
+        return key, f"{error.instance!r} is not allowed; choose one of: {allowed}"
+    if error.validator == "type":
+        return key, f"{error.instance!r} has the wrong type; expected {error.validator_value}"
+    if error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        description = error.schema.get("description", "")
+        return key, f"{error.message}. {description}".strip()
+    if error.validator == "required":
+        return key, error.message
+    return key, error.message
+
+
+def _fill_defaults(instance, schema: dict, root: dict) -> None:
+    """Insert schema defaults into ``instance`` in place (objects and array items)."""
+    if "$ref" in schema:
+        ref = schema["$ref"].split("/")[-1]
+        schema = {**root["$defs"][ref], **{k: v for k, v in schema.items() if k != "$ref"}}
+    if isinstance(instance, dict):
+        properties = dict(schema.get("properties", {}))
+        for clause in schema.get("allOf", []):
+            condition = clause.get("if", {}).get("properties", {})
+            if all(instance.get(k) == v.get("const") for k, v in condition.items()):
+                properties.update(clause.get("then", {}).get("properties", {}))
+        for name, subschema in properties.items():
+            if name not in instance and isinstance(subschema, dict) and "default" in subschema:
+                instance[name] = json.loads(json.dumps(subschema["default"]))
+            if name in instance:
+                _fill_defaults(instance[name], subschema, root)
+    elif isinstance(instance, list) and isinstance(schema.get("items"), dict):
+        for item in instance:
+            _fill_defaults(item, schema["items"], root)
+
+
+def validate_config(config: dict, schema: dict | None = None) -> dict:
+    """Validate ``config`` in place, fill defaults, and return it; raise LangadaptError."""
+    schema = schema or load_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        key, message = _describe(errors[0])
+        raise config_error(key, message)
+    _fill_defaults(config, schema, schema)
+    _check_semantics(config)
+    return config
+
+
+def _check_semantics(config: dict) -> None:
+    """Checks JSON schema cannot express."""
+    if not config.get("sources"):
+        raise config_error("sources", f"language '{config['language']['code']}' has no source")
+    names = [source["name"] for source in config["sources"]]
+    for index, name in enumerate(names):
+        if names.index(name) != index:
+            raise config_error(f"sources[{index}].name", f"duplicate source name '{name}'")
+    low, high = config["synthetic"]["filters"]["length_ratio"]
+    if low >= high:
+        raise config_error("synthetic.filters.length_ratio", f"[{low}, {high}]: min must be < max")
+    translation = config["synthetic"]["translation"]
+    if translation["enabled"] and translation["backend"] == "apertium":
+        if not translation["apertium_pair"]:
+            raise config_error(
+                "synthetic.translation.apertium_pair",
+                "the apertium backend needs a language pair such as en-gl "
+                f"(there is none for en->{config['language']['code']}; "
+                "choose hf_seq2seq or causal_lm, or set enabled: false)",
+            )
+    if config["synthetic"]["transliteration"]["enabled"] and config["language"]["script"] != "Deva":
+        raise config_error(
+            "synthetic.transliteration.enabled",
+            f"transliteration needs script Deva, language.script is {config['language']['script']}",
+        )
+    kind = config["base_model"]["kind"]
+    needed = {"hub": "id", "local": "path"}.get(kind)
+    if needed and not config["base_model"][needed]:
+        raise config_error(f"base_model.{needed}", f"base_model.kind {kind} needs '{needed}'")
+    if not config["language"]["name"]:
+        config["language"]["name"] = config["language"]["code"]
+
+
+def load_config(path) -> dict:
+    """Read a YAML config file and validate it."""
+    with open(path, encoding="utf-8") as handle:
+        return validate_config(yaml.safe_load(handle) or {})
+
+
+def config_hash(config: dict) -> str:
+    """Stable short hash of a validated config, recorded in provenance."""
+    canonical = json.dumps(config, sort_keys=True, default=str).encode()
+    return hashlib.sha256(canonical).hexdigest()[:16]

@@ -1,0 +1,69 @@
+"""Ablation grids: expand the config's grid entries into cells and name them as path parts.
+
+A grid entry is a mapping of axis -> list of values; it expands to the product of its lists.
+A grid is a list of entries; the cells run are the union of the expansions, in order.
+Every axis value appears in paths (``ratio=0.8/tokens=12k/synth=1.0/seed=1``), so changing
+one value only adds or removes the cells it touches.
+"""
+
+import itertools
+import re
+
+from langadapt.errors import config_error
+
+CPT_AXES = {"mixing_ratio": "ratio", "token_budget": "tokens", "synthetic_weight": "synth", "seed": "seed"}
+SFT_AXES = {"init": "init", "instructions": "instr", "translation_examples": "xlate", "seed": "seed"}
+
+_SUFFIXES = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9}
+
+
+def parse_token_count(value, key: str = "token_budget") -> int:
+    """``12k`` -> 12000, ``2M`` -> 2000000; integers pass through."""
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)([kKmMbB]?)", str(value).strip())
+    if not match:
+        raise config_error(key, f"{value!r} is not a token count such as 12k or 2M")
+    return int(float(match.group(1)) * _SUFFIXES[match.group(2).lower()])
+
+
+def _format(axis: str, value) -> str:
+    if axis in ("mixing_ratio", "synthetic_weight"):
+        return repr(float(value))
+    return str(value)
+
+
+def expand_grid(entries: list[dict], axes: dict[str, str]) -> list[dict[str, str]]:
+    """Union of the products of ``entries``; each cell maps axis -> formatted value."""
+    cells: list[dict[str, str]] = []
+    for entry in entries:
+        names = list(axes)
+        for values in itertools.product(*(entry[name] for name in names)):
+            cell = {name: _format(name, value) for name, value in zip(names, values)}
+            if cell not in cells:
+                cells.append(cell)
+    return cells
+
+
+def cell_path(cell: dict[str, str], axes: dict[str, str]) -> str:
+    """``{mixing_ratio: '0.8', ...}`` -> ``ratio=0.8/tokens=12k/synth=1.0/seed=1``."""
+    return "/".join(f"{short}={cell[axis]}" for axis, short in axes.items())
+
+
+def cpt_cells(config: dict) -> list[dict[str, str]]:
+    return expand_grid(config["cpt"]["grid"], CPT_AXES)
+
+
+def sft_cells(config: dict) -> list[dict[str, str]]:
+    return expand_grid(config["sft"]["grid"], SFT_AXES)
+
+
+def dpo_cells(config: dict) -> list[dict[str, str]]:
+    return expand_grid(config["dpo"]["grid"], SFT_AXES)
+
+
+def sft_init_cell(config: dict) -> dict[str, str]:
+    """The CPT cell that SFT with ``init=cpt`` starts from."""
+    chosen = config["sft"]["cpt_cell"]
+    cell = {axis: _format(axis, chosen[axis]) for axis in CPT_AXES}
+    if cell not in cpt_cells(config):
+        raise config_error("sft.cpt_cell", f"{chosen} is not a cell of cpt.grid")
+    return cell
