@@ -9,6 +9,7 @@ configfile: "config.yaml"
 
 
 include: "rules/common.smk"  # validates the config (schemas/config.schema.yaml) and fills defaults
+include: "rules/base_model.smk"
 include: "rules/data.smk"
 include: "rules/synthetic.smk"
 include: "rules/mix.smk"
