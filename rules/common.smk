@@ -110,3 +110,15 @@ def paper_targets():
 
 def final_targets():
     return data_targets() + training_targets() + eval_targets() + paper_targets()
+
+
+def sft_init_model_dir(wildcards):
+    """Model an SFT cell starts from: the base model (init=base) or the chosen CPT cell."""
+    if wildcards.init == "base":
+        return "results/models/base"
+    return f"results/cpt/{wildcards.lang}/{sft_init_cpt_path()}/model"
+
+
+def translation_examples_needed():
+    """Largest translation-task set any SFT cell uses (smaller sets are its prefixes)."""
+    return max(int(cell["translation_examples"]) for cell in grids.sft_cells(config))

@@ -298,3 +298,48 @@ def sft_set(general: list[dict], translation: list[dict], xlate: int, seed: int)
     rows = list(general) + list(translation[:xlate])
     random.Random(int(seed)).shuffle(rows)
     return rows
+
+
+# ---- one function per rule (rules/sft.smk) -------------------------------------------------
+
+
+def _translator(spec: dict) -> Translate:
+    from langadapt.mt import get_translator
+
+    return get_translator(spec).translate
+
+
+def write_sections(train_path, out_path, translation_spec: dict, count: int) -> int:
+    """Rule instruct_sections: the first ``count`` help sections, machine-translated."""
+    sections = help_sections(read_jsonl(train_path))[:count]
+    translate = _translator(translation_spec) if sections else None
+    return write_jsonl(out_path, translate_sections(sections, translate) if sections else [])
+
+
+def write_general(
+    sections_path, out_path, arm: str, count: int, dataset_spec=None, translation_spec=None
+) -> int:
+    """Rule instruct_general: ``count`` general instructions of arm ``mt`` or ``human``."""
+    if dataset_spec:
+        if arm != "mt":
+            raise config_error(
+                "sft.grid.instructions",
+                "'human' needs human-translated instructions; sft.general_dataset is English "
+                "text that only machine translation can provide (use 'mt')",
+            )
+        rows = general_from_dataset(dataset_spec, count, _translator(translation_spec))
+    else:
+        rows = general_instructions(read_jsonl(sections_path), arm, count)
+    return write_jsonl(out_path, rows)
+
+
+def write_translation(train_path, out_path, count: int, direction: str, language_name: str):
+    """Rule instruct_translation: the ``count`` first translation-task examples."""
+    rows = translation_instructions(read_jsonl(train_path), count, direction, language_name)
+    return write_jsonl(out_path, rows)
+
+
+def write_sft_set(general_path, translation_path, out_path, xlate: int, seed: int) -> int:
+    """Rule instruct_sft_set: one SFT cell's training set."""
+    rows = sft_set(read_jsonl(general_path), read_jsonl(translation_path), int(xlate), seed)
+    return write_jsonl(out_path, rows)

@@ -81,3 +81,19 @@ def dataset_preferences(spec: dict, count: int, translate) -> list[dict]:
         }
         for i in range(n)
     ]
+
+
+def write_preferences(
+    sections_path, out_path, count: int, skip: int, dataset_spec=None, translation_spec=None
+) -> int:
+    """Rule instruct_preferences: ``count`` DPO pairs (help sections or a dataset)."""
+    from langadapt.instructions import read_jsonl, write_jsonl
+
+    if dataset_spec:
+        from langadapt.mt import get_translator
+
+        translate = get_translator(translation_spec).translate
+        rows = dataset_preferences(dataset_spec, count, translate)
+    else:
+        rows = help_preferences(read_jsonl(sections_path), count, skip)
+    return write_jsonl(out_path, rows)

@@ -18,6 +18,13 @@ STAGES = {"cpt": "train_cpt", "sft": "train_sft", "dpo": "train_dpo"}
 SCRIPTS_DIR = Path(__file__).resolve().parents[2]
 
 
+def _stderr_fileno():
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
 def write_params(path, params: dict) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,20 +52,39 @@ def launch_command(
     return command
 
 
-def launch(stage: str, params: dict, gpus: int = 0, deepspeed=None, params_path=None, cpu=False):
-    """Train ``stage`` with ``params`` (keyword arguments of its ``train_*`` function)."""
+def launch(
+    stage: str,
+    params: dict,
+    gpus: int = 0,
+    deepspeed=None,
+    params_path=None,
+    cpu: bool = False,
+    threads: int | None = None,
+):
+    """Train ``stage`` with ``params`` (keyword arguments of its ``train_*`` function).
+
+    ``gpus`` > 1 (or an explicit ``params_path``) runs ``accelerate launch``; ``cpu`` forces
+    its CPU backend (tests). ``threads`` caps torch's intra-op threads (the rule's threads).
+    """
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; one of {', '.join(STAGES)}")
     params = {**params, "deepspeed": str(deepspeed) if deepspeed else None}
     if gpus <= 1 and not params_path:
+        if threads:
+            import torch
+
+            torch.set_num_threads(int(threads))
         module = importlib.import_module(f"langadapt.train.{stage}")
         return getattr(module, STAGES[stage])(**params)
     params_path = write_params(
         params_path or Path(params["checkpoint_dir"]) / "launch_params.json", params
     )
     env = dict(os.environ)
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SCRIPTS_DIR), env.get("PYTHONPATH")]))
     command = launch_command(stage, params_path, max(gpus, 1), deepspeed, cpu=cpu)
     print("launching: " + " ".join(command), file=sys.stderr, flush=True)
-    subprocess.run(command, check=True, env=env)
+    sink = _stderr_fileno()  # the rule's log file when called under langadapt.logs.log_to
+    subprocess.run(command, check=True, env=env, stdout=sink, stderr=sink)
     return None
