@@ -43,7 +43,16 @@ def make_training_args(resolved: dict, stage: str, cls=None):
 
 def run_trainer(trainer, checkpoint_dir) -> None:
     """Train, resuming from the latest complete checkpoint in ``checkpoint_dir`` if any."""
+    import torch.distributed as dist
+
     trainer.add_callback(ElapsedCallback())
+    backend = dist.get_backend() if dist.is_available() and dist.is_initialized() else "none"
+    print(
+        f"processes: {trainer.args.world_size}, distributed backend: {backend}, "
+        f"deepspeed: {trainer.is_deepspeed_enabled}",
+        file=sys.stderr,
+        flush=True,
+    )
     latest = latest_complete_checkpoint(checkpoint_dir, clean=trainer.is_world_process_zero())
     if latest is not None:
         print(

@@ -36,17 +36,16 @@ def read_params(path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def launch_command(
-    stage: str, params_path, gpus: int, deepspeed=None, cpu: bool = False
-) -> list[str]:
-    """The ``accelerate launch`` command line for ``gpus`` processes of ``stage``."""
+def launch_command(stage: str, params_path, gpus: int, deepspeed=None) -> list[str]:
+    """The ``accelerate launch`` command line for ``gpus`` processes of ``stage``.
+
+    Mixed precision is left to the recipe (``bf16``), which the Trainer hands to accelerate.
+    """
     command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(gpus)]
     command += ["--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
-    if cpu:
-        command += ["--cpu"]
     if deepspeed:
         command += ["--use_deepspeed", "--deepspeed_config_file", str(deepspeed)]
-    elif not cpu:
+    else:
         command += ["--multi_gpu"]
     command += ["-m", f"langadapt.train.{stage}", str(params_path)]
     return command
@@ -58,13 +57,12 @@ def launch(
     gpus: int = 0,
     deepspeed=None,
     params_path=None,
-    cpu: bool = False,
     threads: int | None = None,
 ):
     """Train ``stage`` with ``params`` (keyword arguments of its ``train_*`` function).
 
-    ``gpus`` > 1 (or an explicit ``params_path``) runs ``accelerate launch``; ``cpu`` forces
-    its CPU backend (tests). ``threads`` caps torch's intra-op threads (the rule's threads).
+    ``gpus`` > 1 (or an explicit ``params_path``) runs ``accelerate launch``; ``threads`` caps
+    torch's intra-op threads (the rule's ``threads``).
     """
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; one of {', '.join(STAGES)}")
@@ -83,7 +81,7 @@ def launch(
     if threads:
         env["OMP_NUM_THREADS"] = str(threads)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SCRIPTS_DIR), env.get("PYTHONPATH")]))
-    command = launch_command(stage, params_path, max(gpus, 1), deepspeed, cpu=cpu)
+    command = launch_command(stage, params_path, max(gpus, 1), deepspeed)
     print("launching: " + " ".join(command), file=sys.stderr, flush=True)
     sink = _stderr_fileno()  # the rule's log file when called under langadapt.logs.log_to
     subprocess.run(command, check=True, env=env, stdout=sink, stderr=sink)
