@@ -130,3 +130,14 @@ def test_killed_run_resumes_from_checkpoint(packed, tiny_model_dir, tmp_path):
     assert resumed[-1]["loss"] == pytest.approx(straight[-1]["loss"], abs=1e-5)
     for a, b in zip(resumed, straight, strict=True):
         assert a["loss"] == pytest.approx(b["loss"], abs=1e-5)
+
+
+def test_checkpoints_of_another_recipe_are_not_resumed(packed, tiny_model_dir, tmp_path, capfd):
+    first = train_cpt(**_params(packed, tiny_model_dir, tmp_path, epochs=1))
+    again = train_cpt(**_params(packed, tiny_model_dir, tmp_path, epochs=1))
+    assert "resuming from" in capfd.readouterr().err  # finished run: nothing left to train
+    assert again["loss_end"] == first["loss_end"]
+    changed = train_cpt(**_params(packed, tiny_model_dir, tmp_path, epochs=1, learning_rate=3e-3))
+    err = capfd.readouterr().err
+    assert "discarded checkpoints" in err and "resuming from" not in err
+    assert changed["loss_end"] != first["loss_end"]

@@ -8,7 +8,11 @@ from pathlib import Path
 from langadapt.errors import config_error
 from langadapt.train import recipes
 from langadapt.train.logs import ElapsedCallback, write_train_log
-from langadapt.train.resume import checkpoint_step, latest_complete_checkpoint
+from langadapt.train.resume import (
+    checkpoint_step,
+    discard_stale_checkpoints,
+    latest_complete_checkpoint,
+)
 
 log = logging.getLogger("langadapt.train")
 
@@ -41,8 +45,11 @@ def make_training_args(resolved: dict, stage: str, cls=None):
     return cls(**kwargs)
 
 
-def run_trainer(trainer, checkpoint_dir) -> None:
-    """Train, resuming from the latest complete checkpoint in ``checkpoint_dir`` if any."""
+def run_trainer(trainer, checkpoint_dir, fingerprint: dict | None = None) -> None:
+    """Train, resuming from the latest complete checkpoint in ``checkpoint_dir`` if any.
+
+    Checkpoints whose ``fingerprint`` (resolved recipe, inputs) differs are discarded first.
+    """
     import torch.distributed as dist
 
     trainer.add_callback(ElapsedCallback())
@@ -53,6 +60,11 @@ def run_trainer(trainer, checkpoint_dir) -> None:
         file=sys.stderr,
         flush=True,
     )
+    if fingerprint is not None and trainer.is_world_process_zero():
+        if discard_stale_checkpoints(checkpoint_dir, fingerprint):
+            print("discarded checkpoints of a different recipe or inputs", file=sys.stderr)
+    if trainer.args.world_size > 1:
+        trainer.accelerator.wait_for_everyone()
     latest = latest_complete_checkpoint(checkpoint_dir, clean=trainer.is_world_process_zero())
     if latest is not None:
         print(

@@ -20,6 +20,7 @@ import torch
 from langadapt.errors import file_error
 from langadapt.train import recipes
 from langadapt.train.common import finish_training, make_training_args, run_trainer
+from langadapt.train.resume import run_fingerprint
 
 
 class PackedDataset(torch.utils.data.Dataset):
@@ -91,7 +92,7 @@ def train_cpt(
         data_collator=default_data_collator,
         processing_class=tokenizer,
     )
-    run_trainer(trainer, checkpoint_dir)
+    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, [packed, base_model]))
     extra = {
         "stage": "cpt",
         "base_model": str(base_model),

@@ -14,6 +14,7 @@ from langadapt.instructions import read_jsonl
 from langadapt.train import recipes
 from langadapt.train.common import finish_training, make_training_args, run_trainer
 from langadapt.train.lora import save_adapter_and_merged
+from langadapt.train.resume import run_fingerprint
 
 
 def preference_examples(rows: list[dict], path="preferences") -> list[dict]:
@@ -57,7 +58,7 @@ def train_dpo(
         processing_class=tokenizer,
         peft_config=recipes.lora_config(lora_kwargs, "dpo"),
     )
-    run_trainer(trainer, checkpoint_dir)
+    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, [preferences, model_dir]))
     extra = {
         "stage": "dpo",
         "init_model": str(model_dir),

@@ -36,7 +36,13 @@ COMMON_DEFAULTS = {
     "bf16": False,
 }
 STAGE_DEFAULTS = {
-    "cpt": {"per_device_train_batch_size": 4, "num_train_epochs": 1},
+    "cpt": {
+        "per_device_train_batch_size": 4,
+        "num_train_epochs": 1,
+        # packed rows have no padding; "non_padding" would skip the EOS separators when the
+        # tokenizer pads with EOS
+        "include_num_input_tokens_seen": "all",
+    },
     "sft": {
         "packing": False,
         # used only when a recipe turns packing on; bfd is 2.3x slower on CPU

@@ -59,3 +59,42 @@ def latest_complete_checkpoint(checkpoint_dir, clean: bool = True) -> Path | Non
 
 def checkpoint_step(path) -> int:
     return _step(Path(path))
+
+
+def run_fingerprint(resolved: dict, inputs: list) -> dict:
+    """What a checkpoint depends on: the resolved recipe and the inputs' size and mtime."""
+    files = {}
+    for item in inputs:
+        path = Path(item)
+        paths = sorted(path.glob("*.safetensors")) if path.is_dir() else [path]
+        for file in paths:
+            stat = file.stat()
+            files[str(file)] = [stat.st_size, stat.st_mtime_ns]
+    return json.loads(
+        json.dumps({"recipe": resolved, "inputs": files}, sort_keys=True, default=str)
+    )
+
+
+def discard_stale_checkpoints(checkpoint_dir, fingerprint: dict) -> bool:
+    """Remove checkpoints written for another recipe or other inputs; True if any were removed.
+
+    Snakemake reruns a cell when its recipe or inputs change; resuming the old run's
+    checkpoints would then silently return the old model. ``run.json`` records what the
+    checkpoints in ``checkpoint_dir`` were trained with.
+    """
+    root = Path(checkpoint_dir)
+    record = root / "run.json"
+    stale = False
+    if record.is_file():
+        try:
+            stale = json.loads(record.read_text()) != fingerprint
+        except json.JSONDecodeError:
+            stale = True
+    elif checkpoints(root):
+        stale = True  # checkpoints of unknown origin
+    if stale:
+        for path in checkpoints(root):
+            shutil.rmtree(path, ignore_errors=True)
+    root.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(fingerprint, indent=1, sort_keys=True) + "\n")
+    return stale

@@ -19,6 +19,7 @@ from langadapt.instructions import read_jsonl
 from langadapt.train import recipes
 from langadapt.train.common import finish_training, make_training_args, run_trainer
 from langadapt.train.lora import save_adapter_and_merged
+from langadapt.train.resume import run_fingerprint
 
 
 def prompt_completion(rows: list[dict], path="instructions") -> list[dict]:
@@ -72,7 +73,7 @@ def train_sft(
     trainer, tokenizer, resolved = build_sft_trainer(
         instructions, model_dir, checkpoint_dir, recipe, seed, deepspeed
     )
-    run_trainer(trainer, checkpoint_dir)
+    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, [instructions, model_dir]))
     extra = {
         "stage": "sft",
         "init_model": str(model_dir),
