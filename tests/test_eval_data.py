@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from langadapt.eval.data import (
     build_eval_data,
     build_translation_set,

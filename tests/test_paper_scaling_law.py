@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-
 from langadapt.paper.scaling_law import fit_scaling_law, scaling_law
 
 

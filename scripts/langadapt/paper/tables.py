@@ -45,15 +45,16 @@ def _format(value, fmt: str) -> str:
 def _axis_value(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     return str(value)
 
 
 def display_frame(rows: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
     """Formatted strings: the ``axes`` columns, then every metric present in ``rows``."""
-    out = pd.DataFrame({AXIS_LABELS.get(axis, axis): rows[axis].map(_axis_value)
-                        for axis in axes})
+    integers = ("seed", "xlate")
+    out = pd.DataFrame({
+        AXIS_LABELS.get(axis, axis): rows[axis].map(
+            lambda v, a=axis: _axis_value(int(v) if a in integers and v == v else v))
+        for axis in axes})
     for metric, label, _, fmt in METRICS:
         if metric not in rows or rows[metric].isna().all():
             continue
@@ -112,14 +113,15 @@ def write_table(table: pd.DataFrame | None, stem, caption: str, lang: str,
         stem.with_suffix(".tex").write_text(f"% {caption}\n% Omitted: {note}.\n")
         pd.DataFrame({"note": [f"Omitted: {note}."]}).to_csv(stem.with_suffix(".csv"), index=False)
         return
-    footnote = " * differs from the base model (paired bootstrap, p < 0.05)."
+    footnote = "* differs from the base model (paired bootstrap, p < 0.05)."
     markdown = to_markdown(table, caption, lang)
     if any("*" in str(v) for v in table.to_numpy().ravel()):
-        markdown += "\n" + footnote.strip() + "\n"
-        caption = caption + footnote
+        markdown += "\n\\" + footnote + "\n"
+        caption = f"{caption}. {footnote}"
     stem.with_suffix(".md").write_text(markdown)
     stem.with_suffix(".tex").write_text(to_latex(table, caption, stem.name, lang))
-    table.to_csv(stem.with_suffix(".csv"), index=False)
+    table.rename(columns=lambda c: c.replace("xx", lang)).to_csv(stem.with_suffix(".csv"),
+                                                                  index=False)
 
 
 def main_path(table: pd.DataFrame) -> pd.DataFrame:
@@ -152,7 +154,10 @@ def _varying(rows: pd.DataFrame, axes: list[str]) -> list[str]:
 
 def stage_table(table: pd.DataFrame) -> pd.DataFrame | None:
     rows = main_path(table)
-    return None if rows.empty else display_frame(rows, ["stage"])
+    if rows.empty:
+        return None
+    cells = rows["checkpoint"].map(lambda name: name.partition("/")[2].replace("/", ", ") or "–")
+    return display_frame(rows.assign(cell=cells), ["stage", "cell"])
 
 
 def mixing_ratio_table(table: pd.DataFrame) -> tuple[pd.DataFrame | None, str]:
