@@ -97,7 +97,7 @@ rule eval_lm_eval:
     input:
         model=checkpoint_model_dir,
         task=f"results/eval_data/{{lang}}/lm_eval/{MC_TASK}.yaml",
-        items="results/eval_data/{lang}/multiple_choice.jsonl",
+        choices="results/eval_data/{lang}/multiple_choice.jsonl",
     output:
         result="results/eval/{lang}/{checkpoint}/lm_eval.json",
     log:
