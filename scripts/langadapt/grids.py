@@ -11,8 +11,18 @@ import re
 
 from langadapt.errors import config_error
 
-CPT_AXES = {"mixing_ratio": "ratio", "token_budget": "tokens", "synthetic_weight": "synth", "seed": "seed"}
-SFT_AXES = {"init": "init", "instructions": "instr", "translation_examples": "xlate", "seed": "seed"}
+CPT_AXES = {
+    "mixing_ratio": "ratio",
+    "token_budget": "tokens",
+    "synthetic_weight": "synth",
+    "seed": "seed",
+}
+SFT_AXES = {
+    "init": "init",
+    "instructions": "instr",
+    "translation_examples": "xlate",
+    "seed": "seed",
+}
 
 _SUFFIXES = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9}
 
