@@ -47,7 +47,7 @@ def expand_grid(entries: list[dict], axes: dict[str, str]) -> list[dict[str, str
     for entry in entries:
         names = list(axes)
         for values in itertools.product(*(entry[name] for name in names)):
-            cell = {name: _format(name, value) for name, value in zip(names, values)}
+            cell = {name: _format(name, value) for name, value in zip(names, values, strict=True)}
             if cell not in cells:
                 cells.append(cell)
     return cells
