@@ -82,6 +82,50 @@ def corpora_for_mixing():
     return corpora
 
 
+def perplexity_model_dir():
+    """Reference causal LM of the synthetic-data perplexity filter (default: the base model)."""
+    return config["synthetic"]["filters"]["perplexity_model"] or "results/models/base"
+
+
+def corpus_text_file(wildcards):
+    """JSONL file whose text becomes tokenised corpus wildcards.corpus."""
+    return {
+        "english": f"results/data/{wildcards.lang}/clean/train.jsonl",
+        "real": f"results/data/{wildcards.lang}/clean/train.jsonl",
+        "mt": f"results/data/{wildcards.lang}/synthetic/mt.filtered.jsonl",
+        "translit": f"results/data/{wildcards.lang}/synthetic/translit.jsonl",
+    }[wildcards.corpus]
+
+
+def corpus_text_field(wildcards):
+    """Record field holding the text of tokenised corpus wildcards.corpus."""
+    return {"english": "en", "real": "target", "mt": "target", "translit": "text"}[wildcards.corpus]
+
+
+def mixture_corpora(wildcards):
+    """Corpora one mixture cell draws from: no English at ratio 1, no target text at ratio 0,
+    no synthetic text at synth 0."""
+    ratio, synth = float(wildcards.ratio), float(wildcards.synth)
+    chosen = []
+    for corpus in corpora_for_mixing():
+        if corpus == "english" and ratio >= 1.0:
+            continue
+        if corpus != "english" and ratio <= 0.0:
+            continue
+        if corpus in ("mt", "translit") and synth <= 0.0:
+            continue
+        chosen.append(corpus)
+    return chosen
+
+
+def mixture_token_files(wildcards):
+    """Named inputs of build_mixture: {corpus: ids .npy, corpus_stats: .json}."""
+    files = {}
+    for corpus in mixture_corpora(wildcards):
+        files[corpus] = f"results/tokens/{wildcards.lang}/{corpus}.npy"
+        files[f"{corpus}_stats"] = f"results/tokens/{wildcards.lang}/{corpus}.json"
+    return files
+
 def data_targets():
     return [
         f"results/data/{LANG}/card.json",

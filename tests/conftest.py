@@ -1,9 +1,14 @@
-"""Shared fixtures: paths of the real LibreOffice help sample and a tiny base tokenizer."""
+"""Shared fixtures: a tiny random model, the real LibreOffice help sample, a tiny tokenizer."""
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from tiny_model import make_tiny_model  # noqa: E402
 
 # Tests never reach a model or dataset hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -11,6 +16,21 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LOHELP = FIXTURES / "lohelp"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "workflow: runs Snakemake rules end to end on tiny data")
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """A random 2-layer Llama + byte-level BPE tokenizer (with chat template) saved to disk."""
+    return make_tiny_model(tmp_path_factory.mktemp("tiny_model"))
+
+
+@pytest.fixture(scope="session")
+def fixture_dir() -> Path:
+    return FIXTURES
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,18 @@ import re
 
 from langadapt.errors import config_error
 
-CPT_AXES = {"mixing_ratio": "ratio", "token_budget": "tokens", "synthetic_weight": "synth", "seed": "seed"}
-SFT_AXES = {"init": "init", "instructions": "instr", "translation_examples": "xlate", "seed": "seed"}
+CPT_AXES = {
+    "mixing_ratio": "ratio",
+    "token_budget": "tokens",
+    "synthetic_weight": "synth",
+    "seed": "seed",
+}
+SFT_AXES = {
+    "init": "init",
+    "instructions": "instr",
+    "translation_examples": "xlate",
+    "seed": "seed",
+}
 
 _SUFFIXES = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9}
 
@@ -37,7 +47,7 @@ def expand_grid(entries: list[dict], axes: dict[str, str]) -> list[dict[str, str
     for entry in entries:
         names = list(axes)
         for values in itertools.product(*(entry[name] for name in names)):
-            cell = {name: _format(name, value) for name, value in zip(names, values)}
+            cell = {name: _format(name, value) for name, value in zip(names, values, strict=True)}
             if cell not in cells:
                 cells.append(cell)
     return cells

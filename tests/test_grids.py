@@ -1,0 +1,57 @@
+"""Grid expansion and cell naming."""
+
+import pytest
+from langadapt import grids
+from langadapt.errors import LangadaptError
+
+
+def test_union_of_products_without_duplicates():
+    entries = [
+        {
+            "init": ["base", "cpt"],
+            "instructions": ["mt"],
+            "translation_examples": [128],
+            "seed": [1],
+        },
+        {"init": ["cpt"], "instructions": ["mt"], "translation_examples": [16, 128], "seed": [1]},
+    ]
+    cells = grids.expand_grid(entries, grids.SFT_AXES)
+    paths = [grids.cell_path(cell, grids.SFT_AXES) for cell in cells]
+    assert paths == [
+        "init=base/instr=mt/xlate=128/seed=1",
+        "init=cpt/instr=mt/xlate=128/seed=1",
+        "init=cpt/instr=mt/xlate=16/seed=1",
+    ]
+
+
+def test_ratios_are_formatted_canonically():
+    cells = grids.expand_grid(
+        [{"mixing_ratio": [1, 0.8], "token_budget": ["12k"], "synthetic_weight": [0], "seed": [3]}],
+        grids.CPT_AXES,
+    )
+    assert [grids.cell_path(c, grids.CPT_AXES) for c in cells] == [
+        "ratio=1.0/tokens=12k/synth=0.0/seed=3",
+        "ratio=0.8/tokens=12k/synth=0.0/seed=3",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text,count", [("12k", 12000), ("2M", 2_000_000), ("1.5k", 1500), (300, 300), ("1B", 10**9)]
+)
+def test_parse_token_count(text, count):
+    assert grids.parse_token_count(text) == count
+
+
+def test_parse_token_count_rejects_garbage():
+    with pytest.raises(LangadaptError, match="token_budget"):
+        grids.parse_token_count("lots")
+
+
+def test_thousand_cell_grid_expands_fast():
+    entry = {
+        "mixing_ratio": [i / 9 for i in range(10)],
+        "token_budget": [f"{i}k" for i in range(1, 11)],
+        "synthetic_weight": [0.1 * i for i in range(10)],
+        "seed": [1],
+    }
+    assert len(grids.expand_grid([entry], grids.CPT_AXES)) == 1000

@@ -1,0 +1,81 @@
+"""Model loading and base-model preparation: safetensors only, clear errors on broken dirs."""
+
+import json
+import shutil
+
+import pytest
+from langadapt.errors import LangadaptError
+from langadapt.modeling import (
+    check_model_dir,
+    find_packaged_gguf,
+    load_model,
+    load_tokenizer,
+    prepare_base_model,
+)
+
+
+@pytest.fixture
+def model_copy(tiny_model_dir, tmp_path):
+    return shutil.copytree(tiny_model_dir, tmp_path / "model")
+
+
+def test_local_base_model_round_trip(tiny_model_dir, tmp_path):
+    out = prepare_base_model({"kind": "local", "path": str(tiny_model_dir)}, tmp_path / "base")
+    provenance = json.loads((out / "provenance.json").read_text())
+    assert provenance["kind"] == "local" and provenance["parameters"] > 0
+    assert (out / "model.safetensors").exists() and not list(out.glob("*.bin"))
+    tokenizer = load_tokenizer(out)
+    model = load_model(out, tokenizer=tokenizer)
+    assert model.config.vocab_size == len(tokenizer)
+    assert tokenizer.chat_template
+
+
+def test_missing_model_path_is_named(tmp_path):
+    with pytest.raises(LangadaptError, match="model directory does not exist"):
+        load_model(tmp_path / "nowhere")
+
+
+def test_directory_without_weights(model_copy):
+    (model_copy / "model.safetensors").unlink()
+    with pytest.raises(LangadaptError, match="no safetensors weights"):
+        check_model_dir(model_copy)
+
+
+def test_pickle_weights_are_refused(model_copy):
+    (model_copy / "model.safetensors").rename(model_copy / "pytorch_model.bin")
+    with pytest.raises(LangadaptError, match="pickle weights are refused"):
+        check_model_dir(model_copy)
+
+
+def test_truncated_safetensors_names_the_file(model_copy):
+    weights = model_copy / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    with pytest.raises(LangadaptError, match=r"model\.safetensors: truncated or corrupt"):
+        load_model(model_copy)
+
+
+def test_tokenizer_model_vocabulary_mismatch(model_copy):
+    tokenizer = load_tokenizer(model_copy)
+    tokenizer.add_tokens([f"<extra_{i}>" for i in range(50)])
+    with pytest.raises(LangadaptError, match="does not belong to this model"):
+        load_model(model_copy, tokenizer=tokenizer)
+
+
+def test_remote_code_is_off_by_default(model_copy, monkeypatch):
+    seen = {}
+    from transformers import AutoModelForCausalLM
+
+    original = AutoModelForCausalLM.from_pretrained.__func__
+
+    def spy(cls, *args, **kwargs):
+        seen.update(kwargs)
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(AutoModelForCausalLM, "from_pretrained", classmethod(spy))
+    load_model(model_copy)
+    assert seen["trust_remote_code"] is False and seen["use_safetensors"] is True
+
+
+def test_missing_gguf_package_names_config_key():
+    with pytest.raises(LangadaptError, match="base_model.package"):
+        find_packaged_gguf("no_such_package_xyz", "model.gguf")

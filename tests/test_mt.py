@@ -1,0 +1,118 @@
+import shutil
+
+import pytest
+from langadapt.errors import LangadaptError
+from langadapt.mt import clean_line, get_translator
+from langadapt.mt.seq2seq import language_token_id
+
+needs_apertium = pytest.mark.skipif(
+    shutil.which("apertium") is None, reason="Debian apertium not installed"
+)
+
+
+def test_clean_line_drops_markup_and_newlines():
+    assert clean_line("Choose <emph>Tools</emph>\n- Options\t ") == "Choose Tools - Options"
+    assert clean_line("") == ""
+
+
+@needs_apertium
+def test_apertium_keeps_one_line_per_line():
+    lines = [
+        "Open the document.",
+        "",
+        "Hello [world] ^ $ \\ @ # {x}",
+        "Two lines\ninside one paragraph.",
+        "<ahelp>Save</ahelp> the file %PRODUCTNAME.",
+        "   ",
+        "Print the table.",
+    ]
+    translator = get_translator({"backend": "apertium", "apertium_pair": "en-gl"})
+    out = translator.translate(lines)
+    assert len(out) == len(lines)
+    assert out[1] == "" and out[5] == ""
+    assert "documento" in out[0].lower()
+    assert "\n" not in "".join(out)
+    assert "<ahelp>" not in out[4]
+    info = translator.describe()
+    assert (
+        info["backend"] == "apertium"
+        and info["version"]
+        and info["pair_package"] == "apertium-en-gl"
+    )
+
+
+@needs_apertium
+def test_apertium_unknown_pair_is_a_clear_error():
+    with pytest.raises(LangadaptError, match="not installed"):
+        get_translator({"backend": "apertium", "apertium_pair": "en-xx"})
+
+
+def test_missing_model_is_a_config_error():
+    with pytest.raises(LangadaptError, match="synthetic.translation.model"):
+        get_translator({"backend": "hf_seq2seq", "model": None})
+
+
+@pytest.fixture(scope="module")
+def tiny_seq2seq_dir(tmp_path_factory):
+    """A random 1-layer Marian with the tiny BPE tokenizer plus NLLB-style language tokens."""
+    import torch
+    from tiny_model import make_tokenizer
+    from transformers import MarianConfig, MarianMTModel
+
+    out = tmp_path_factory.mktemp("tiny_seq2seq")
+    tokenizer = make_tokenizer()
+    tokenizer.add_special_tokens({"additional_special_tokens": ["eng_Latn", "glg_Latn"]})
+    config = MarianConfig(
+        vocab_size=len(tokenizer),
+        d_model=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        max_position_embeddings=64,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id,
+        forced_eos_token_id=tokenizer.eos_token_id,
+    )
+    torch.manual_seed(0)
+    MarianMTModel(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+def test_hf_seq2seq_is_one_to_one_and_forces_language(tiny_seq2seq_dir):
+    spec = {
+        "backend": "hf_seq2seq",
+        "model": str(tiny_seq2seq_dir),
+        "source_lang_code": "eng_Latn",
+        "target_lang_code": "glg_Latn",
+        "batch_size": 2,
+    }
+    translator = get_translator(spec)
+    translator.max_new_tokens = 6
+    lines = ["Open the document.", "Print the table from the File menu.", "", "Save."]
+    out = translator.translate(lines)
+    assert len(out) == len(lines) and all(
+        isinstance(line, str) and "\n" not in line for line in out
+    )
+    assert (
+        translator.forced_bos_token_id
+        == language_token_id(translator.tokenizer, "glg_Latn")
+        is not None
+    )
+    assert translator.describe()["backend"] == "hf_seq2seq"
+
+
+def test_causal_lm_is_one_to_one(tiny_model_dir):
+    translator = get_translator(
+        {"backend": "causal_lm", "model": str(tiny_model_dir), "batch_size": 3}
+    )
+    translator.max_new_tokens = 5
+    lines = ["Open the document.", "Close it.", "Print the table from the File menu.", "Save."]
+    out = translator.translate(lines)
+    assert len(out) == len(lines) and all("\n" not in line for line in out)
+    assert "<|im_start|>" in translator.prompt("x")
+    assert translator.describe()["backend"] == "causal_lm"
