@@ -13,6 +13,7 @@ import subprocess
 from collections import defaultdict
 from pathlib import Path
 
+from langadapt.modeling import load_tokenizer
 from langadapt.textio import read_json, read_jsonl, write_json, write_text
 
 SPLITS = ("train", "dev", "test")
@@ -25,17 +26,6 @@ PYTHON_PACKAGES = (
     "indic-transliteration",
 )
 BATCH = 1024
-
-
-def load_tokenizer(model_dir):
-    """The base model's tokenizer (``langadapt.modeling.load_tokenizer`` when present)."""
-    try:
-        from langadapt.modeling import load_tokenizer as modeling_load_tokenizer
-    except ImportError:
-        from transformers import AutoTokenizer
-
-        return AutoTokenizer.from_pretrained(str(model_dir), trust_remote_code=False)
-    return modeling_load_tokenizer(model_dir)
 
 
 def token_lengths(tokenizer, texts: list[str]) -> list[int]:
