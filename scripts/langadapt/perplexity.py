@@ -35,6 +35,25 @@ def length_batches(order, lengths, batch_tokens: int) -> list[list[int]]:
     return batches
 
 
+def _token_nll(model, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """[batch, width - 1] NLL of each next token (0 at padding).
+
+    The output head runs only on real positions, which keeps a 50k-word vocabulary cheap;
+    models with logit post-processing (soft-capping) go through the full forward instead.
+    """
+    valid = mask[:, 1:].bool()
+    targets = ids[:, 1:][valid]
+    head = model.get_output_embeddings()
+    if head is None or getattr(model.config, "final_logit_softcapping", None):
+        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1][valid]
+    else:
+        hidden = model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
+        logits = head(hidden[:, :-1][valid])
+    nll = torch.zeros(valid.shape, dtype=torch.float32)
+    nll[valid] = F.cross_entropy(logits.float(), targets, reduction="none")
+    return nll
+
+
 @torch.inference_mode()
 def line_perplexities(
     texts: list[str], model, tokenizer, batch_tokens: int = 2048, max_tokens: int = 128
@@ -54,9 +73,7 @@ def line_perplexities(
             seq = sequences[index]
             ids[row, : len(seq)] = torch.tensor(seq)
             mask[row, : len(seq)] = 1
-        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
-        targets = ids[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
-        nll = F.cross_entropy(logits.transpose(1, 2), targets, ignore_index=-100, reduction="none")
+        nll = _token_nll(model, ids, mask)
         counts = mask[:, 1:].sum(dim=1)
         mean = (nll.sum(dim=1) / counts.clamp(min=1)).numpy()
         for row, index in enumerate(chosen):
