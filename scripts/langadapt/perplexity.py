@@ -9,14 +9,14 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
-from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from langadapt.modeling import load_model, load_tokenizer
 
 
 def load_scorer(model_dir):
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    model = AutoModelForCausalLM.from_pretrained(
-        str(model_dir), trust_remote_code=False, dtype=torch.float32
-    )
+    """The reference model (validated, safetensors only) and its tokenizer, in eval mode."""
+    tokenizer = load_tokenizer(model_dir)
+    model = load_model(model_dir, tokenizer=tokenizer)
     model.eval()
     return model, tokenizer
 
