@@ -222,3 +222,18 @@ def data_card_inputs(wildcards):
     if config["synthetic"]["translation"]["enabled"]:
         inputs["filter_report"] = f"results/data/{wildcards.lang}/synthetic/mt.filter_report.json"
     return inputs
+
+
+# ---- training stages (rules/cpt.smk, sft.smk, dpo.smk) ---------------------------------
+
+
+def sft_init_model_dir(wildcards):
+    """Model an SFT cell starts from: the base model (init=base) or the chosen CPT cell."""
+    if wildcards.init == "base":
+        return "results/models/base"
+    return f"results/cpt/{wildcards.lang}/{sft_init_cpt_path()}/model"
+
+
+def translation_examples_needed():
+    """Largest translation-task set any SFT cell uses (smaller sets are its prefixes)."""
+    return max(int(cell["translation_examples"]) for cell in grids.sft_cells(config))
