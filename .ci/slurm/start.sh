@@ -23,16 +23,19 @@ CONF_DIR=/etc/slurm
 MARKER="# Written by langadapt .ci/slurm/start.sh"
 
 say() { echo "[slurm-ci] $*" >&2; }
-die() { say "ERROR: $*"; exit 2; }
+# Exit codes: 2 = cannot run here (not root, packages not installable, a real cluster's
+# slurm.conf present): callers may skip. 1 = the cluster failed to start: a real failure.
+die() { say "ERROR: $*"; exit 1; }
+cannot() { say "CANNOT RUN: $*"; exit 2; }
 
-[[ "$(id -u)" == 0 ]] || die "needs root (starts munged, slurmctld and slurmd as root)"
+[[ "$(id -u)" == 0 ]] || cannot "needs root (starts munged, slurmctld and slurmd as root)"
 
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null \
     || ! command -v munged >/dev/null || ! command -v sbatch >/dev/null; then
     say "installing slurmctld slurmd munge slurm-client (Debian packages)"
     export DEBIAN_FRONTEND=noninteractive
     { apt-get update -q && apt-get install -y -q --no-install-recommends \
-        slurmctld slurmd munge slurm-client; } >&2 || die "apt-get install failed"
+        slurmctld slurmd munge slurm-client; } >&2 || cannot "apt-get install failed"
 fi
 
 if [[ -s "$STATE_DIR/pids" ]]; then
@@ -50,6 +53,8 @@ mkdir -p "$STATE_DIR"/{state,spool,log,munge}
 chmod 0755 "$STATE_DIR" "$STATE_DIR"/{state,spool,log}
 chmod 0700 "$STATE_DIR/munge"
 : > "$STATE_DIR/pids"
+# Stale PID files from a crashed run would be mistaken for the new daemons.
+rm -f "$STATE_DIR"/*.pid "$STATE_DIR/munge/munged.pid"
 
 NODE="$(hostname -s)"
 CPUS="$(nproc)"
@@ -73,7 +78,7 @@ echo "munged $(cat "$STATE_DIR/munge/munged.pid")" >> "$STATE_DIR/pids"
 mkdir -p "$CONF_DIR"
 for f in slurm.conf gres.conf; do
     if [[ -e "$CONF_DIR/$f" ]] && ! head -1 "$CONF_DIR/$f" | grep -qF "$MARKER"; then
-        die "$CONF_DIR/$f exists and was not written by this script; not touching a real cluster"
+        cannot "$CONF_DIR/$f exists and was not written by this script; not touching a real cluster"
     fi
 done
 cat > "$CONF_DIR/slurm.conf" <<CONF
@@ -140,8 +145,11 @@ for _ in $(seq 100); do [[ -s "$STATE_DIR/slurmd.pid" ]] && break; sleep 0.1; do
 echo "slurmd $(cat "$STATE_DIR/slurmd.pid")" >> "$STATE_DIR/pids"
 
 # Wait until the node is schedulable.
+alive() { kill -0 "$(cat "$STATE_DIR/$1.pid")" 2>/dev/null || die "$1 exited; see $STATE_DIR/log/$1.log"; }
+state=unknown
 for _ in $(seq 60); do
-    state="$(sinfo -h -N -o %t 2>/dev/null | head -1 || true)"
+    alive slurmctld; alive slurmd
+    state="$(timeout 5 sinfo -h -N -o %t 2>/dev/null | head -1 || true)"
     [[ "$state" == idle* || "$state" == mix* || "$state" == alloc* ]] && break
     sleep 0.5
 done

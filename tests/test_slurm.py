@@ -1,0 +1,188 @@
+"""The SLURM profile against a real single-node SLURM (Debian slurmctld/slurmd/munge).
+
+A session fixture starts the cluster with ``.ci/slurm/start.sh`` and stops exactly its
+daemons with ``.ci/slurm/stop.sh``. Tests run ``snakemake --profile <profiles/slurm + CI
+overrides>`` and check that every job went through ``sbatch`` (SLURM job ids in Snakemake's
+log and in the controller's job-completion records), that outputs equal a local run's, and that
+a failing rule is reported as failed rather than hanging. Skipped (with the reason) where root
+or the Debian packages are unavailable; CI runs them.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+PROFILE = REPO / "profiles" / "slurm" / "config.yaml"
+START, STOP = REPO / ".ci" / "slurm" / "start.sh", REPO / ".ci" / "slurm" / "stop.sh"
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+STATE_DIR = Path(os.environ.get("LANGADAPT_SLURM_DIR", "/tmp/langadapt-slurm"))
+RUN_TIMEOUT_S = 900
+
+# What the CI node cannot give, and what makes polling fast enough for a test. Everything
+# else (executor, status command, retries, GPU requests, rule names) is the profile as shipped.
+CI_OVERRIDES = {
+    "slurm-init-seconds-before-status-checks": 2,  # first poll after 2 s, not 40
+    "seconds-between-status-checks": 2,
+    "slurm-keep-successful-logs": True,  # evidence for the assertions below
+    "latency-wait": 5,
+    "retries": 0,  # a failing rule must fail once, fast
+}
+CI_NODE_LIMITS = {"mem_mb": 2000, "runtime": 30}  # the node has ~20 GB and 2 CPUs
+
+
+def ci_profile(directory: Path) -> Path:
+    """profiles/slurm/config.yaml with CI_OVERRIDES and per-rule requests capped to the node."""
+    profile = yaml.safe_load(PROFILE.read_text())
+    profile.update(CI_OVERRIDES)
+    for resources in profile.get("set-resources", {}).values():
+        resources.update(CI_NODE_LIMITS)
+        resources.pop("cpus_per_gpu", None)
+        resources.pop("cpus_per_task", None)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "config.yaml").write_text(yaml.safe_dump(profile))
+    return directory
+
+
+def run_snakemake(args, cwd, timeout=RUN_TIMEOUT_S):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
+    env.update(HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+    started = time.monotonic()
+    try:
+        proc = subprocess.run(
+            [str(SNAKEMAKE), *map(str, args)],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"snakemake did not finish within {timeout} s (hung?):\n{exc.stderr}")
+    proc.elapsed = time.monotonic() - started
+    return proc
+
+
+def slurm_job_ids(snakemake_output: str) -> dict[str, str]:
+    """{slurm job id: rule} from 'Job N has been submitted with SLURM jobid M (log: .../rule_X/...'."""
+    pattern = re.compile(r"submitted with SLURM jobid (\d+) \(log: \S*/rule_([A-Za-z0-9_]+)/")
+    return {job_id: rule for job_id, rule in pattern.findall(snakemake_output)}
+
+
+def completed_slurm_jobs() -> dict[str, dict]:
+    """The controller's job-completion records (JobCompType=jobcomp/filetxt), by job id."""
+    path = STATE_DIR / "log" / "jobcomp.txt"
+    records = {}
+    for line in path.read_text().splitlines() if path.exists() else []:
+        fields = dict(re.findall(r"(\w+)=(\S*)", line))
+        records[fields["JobId"]] = fields
+    return records
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster():
+    if os.geteuid() != 0:
+        pytest.skip("needs root: .ci/slurm/start.sh installs and starts munged/slurmctld/slurmd")
+    if not shutil.which("slurmctld") and not shutil.which("apt-get"):
+        pytest.skip("SLURM is not installed and apt-get is unavailable")
+    proc = subprocess.run([str(START)], capture_output=True, text=True, timeout=1200)
+    if proc.returncode == 2:
+        subprocess.run([str(STOP)], capture_output=True, timeout=120)
+        pytest.skip(f"cannot start a SLURM cluster here: {proc.stderr.strip()[-500:]}")
+    if proc.returncode != 0:
+        subprocess.run([str(STOP)], capture_output=True, timeout=120)
+        pytest.fail(f".ci/slurm/start.sh failed:\n{proc.stderr[-3000:]}")
+    pids = [int(line.split()[1]) for line in (STATE_DIR / "pids").read_text().splitlines()]
+    yield STATE_DIR
+    subprocess.run([str(STOP)], capture_output=True, timeout=120)
+    still_alive = [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+    assert not still_alive, f"stop.sh left daemons running: {still_alive}"
+    assert not Path("/etc/slurm/slurm.conf").exists(), "stop.sh left /etc/slurm/slurm.conf"
+
+
+TINY_SNAKEFILE = """
+# Rule names as in the real workflow, so the profile's set-resources apply.
+rule all:
+    input: "results/eval/metrics.json"
+
+rule clean_and_split:
+    output: "results/data/train.txt"
+    shell: "seq 1 200 > {output}"
+
+rule train_cpt:
+    input: "results/data/train.txt"
+    output: "results/cpt/model.txt", "results/cpt/slurm.json"
+    threads: 1
+    resources: gpu=1
+    shell:
+        "awk '{{s += $1 * $1}} END {{print s}}' {input} > {output[0]}; "
+        "echo '{{\\"job\\": \\"'${{SLURM_JOB_ID:-none}}'\\", \\"gpus\\": \\"'${{SLURM_GPUS_ON_NODE:-none}}'\\"}}' > {output[1]}"
+
+rule eval_checkpoint:
+    input: "results/cpt/model.txt"
+    output: "results/eval/metrics.json"
+    shell: "echo '{{\\"sum_of_squares\\": '$(cat {input})'}}' > {output}"
+"""
+
+FAILING_SNAKEFILE = """
+rule all:
+    input: "results/never.txt"
+
+rule train_cpt:
+    output: "results/never.txt"
+    shell: "echo 'deliberate failure' >&2; exit 3"
+"""
+
+
+def write_workflow(directory: Path, text: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "Snakefile").write_text(text)
+    return directory
+
+
+@pytest.mark.slurm
+def test_profile_mechanics_on_real_slurm(slurm_cluster, tmp_path):
+    """Data, training and evaluation jobs go through sbatch and match a local run."""
+    cluster_dir = write_workflow(tmp_path / "cluster", TINY_SNAKEFILE)
+    local_dir = write_workflow(tmp_path / "local", TINY_SNAKEFILE)
+    profile = ci_profile(tmp_path / "profile")
+
+    proc = run_snakemake(["--profile", profile], cwd=cluster_dir)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    jobs = slurm_job_ids(proc.stderr)
+    assert sorted(jobs.values()) == ["clean_and_split", "eval_checkpoint", "train_cpt"], jobs
+
+    records = completed_slurm_jobs()
+    for job_id, rule in jobs.items():
+        assert records.get(job_id, {}).get("JobState") == "COMPLETED", (job_id, rule, records)
+    train_id = next(job for job, rule in jobs.items() if rule == "train_cpt")
+    # The GPU request of the rule reached SLURM (stand-in GPUs on the CI node).
+    inside = json.loads((cluster_dir / "results/cpt/slurm.json").read_text())
+    assert inside == {"job": train_id, "gpus": "1"}
+    shown = subprocess.run(["scontrol", "show", "job", train_id], capture_output=True, text=True)
+    assert "TresPerJob=gres:gpu:1" in shown.stdout, shown.stdout
+
+    local = run_snakemake(["--cores", "2"], cwd=local_dir)
+    assert local.returncode == 0, local.stderr[-4000:]
+    for name in ("results/data/train.txt", "results/cpt/model.txt", "results/eval/metrics.json"):
+        assert (cluster_dir / name).read_bytes() == (local_dir / name).read_bytes(), name
+
+
+@pytest.mark.slurm
+def test_failing_rule_is_reported_failed_not_hung(slurm_cluster, tmp_path):
+    workdir = write_workflow(tmp_path / "failing", FAILING_SNAKEFILE)
+    proc = run_snakemake(["--profile", ci_profile(tmp_path / "profile")], cwd=workdir, timeout=300)
+    assert proc.returncode != 0
+    assert "Error in rule train_cpt" in proc.stderr
+    (job_id,) = slurm_job_ids(proc.stderr)
+    assert f"SLURM-job '{job_id}' failed" in proc.stderr
+    assert completed_slurm_jobs()[job_id]["JobState"] == "FAILED"
+    assert proc.elapsed < 120, f"failure took {proc.elapsed:.0f} s to be reported"
