@@ -72,7 +72,7 @@ def run_snakemake(args, cwd, timeout=RUN_TIMEOUT_S):
 
 
 def slurm_job_ids(snakemake_output: str) -> dict[str, str]:
-    """{slurm job id: rule} from 'Job N has been submitted with SLURM jobid M (log: .../rule_X/...'."""
+    """{slurm job id: rule} from Snakemake's 'submitted with SLURM jobid M (log: .../rule_X/'."""
     pattern = re.compile(r"submitted with SLURM jobid (\d+) \(log: \S*/rule_([A-Za-z0-9_]+)/")
     return {job_id: rule for job_id, rule in pattern.findall(snakemake_output)}
 
@@ -124,7 +124,8 @@ rule train_cpt:
     resources: gpu=1
     shell:
         "awk '{{s += $1 * $1}} END {{print s}}' {input} > {output[0]}; "
-        "echo '{{\\"job\\": \\"'${{SLURM_JOB_ID:-none}}'\\", \\"gpus\\": \\"'${{SLURM_GPUS_ON_NODE:-none}}'\\"}}' > {output[1]}"
+        "printf '{{\\"job\\": \\"%s\\", \\"gpus\\": \\"%s\\"}}' "
+        "${{SLURM_JOB_ID:-none}} ${{SLURM_GPUS_ON_NODE:-none}} > {output[1]}"
 
 rule eval_checkpoint:
     input: "results/cpt/model.txt"
