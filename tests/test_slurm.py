@@ -117,7 +117,7 @@ rule clean_and_split:
     output: "results/data/train.txt"
     shell: "seq 1 200 > {output}"
 
-rule train_cpt:
+rule cpt:
     input: "results/data/train.txt"
     output: "results/cpt/model.txt", "results/cpt/slurm.json"
     threads: 1
@@ -127,7 +127,7 @@ rule train_cpt:
         "printf '{{\\"job\\": \\"%s\\", \\"gpus\\": \\"%s\\"}}' "
         "${{SLURM_JOB_ID:-none}} ${{SLURM_GPUS_ON_NODE:-none}} > {output[1]}"
 
-rule eval_checkpoint:
+rule eval_translation:
     input: "results/cpt/model.txt"
     output: "results/eval/metrics.json"
     shell: "echo '{{\\"sum_of_squares\\": '$(cat {input})'}}' > {output}"
@@ -137,7 +137,7 @@ FAILING_SNAKEFILE = """
 rule all:
     input: "results/never.txt"
 
-rule train_cpt:
+rule cpt:
     output: "results/never.txt"
     shell: "echo 'deliberate failure' >&2; exit 3"
 """
@@ -159,12 +159,12 @@ def test_profile_mechanics_on_real_slurm(slurm_cluster, tmp_path):
     proc = run_snakemake(["--profile", profile], cwd=cluster_dir)
     assert proc.returncode == 0, proc.stderr[-4000:]
     jobs = slurm_job_ids(proc.stderr)
-    assert sorted(jobs.values()) == ["clean_and_split", "eval_checkpoint", "train_cpt"], jobs
+    assert sorted(jobs.values()) == ["clean_and_split", "cpt", "eval_translation"], jobs
 
     records = completed_slurm_jobs()
     for job_id, rule in jobs.items():
         assert records.get(job_id, {}).get("JobState") == "COMPLETED", (job_id, rule, records)
-    train_id = next(job for job, rule in jobs.items() if rule == "train_cpt")
+    train_id = next(job for job, rule in jobs.items() if rule == "cpt")
     # The GPU request of the rule reached SLURM (stand-in GPUs on the CI node).
     inside = json.loads((cluster_dir / "results/cpt/slurm.json").read_text())
     assert inside == {"job": train_id, "gpus": "1"}
@@ -182,7 +182,7 @@ def test_failing_rule_is_reported_failed_not_hung(slurm_cluster, tmp_path):
     workdir = write_workflow(tmp_path / "failing", FAILING_SNAKEFILE)
     proc = run_snakemake(["--profile", ci_profile(tmp_path / "profile")], cwd=workdir, timeout=300)
     assert proc.returncode != 0
-    assert "Error in rule train_cpt" in proc.stderr
+    assert "Error in rule cpt" in proc.stderr
     (job_id,) = slurm_job_ids(proc.stderr)
     assert f"SLURM-job '{job_id}' failed" in proc.stderr
     assert completed_slurm_jobs()[job_id]["JobState"] == "FAILED"
