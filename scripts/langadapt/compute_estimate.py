@@ -104,18 +104,18 @@ def training_jobs(config: dict) -> list[Job]:
     parameters = base_model_parameters(config["base_model"])
     jobs = []
     for cell in grids.cpt_cells(config):
-        tokens = int(grids.parse_token_count(cell["token_budget"]) * config["cpt"]["epochs"])
+        tokens = int(grids.parse_token_count(cell["token_budget"]) * config["cpt"].get("epochs", 1))
         jobs.append(Job("cpt", grids.cell_path(cell, grids.CPT_AXES), tokens, parameters, "full"))
     sft = config["sft"]
-    sft_epochs = sft["recipe"].get("num_train_epochs", 1)
-    sft_length = sft["recipe"].get("max_length", config["mixture"]["seq_len"])
+    sft_epochs = sft.get("recipe", {}).get("num_train_epochs", 1)
+    sft_length = sft.get("recipe", {}).get("max_length", config["mixture"]["seq_len"])
     for cell in grids.sft_cells(config):
         examples = sft["general_examples"] + int(cell["translation_examples"])
         tokens = int(examples * sft_length * sft_epochs)
         jobs.append(Job("sft", grids.cell_path(cell, grids.SFT_AXES), tokens, parameters, "lora"))
     dpo = config["dpo"]
-    dpo_epochs = dpo["recipe"].get("num_train_epochs", 1)
-    dpo_length = dpo["recipe"].get("max_length", config["mixture"]["seq_len"])
+    dpo_epochs = dpo.get("recipe", {}).get("num_train_epochs", 1)
+    dpo_length = dpo.get("recipe", {}).get("max_length", config["mixture"]["seq_len"])
     for cell in grids.dpo_cells(config):
         tokens = int(dpo["preference_pairs"] * 2 * dpo_length * dpo_epochs)
         path = grids.cell_path(cell, grids.SFT_AXES)

@@ -59,6 +59,9 @@ def cell_path(cell: dict[str, str], axes: dict[str, str]) -> str:
 
 
 def cpt_cells(config: dict) -> list[dict[str, str]]:
+    """CPT cells; none when ``cpt.enabled`` is false."""
+    if not config["cpt"].get("enabled", True):
+        return []
     return expand_grid(config["cpt"]["grid"], CPT_AXES)
 
 
@@ -67,6 +70,9 @@ def sft_cells(config: dict) -> list[dict[str, str]]:
 
 
 def dpo_cells(config: dict) -> list[dict[str, str]]:
+    """DPO cells; none when ``dpo.enabled`` is false."""
+    if not config["dpo"].get("enabled", True):
+        return []
     return expand_grid(config["dpo"]["grid"], SFT_AXES)
 
 
