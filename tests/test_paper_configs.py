@@ -61,5 +61,6 @@ def test_dry_run_builds_full_dag(name):
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
+    stats = proc.stdout + proc.stderr  # the job table
     for rule in ("prepare_base_model", "clean_and_split", "sft", "eval_merge"):
-        assert re.search(rf"^{rule}\s", proc.stdout, flags=re.M), (rule, proc.stdout)
+        assert re.search(rf"^{rule}\s+\d+$", stats, flags=re.M), (rule, stats[-3000:])
