@@ -264,7 +264,7 @@ def test_real_workflow_through_slurm(slurm_cluster, tiny_model_dir, fixture_dir,
         pytest.skip(f"stage rules not merged yet: {', '.join(real_rules_missing())}")
     import numpy as np
 
-    common = ["-s", REPO / "Snakefile", "--configfile", "config.yaml", *REAL_TARGETS]
+    common = [*REAL_TARGETS, "-s", REPO / "Snakefile", "--configfile", "config.yaml"]
     cluster = real_workdir(tmp_path / "cluster", tiny_model_dir, fixture_dir)
     local = real_workdir(tmp_path / "local", tiny_model_dir, fixture_dir)
     proc = run_snakemake(["--profile", ci_profile(tmp_path / "profile"), *common], cwd=cluster)
