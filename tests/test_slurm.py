@@ -288,5 +288,7 @@ def test_real_workflow_through_slurm(slurm_cluster, tiny_model_dir, fixture_dir,
         losses[run] = [float(line.split(",")[column]) for line in lines[1:]]
     assert losses[cluster] == pytest.approx(losses[local], rel=1e-4)
     bpc = [json.loads((run / REAL_TARGETS[3]).read_text()) for run in (cluster, local)]
-    numbers = [{k: v for k, v in result.items() if k.startswith("bpc_")} for result in bpc]
-    assert numbers[0] and numbers[0] == pytest.approx(numbers[1], rel=1e-4)
+    numbers = [{side: values["bits_per_char"] for side, values in result["bpc"].items()}
+               for result in bpc]
+    assert set(numbers[0]) == {"target", "english"}
+    assert numbers[0] == pytest.approx(numbers[1], rel=1e-4)
