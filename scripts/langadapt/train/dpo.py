@@ -10,7 +10,7 @@ import sys
 import time
 
 from langadapt.errors import file_error
-from langadapt.instructions import read_jsonl
+from langadapt.textio import read_jsonl
 from langadapt.train import recipes
 from langadapt.train.common import finish_training, make_training_args, run_trainer
 from langadapt.train.lora import save_adapter_and_merged
