@@ -12,4 +12,5 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
         window=snakemake.params.window,  # noqa: F821
         batch_size=snakemake.params.batch_size,  # noqa: F821
         threads=snakemake.threads,  # noqa: F821
+        dtype=snakemake.params.dtype,  # noqa: F821
     )

@@ -15,4 +15,5 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
         baseline_path=snakemake.input.base or None,  # noqa: F821
         resamples=snakemake.params.resamples,  # noqa: F821
         threads=snakemake.threads,  # noqa: F821
+        dtype=snakemake.params.dtype,  # noqa: F821
     )

@@ -13,10 +13,14 @@ import torch.nn.functional as F
 from langadapt.modeling import load_model, load_tokenizer
 
 
-def load_scorer(model_dir):
-    """The reference model (validated, safetensors only) and its tokenizer, in eval mode."""
+def load_scorer(model_dir, dtype: str = "bfloat16"):
+    """The reference model (validated, safetensors only) and its tokenizer, in eval mode.
+
+    bfloat16 by default: ~4x faster than float32 on CPUs with AVX512-BF16 (and on GPUs), and
+    ranking lines by perplexity does not need float32 precision.
+    """
     tokenizer = load_tokenizer(model_dir)
-    model = load_model(model_dir, tokenizer=tokenizer)
+    model = load_model(model_dir, dtype=dtype, tokenizer=tokenizer)
     model.eval()
     return model, tokenizer
 

@@ -53,7 +53,8 @@ def _plain(value):
 
 
 def run_lm_eval(model_dir, task_dir, tasks: list[str], batch_size: int = 8,
-                extra_tasks: list[str] = (), limit: int | None = None) -> dict:
+                extra_tasks: list[str] = (), limit: int | None = None,
+                dtype: str = "float32") -> dict:
     """Run ``tasks`` (found in ``task_dir``) and ``extra_tasks`` (built-in harness tasks).
 
     Returns ``{"tasks": {name: {metric: value}}, "config": ..., "versions": ...}``.
@@ -68,7 +69,7 @@ def run_lm_eval(model_dir, task_dir, tasks: list[str], batch_size: int = 8,
     manager = TaskManager(include_path=str(task_dir), include_defaults=bool(extra_tasks))
     output = lm_eval.simple_evaluate(
         model="hf",
-        model_args=f"pretrained={Path(model_dir).resolve()},dtype=float32",
+        model_args=f"pretrained={Path(model_dir).resolve()},dtype={dtype},trust_remote_code=False",
         tasks=list(tasks) + list(extra_tasks),
         task_manager=manager,
         batch_size=batch_size,

@@ -9,14 +9,14 @@ import time
 from langadapt.textio import read_json, read_jsonl, write_json
 
 
-def load_checkpoint(model_dir, threads: int = 1):
+def load_checkpoint(model_dir, threads: int = 1, dtype: str = "float32"):
     import torch
 
     from langadapt.modeling import load_model, load_tokenizer
 
     torch.set_num_threads(max(1, threads))
     tokenizer = load_tokenizer(model_dir)
-    model = load_model(model_dir, dtype="float32", tokenizer=tokenizer)
+    model = load_model(model_dir, dtype=dtype, tokenizer=tokenizer)
     model.eval()
     return model, tokenizer
 
@@ -29,10 +29,10 @@ def _finish(result: dict, started: float, checkpoint: str, model_dir, out_path) 
 
 
 def run_bpc(model_dir, checkpoint: str, bpc_path, out_path, window: int = 256,
-            batch_size: int = 8, threads: int = 1) -> dict:
+            batch_size: int = 8, threads: int = 1, dtype: str = "float32") -> dict:
     from langadapt.eval.bpc import evaluate_bpc
 
-    model, tokenizer = load_checkpoint(model_dir, threads)
+    model, tokenizer = load_checkpoint(model_dir, threads, dtype)
     started = time.perf_counter()
     texts = read_json(bpc_path)
     texts = {"target": texts["target"], "english": texts["english"]}
@@ -42,10 +42,10 @@ def run_bpc(model_dir, checkpoint: str, bpc_path, out_path, window: int = 256,
 
 def run_translation(model_dir, checkpoint: str, pairs_path, out_path, language_name: str,
                     max_new_tokens: int = 64, batch_size: int = 8, baseline_path=None,
-                    resamples: int = 1000, threads: int = 1) -> dict:
+                    resamples: int = 1000, threads: int = 1, dtype: str = "float32") -> dict:
     from langadapt.eval.translation import evaluate_translation
 
-    model, tokenizer = load_checkpoint(model_dir, threads)
+    model, tokenizer = load_checkpoint(model_dir, threads, dtype)
     started = time.perf_counter()
     baseline = read_json(baseline_path) if baseline_path else None
     result = evaluate_translation(model, tokenizer, read_jsonl(pairs_path), language_name,
@@ -54,24 +54,26 @@ def run_translation(model_dir, checkpoint: str, pairs_path, out_path, language_n
 
 
 def run_lm_eval(model_dir, checkpoint: str, task_dir, task: str, out_path,
-                extra_tasks: list[str] = (), batch_size: int = 8, threads: int = 1) -> dict:
+                extra_tasks: list[str] = (), batch_size: int = 8, threads: int = 1,
+                dtype: str = "float32") -> dict:
     import torch
 
     from langadapt.eval.lm_eval_tasks import run_lm_eval as harness
 
     torch.set_num_threads(max(1, threads))
     started = time.perf_counter()
-    result = harness(model_dir, task_dir, [task], batch_size=batch_size, extra_tasks=extra_tasks)
+    result = harness(model_dir, task_dir, [task], batch_size=batch_size, extra_tasks=extra_tasks,
+                     dtype=dtype)
     result["multiple_choice_task"] = task
     return _finish(result, started, checkpoint, model_dir, out_path)
 
 
 def run_instructions(model_dir, checkpoint: str, instructions_path, out_path, sheet_path,
                      lang: str, max_new_tokens: int = 64, batch_size: int = 8,
-                     threads: int = 1) -> dict:
+                     threads: int = 1, dtype: str = "float32") -> dict:
     from langadapt.eval.instruction_following import evaluate_instructions, write_manual_sheet
 
-    model, tokenizer = load_checkpoint(model_dir, threads)
+    model, tokenizer = load_checkpoint(model_dir, threads, dtype)
     started = time.perf_counter()
     items = read_jsonl(instructions_path)
     result = evaluate_instructions(model, tokenizer, items, lang, max_new_tokens, batch_size)
