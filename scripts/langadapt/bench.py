@@ -347,16 +347,9 @@ def _training_arguments(recipe: dict, out_dir: Path, seed: int = 1):
     except ImportError:
         from transformers import TrainingArguments
 
-        keys = {k: v for k, v in recipe.items() if k != "warmup_ratio"}
-        return TrainingArguments(
-            output_dir=str(out_dir),
-            seed=seed,
-            report_to="none",
-            use_cpu=True,
-            logging_steps=1,
-            disable_tqdm=True,
-            **keys,
-        )
+        keys = {"report_to": "none", "use_cpu": True, "logging_steps": 1, "disable_tqdm": True}
+        keys.update({k: v for k, v in recipe.items() if k != "warmup_ratio"})
+        return TrainingArguments(output_dir=str(out_dir), seed=seed, **keys)
 
 
 def hf_trainer_step_times(base: Path, packed: Path, recipe: dict, work: Path) -> list[float]:
