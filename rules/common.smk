@@ -82,6 +82,50 @@ def corpora_for_mixing():
     return corpora
 
 
+def perplexity_model_dir():
+    """Reference causal LM of the synthetic-data perplexity filter (default: the base model)."""
+    return config["synthetic"]["filters"]["perplexity_model"] or "results/models/base"
+
+
+def corpus_text_file(wildcards):
+    """JSONL file whose text becomes tokenised corpus wildcards.corpus."""
+    return {
+        "english": f"results/data/{wildcards.lang}/clean/train.jsonl",
+        "real": f"results/data/{wildcards.lang}/clean/train.jsonl",
+        "mt": f"results/data/{wildcards.lang}/synthetic/mt.filtered.jsonl",
+        "translit": f"results/data/{wildcards.lang}/synthetic/translit.jsonl",
+    }[wildcards.corpus]
+
+
+def corpus_text_field(wildcards):
+    """Record field holding the text of tokenised corpus wildcards.corpus."""
+    return {"english": "en", "real": "target", "mt": "target", "translit": "text"}[wildcards.corpus]
+
+
+def mixture_corpora(wildcards):
+    """Corpora one mixture cell draws from: no English at ratio 1, no target text at ratio 0,
+    no synthetic text at synth 0."""
+    ratio, synth = float(wildcards.ratio), float(wildcards.synth)
+    chosen = []
+    for corpus in corpora_for_mixing():
+        if corpus == "english" and ratio >= 1.0:
+            continue
+        if corpus != "english" and ratio <= 0.0:
+            continue
+        if corpus in ("mt", "translit") and synth <= 0.0:
+            continue
+        chosen.append(corpus)
+    return chosen
+
+
+def mixture_token_files(wildcards):
+    """Named inputs of build_mixture: {corpus: ids .npy, corpus_stats: .json}."""
+    files = {}
+    for corpus in mixture_corpora(wildcards):
+        files[corpus] = f"results/tokens/{wildcards.lang}/{corpus}.npy"
+        files[f"{corpus}_stats"] = f"results/tokens/{wildcards.lang}/{corpus}.json"
+    return files
+
 def data_targets():
     return [
         f"results/data/{LANG}/card.json",
@@ -110,3 +154,71 @@ def paper_targets():
 
 def final_targets():
     return data_targets() + training_targets() + eval_targets() + paper_targets()
+
+
+# ---- data stage (rules/data.smk) ----------------------------------------------------------
+
+
+def source_names():
+    """Names of the configured sources, in config order."""
+    return [source["name"] for source in config["sources"]]
+
+
+def source_files(wildcards):
+    """{source name: cached JSONL} for the language in wildcards.lang (checks it is configured)."""
+    from langadapt.sources import check_language
+
+    check_language(config, wildcards.lang)
+    return {name: f"results/data/{wildcards.lang}/sources/{name}.jsonl" for name in source_names()}
+
+
+def source_inputs(wildcards):
+    """Files source wildcards.source reads: extracted Debian packages, or its local files."""
+    from langadapt.sources import check_language, source_config
+
+    check_language(config, wildcards.lang)
+    source, _ = source_config(config, wildcards.source)
+    if source["type"] == "libreoffice_help":
+        return {
+            "package": f"results/data/debian/{source['package']}",
+            "english_package": f"results/data/debian/{source['english_package']}",
+        }
+    if source["type"] == "local":
+        paths = {"path": source["path"]}
+        if source.get("english_path"):
+            paths["english_path"] = source["english_path"]
+        return paths
+    return {}  # hf_dataset: read by datasets (hub or local files), not tracked as inputs
+
+
+def source_params(wildcards):
+    """The source's config block (a change reruns the source)."""
+    from langadapt.sources import source_config
+
+    return source_config(config, wildcards.source)[0]
+
+
+def debian_metadata_files():
+    """{package}.json of every Debian package a libreoffice_help source uses."""
+    packages = []
+    for source in config["sources"]:
+        if source["type"] == "libreoffice_help":
+            for package in (source["package"], source["english_package"]):
+                if package not in packages:
+                    packages.append(package)
+    return [f"results/data/debian/{package}.json" for package in packages]
+
+
+def data_card_inputs(wildcards):
+    """Inputs of the data card: clean splits, report, base tokenizer, provenance, filter report."""
+    from langadapt.sources import check_language
+
+    check_language(config, wildcards.lang)
+    clean = f"results/data/{wildcards.lang}/clean"
+    inputs = {split: f"{clean}/{split}.jsonl" for split in ("train", "dev", "test")}
+    inputs["report"] = f"{clean}/report.json"
+    inputs["tokenizer"] = "results/models/base"
+    inputs["debian"] = debian_metadata_files()
+    if config["synthetic"]["translation"]["enabled"]:
+        inputs["filter_report"] = f"results/data/{wildcards.lang}/synthetic/mt.filter_report.json"
+    return inputs

@@ -1,1 +1,84 @@
-# rules for stage: data
+# Data stage: sources -> one cached JSONL per source -> cleaned train/dev/test -> data card.
+from langadapt.config import config_hash
+
+
+
+wildcard_constraints:
+    # A Debian package name; the lookahead stops `<package>.json` from matching the directory.
+    package=r"[a-z0-9][a-z0-9+-]*(?:\.(?!json$)[a-z0-9+-]+)*",
+    source="[A-Za-z0-9_-]+",
+
+
+# Extract a Debian package (LibreOffice help) without installing it. Works as non-root too.
+rule fetch_debian_package:
+    output:
+        tree=directory("results/data/debian/{package}"),
+        metadata="results/data/debian/{package}.json",
+    log:
+        "logs/fetch_debian_package/{package}.log",
+    benchmark:
+        "benchmarks/fetch_debian_package/{package}.tsv"
+    resources:
+        runtime=10,
+    script:
+        "../scripts/fetch_debian_package.py"
+
+
+# One rule for every source type: the type only changes what the input function returns
+# (Debian trees or local files), and one rule keeps one path and one log per source.
+rule load_source:
+    input:
+        unpack(source_inputs),
+    output:
+        "results/data/{lang}/sources/{source}.jsonl",
+    params:
+        source=source_params,
+    log:
+        "logs/load_source/{lang}/{source}.log",
+    benchmark:
+        "benchmarks/load_source/{lang}/{source}.tsv"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    script:
+        "../scripts/load_source.py"
+
+
+rule clean_and_split:
+    input:
+        unpack(source_files),
+    output:
+        train="results/data/{lang}/clean/train.jsonl",
+        dev="results/data/{lang}/clean/dev.jsonl",
+        test="results/data/{lang}/clean/test.jsonl",
+        report="results/data/{lang}/clean/report.json",
+    params:
+        split=config["split"],
+    log:
+        "logs/clean_and_split/{lang}.log",
+    benchmark:
+        "benchmarks/clean_and_split/{lang}.tsv"
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    script:
+        "../scripts/clean_and_split.py"
+
+
+rule data_card:
+    input:
+        unpack(data_card_inputs),
+    output:
+        json="results/data/{lang}/card.json",
+        markdown="results/data/{lang}/card.md",
+    params:
+        config_hash=config_hash(config),
+    log:
+        "logs/data_card/{lang}.log",
+    benchmark:
+        "benchmarks/data_card/{lang}.tsv"
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    script:
+        "../scripts/data_card.py"

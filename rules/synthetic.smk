@@ -1,1 +1,65 @@
-# rules for stage: synthetic
+# rules for stage: synthetic — machine translation, quality filtering, transliteration.
+# Files: docs/contract.md (results/data/{lang}/synthetic/).
+
+if config["synthetic"]["translation"]["enabled"]:
+
+    rule translate_english:
+        """Translate the English side of the clean train split into the target language (1:1)."""
+        input:
+            train="results/data/{lang}/clean/train.jsonl",
+        output:
+            jsonl="results/data/{lang}/synthetic/mt.jsonl",
+            provenance="results/data/{lang}/synthetic/mt.provenance.json",
+        log:
+            "logs/translate_english/{lang}.log",
+        benchmark:
+            "benchmarks/translate_english/{lang}.tsv"
+        params:
+            translation=config["synthetic"]["translation"],
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=120,
+        script:
+            "../scripts/translate_english.py"
+
+    rule filter_synthetic:
+        """Length-ratio, exact and near-duplicate, and perplexity filters over the MT output."""
+        input:
+            jsonl="results/data/{lang}/synthetic/mt.jsonl",
+            model=perplexity_model_dir(),
+        output:
+            jsonl="results/data/{lang}/synthetic/mt.filtered.jsonl",
+            report="results/data/{lang}/synthetic/mt.filter_report.json",
+        log:
+            "logs/filter_synthetic/{lang}.log",
+        benchmark:
+            "benchmarks/filter_synthetic/{lang}.tsv"
+        params:
+            filters=config["synthetic"]["filters"],
+        threads: 4
+        resources:
+            mem_mb=6000,
+            runtime=60,
+        script:
+            "../scripts/filter_synthetic.py"
+
+
+if config["synthetic"]["transliteration"]["enabled"]:
+
+    rule transliterate:
+        """Romanise the Devanagari target side of the clean train split."""
+        input:
+            train="results/data/{lang}/clean/train.jsonl",
+        output:
+            jsonl="results/data/{lang}/synthetic/translit.jsonl",
+        log:
+            "logs/transliterate/{lang}.log",
+        params:
+            scheme=config["synthetic"]["transliteration"]["scheme"],
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=30,
+        script:
+            "../scripts/transliterate.py"

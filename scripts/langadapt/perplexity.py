@@ -1,0 +1,65 @@
+"""Per-line perplexity under a reference causal LM: batched by token count, no grad.
+
+Each line is scored after a start token (bos, else eos) so that its first token is
+predicted too; lines are sorted by length so batches carry little padding.
+"""
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+
+def load_scorer(model_dir):
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    model = AutoModelForCausalLM.from_pretrained(
+        str(model_dir), trust_remote_code=False, dtype=torch.float32
+    )
+    model.eval()
+    return model, tokenizer
+
+
+def length_batches(order, lengths, batch_tokens: int) -> list[list[int]]:
+    """Split ``order`` (ascending length) into batches of at most ``batch_tokens`` padded tokens."""
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        if current and lengths[index] * (len(current) + 1) > batch_tokens:
+            batches.append(current)
+            current = []
+        current.append(int(index))
+    if current:
+        batches.append(current)
+    return batches
+
+
+@torch.inference_mode()
+def line_perplexities(
+    texts: list[str], model, tokenizer, batch_tokens: int = 2048, max_tokens: int = 128
+) -> np.ndarray:
+    """exp(mean token NLL) of every line (inf for a line with no tokens)."""
+    start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else start
+    encoded = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+    sequences = [[start] + ids[: max_tokens - 1] for ids in encoded]
+    order = np.argsort([len(seq) for seq in sequences], kind="stable")
+    result = np.full(len(texts), math.inf)
+    for chosen in length_batches(order, [len(seq) for seq in sequences], batch_tokens):
+        width = max(len(sequences[i]) for i in chosen)
+        ids = torch.full((len(chosen), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(chosen), width), dtype=torch.long)
+        for row, index in enumerate(chosen):
+            seq = sequences[index]
+            ids[row, : len(seq)] = torch.tensor(seq)
+            mask[row, : len(seq)] = 1
+        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
+        targets = ids[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
+        nll = F.cross_entropy(logits.transpose(1, 2), targets, ignore_index=-100, reduction="none")
+        counts = mask[:, 1:].sum(dim=1)
+        mean = (nll.sum(dim=1) / counts.clamp(min=1)).numpy()
+        for row, index in enumerate(chosen):
+            if counts[row] > 0:
+                result[index] = math.exp(mean[row])
+    return result

@@ -1,0 +1,119 @@
+import json
+
+import numpy as np
+import pytest
+from langadapt.errors import LangadaptError
+from langadapt.mixture import document_bounds, draw_documents, mix_corpora, split_quota
+
+EOS = 0
+
+
+def make_corpus(documents: int, mean_length: int, first_id: int, seed: int = 0) -> np.ndarray:
+    """Documents of ids in [first_id, first_id + 100) so each token says which corpus it is from."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, 2 * mean_length, documents)
+    ids = rng.integers(first_id, first_id + 100, int(lengths.sum()) + documents).astype(np.uint32)
+    ids[np.cumsum(lengths + 1) - 1] = EOS
+    return ids
+
+
+@pytest.fixture(scope="module")
+def corpora():
+    return {
+        "english": make_corpus(3000, 20, 1000, 1),
+        "real": make_corpus(300, 20, 2000, 2),
+        "mt": make_corpus(900, 20, 3000, 3),
+    }
+
+
+def corpus_tokens(packed: np.ndarray) -> dict[str, int]:
+    flat = packed.ravel()
+    return {
+        "english": int(((flat >= 1000) & (flat < 1100)).sum()),
+        "real": int(((flat >= 2000) & (flat < 2100)).sum()),
+        "mt": int(((flat >= 3000) & (flat < 3100)).sum()),
+        "eos": int((flat == EOS).sum()),
+    }
+
+
+def test_document_bounds_and_quota_split():
+    starts, lengths = document_bounds(np.array([5, 6, 0, 7, 0, 8, 9, 9, 0], np.uint32), EOS)
+    assert starts.tolist() == [0, 3, 5] and lengths.tolist() == [3, 2, 4]
+    assert split_quota(10, {"a": 1, "b": 1, "c": 1}) == {"a": 4, "b": 3, "c": 3}
+    assert split_quota(10, {"a": 0, "b": 2}) == {"a": 0, "b": 10}
+
+
+def test_draw_documents_takes_whole_passes_then_a_subset():
+    lengths = np.array([3, 4, 5])
+    indices, taken = draw_documents(lengths, 30, np.random.default_rng(0))  # 2.5 passes
+    assert taken.sum() == 30
+    assert np.bincount(indices, minlength=3).min() >= 2
+    assert (taken <= lengths[indices]).all()
+
+
+def test_proportions_follow_weight_times_size(corpora):
+    packed, info = mix_corpora(corpora, EOS, 0.5, 40_000, 1.0, 2.0, 64, seed=1)
+    assert packed.dtype == np.int32 and packed.shape == (625, 64)
+    counts = corpus_tokens(packed)
+    assert sum(counts.values()) == packed.size
+    real, mt = len(corpora["real"]), len(corpora["mt"])
+    expected_real_share = 2 * real / (2 * real + mt)
+    target = info["corpora"]["real"]["tokens"] + info["corpora"]["mt"]["tokens"]
+    assert target == 20_000
+    assert info["corpora"]["real"]["tokens"] / target == pytest.approx(
+        expected_real_share, abs=1e-3
+    )
+    # real text is up-weighted: twice the epochs of machine-translated text
+    ratio = info["corpora"]["real"]["epochs"] / info["corpora"]["mt"]["epochs"]
+    assert ratio == pytest.approx(2.0, rel=1e-3)
+    assert info["corpora"]["real"]["epochs"] > 1  # more than the corpus has: documents repeat
+    # every token of a corpus quota lands in the packed array (EOS counted with its document)
+    english_body = counts["english"]
+    assert english_body <= info["corpora"]["english"]["tokens"]
+    assert info["packing_efficiency"] >= 0.99 and info["padding_tokens"] == 0
+
+
+def test_mixing_ratio_edges(corpora):
+    only_english, info = mix_corpora(corpora, EOS, 0.0, 10_000, 1.0, 2.0, 100, seed=0)
+    counts = corpus_tokens(only_english)
+    assert counts["real"] == counts["mt"] == 0 and info["corpora"]["english"]["share"] == 1.0
+    only_target, info = mix_corpora(corpora, EOS, 1.0, 10_000, 1.0, 2.0, 100, seed=0)
+    assert corpus_tokens(only_target)["english"] == 0 and info["corpora"]["english"]["tokens"] == 0
+    real_only, info = mix_corpora(corpora, EOS, 1.0, 10_000, 0.0, 2.0, 100, seed=0)
+    assert corpus_tokens(real_only)["mt"] == 0 and info["corpora"]["real"]["tokens"] == 10_000
+    without_english = {k: v for k, v in corpora.items() if k != "english"}
+    mix_corpora(without_english, EOS, 1.0, 1000, 1.0, 2.0, 100)  # english not needed at ratio 1
+    with pytest.raises(LangadaptError, match="weight 0"):
+        mix_corpora(corpora, EOS, 0.5, 1000, 0.0, 0.0, 100)
+
+
+def test_documents_stay_whole_and_eos_separated(corpora):
+    packed, _ = mix_corpora(corpora, EOS, 0.5, 20_000, 1.0, 2.0, 128, seed=3)
+    flat = packed.ravel()
+    starts, lengths = document_bounds(flat.astype(np.uint32), EOS)
+    for start, length in zip(starts[:-1], lengths[:-1], strict=True):
+        body = flat[start : start + length - 1] // 1000
+        assert len(set(body.tolist())) <= 1  # one document = tokens of one corpus
+
+
+def test_deterministic_and_seed_dependent(corpora):
+    first, info_first = mix_corpora(corpora, EOS, 0.8, 12_000, 1.0, 2.0, 256, seed=0)
+    second, info_second = mix_corpora(corpora, EOS, 0.8, 12_000, 1.0, 2.0, 256, seed=0)
+    other, _ = mix_corpora(corpora, EOS, 0.8, 12_000, 1.0, 2.0, 256, seed=1)
+    assert np.array_equal(first, second) and json.dumps(info_first) == json.dumps(info_second)
+    assert not np.array_equal(first, other)
+    assert first.shape == (47, 256)  # 12k rounded to whole sequences
+
+
+def test_tokenize_documents_separates_with_eos(tiny_model_dir):
+    from langadapt.tokenize_corpus import tokenize_documents
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    texts = ["Abra o ficheiro.", "नमस्ते", "with <|endoftext|> inside"]
+    ids = tokenize_documents(texts, tokenizer, batch_size=2)
+    eos = tokenizer.eos_token_id
+    assert ids.dtype == np.uint32 and (ids == eos).sum() == 3 and ids[-1] == eos
+    starts, lengths = document_bounds(ids, eos)
+    first = ids[starts[0] : starts[0] + lengths[0] - 1]
+    assert tokenizer.decode(first.tolist()) == "Abra o ficheiro."

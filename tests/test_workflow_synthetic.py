@@ -1,0 +1,112 @@
+"""Snakemake runs of the synthetic and mix rules on the fixture with the tiny random model."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+
+pytestmark = [
+    pytest.mark.workflow,
+    pytest.mark.skipif(shutil.which("apertium") is None, reason="Debian apertium not installed"),
+]
+
+
+def run_snakemake(workdir: Path, config: dict, targets: list[str]) -> None:
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    command = [
+        str(SNAKEMAKE),
+        "--snakefile", str(REPO / "Snakefile"),
+        "--directory", str(workdir),
+        "--configfile", str(workdir / "config.yaml"),
+        "--cores", "2",
+        *targets,
+        "--quiet", "rules",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, cwd=workdir)
+    if result.returncode != 0:
+        logs = "\n".join(f"{p}:\n{p.read_text()}" for p in (workdir / "logs").rglob("*.log"))
+        pytest.fail(f"snakemake failed:\n{result.stdout}\n{result.stderr}\n{logs}")
+
+
+def prepare(tmp_path: Path, tiny_model_dir: Path, fixture_dir: Path, lang: str, train: Path):
+    shutil.copytree(tiny_model_dir, tmp_path / "results/models/base")
+    clean = tmp_path / f"results/data/{lang}/clean"
+    clean.mkdir(parents=True)
+    shutil.copy(train, clean / "train.jsonl")
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config["synthetic"]["translation"]["max_sentences"] = 120
+    config["synthetic"]["filters"]["perplexity_max_lines"] = 60
+    config["mixture"]["seq_len"] = 32
+    return config
+
+
+def test_galician_mt_filter_tokenise_mix(tmp_path, tiny_model_dir, fixture_dir):
+    config = prepare(tmp_path, tiny_model_dir, fixture_dir, "gl", fixture_dir / "clean_train.jsonl")
+    cells = [
+        "ratio=0.8/tokens=2k/synth=1.0",
+        "ratio=1.0/tokens=2k/synth=0.0",
+        "ratio=0.0/tokens=1k/synth=1.0",
+    ]
+    run_snakemake(tmp_path, config, [f"results/mix/gl/{cell}/packed.npy" for cell in cells])
+
+    synthetic = tmp_path / "results/data/gl/synthetic"
+    mt = [json.loads(line) for line in (synthetic / "mt.jsonl").read_text().splitlines()]
+    assert len(mt) == 120 and set(mt[0]) == {"id", "group", "en", "target"}
+    provenance = json.loads((synthetic / "mt.provenance.json").read_text())
+    assert provenance["backend"] == "apertium" and provenance["version"]
+    report = json.loads((synthetic / "mt.filter_report.json").read_text())
+    assert [step["name"] for step in report["filters"]] == [
+        "length_ratio", "exact_duplicate", "near_duplicate", "perplexity",
+    ]  # fmt: skip
+    kept = (synthetic / "mt.filtered.jsonl").read_text().splitlines()
+    assert len(kept) == report["output"] == report["filters"][-1]["kept"] == 48  # 0.8 of 60
+
+    for corpus in ("english", "real", "mt"):
+        stats = json.loads((tmp_path / f"results/tokens/gl/{corpus}.json").read_text())
+        ids = np.load(tmp_path / f"results/tokens/gl/{corpus}.npy")
+        assert ids.dtype == np.uint32 and len(ids) == stats["tokens"]
+        assert (ids == stats["eos_token_id"]).sum() == stats["documents"]
+
+    packed = np.load(tmp_path / f"results/mix/gl/{cells[0]}/packed.npy")
+    info = json.loads((tmp_path / f"results/mix/gl/{cells[0]}/mix.json").read_text())
+    assert packed.dtype == np.int32 and packed.shape == (62, 32) and info["sequences"] == 62
+    assert info["packing_efficiency"] >= 0.95 and set(info["corpora"]) == {"english", "real", "mt"}
+    real_only = json.loads((tmp_path / f"results/mix/gl/{cells[1]}/mix.json").read_text())
+    assert set(real_only["corpora"]) == {"real"}
+    english_only = json.loads((tmp_path / f"results/mix/gl/{cells[2]}/mix.json").read_text())
+    assert set(english_only["corpora"]) == {"english"}
+
+
+def test_hindi_transliteration_into_mixture(tmp_path, tiny_model_dir, fixture_dir):
+    lines = (fixture_dir / "hindi.txt").read_text().splitlines()
+    train = tmp_path / "hi_train.jsonl"
+    train.write_text(
+        "".join(
+            json.dumps(
+                {"id": f"h{i}", "group": "g", "source": "fx", "en": f"line {i}", "target": t}
+            )
+            + "\n"
+            for i, t in enumerate(lines)
+        )
+    )
+    config = prepare(tmp_path, tiny_model_dir, fixture_dir, "hi", train)
+    config["language"] = {"code": "hi", "name": "Hindi", "script": "Deva"}
+    config["synthetic"]["translation"]["enabled"] = False
+    config["synthetic"]["transliteration"] = {"enabled": True, "scheme": "itrans"}
+    run_snakemake(tmp_path, config, ["results/mix/hi/ratio=0.5/tokens=1k/synth=1.0/packed.npy"])
+    translit = [
+        json.loads(x) for x in (tmp_path / "results/data/hi/synthetic/translit.jsonl").open()
+    ]
+    assert len(translit) == len(lines) and translit[10]["text"] == "namaste duniyA"
+    info = json.loads(
+        (tmp_path / "results/mix/hi/ratio=0.5/tokens=1k/synth=1.0/mix.json").read_text()
+    )
+    assert set(info["corpora"]) == {"english", "real", "translit"}
