@@ -103,5 +103,5 @@ def test_benchmark_seconds_and_train_eval_share(tmp_path):
 
 def test_copy_repository_skips_results(tmp_path):
     copy = bench.copy_repository(ROOT, tmp_path / "copy")
-    assert (copy / "Snakefile").exists() and (copy / "scripts" / "langadapt" / "bench.py").exists()
+    assert (copy / "Snakefile").exists() and (copy / "scripts/langadapt/bench/figures.py").exists()
     assert not (copy / "results").exists()
