@@ -105,3 +105,13 @@ def test_parallel_text_with_bom_mixed_line_endings_and_an_empty_side(project, ti
     assert "\ufeff" not in train and "\r" not in train and "Terceira liña." not in train
     report = (project / "results/data/gl/clean/report.json").read_text(encoding="utf-8")
     assert "empty" in report
+
+
+def test_sft_start_cell_outside_the_cpt_grid(tiny_model_dir):
+    from langadapt.config import validate_config
+    from langadapt.grids import sft_init_cell
+
+    config = tiny_config(tiny_model_dir)
+    config["sft"]["cpt_cell"] = {**config["sft"]["cpt_cell"], "mixing_ratio": 0.3}
+    with pytest.raises(LangadaptError, match=r"config key 'sft.cpt_cell': .* is not a cell of"):
+        sft_init_cell(validate_config(config))
