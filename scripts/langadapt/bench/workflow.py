@@ -129,8 +129,11 @@ def _dry_run_jobs(stdout: str) -> int | None:
 
 
 def _last_error(done: subprocess.CompletedProcess) -> str:
-    lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
-    error = next((line for line in lines if "Error" in line or "error" in line), None)
+    lines = [line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+    for index, line in enumerate(lines):
+        if line.startswith("affected files:") and index + 1 < len(lines):
+            return f"failed: missing input {lines[index + 1]} (no rule produces it)"
+    error = next((line for line in lines if "Exception" in line or "Error" in line), None)
     return "failed: " + (error or (lines[-1] if lines else f"exit {done.returncode}"))[:200]
 
 
