@@ -6,6 +6,7 @@ second clean run (determinism) and a run that is SIGKILLed twice (kill and resum
 are in tests/test_bad_inputs.py; docs/bad_inputs.md lists them all.
 """
 
+import csv
 import json
 import shutil
 import time
@@ -78,11 +79,30 @@ def clean_run(trapped_model_dir, tmp_path_factory):
     return project
 
 
-def _metrics_files(project) -> dict[str, bytes]:
+# Wall-clock fields are measurements of the machine, not of the model: left out of the comparison.
+TIMING_KEYS = {"seconds", "elapsed_s", "wall_s", "train_s", "tokens_per_s", "runtime_s"}
+
+
+def _without_timings(value):
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items() if k not in TIMING_KEYS}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
+
+
+def _metrics_files(project) -> dict[str, object]:
+    """Every metrics file of a run, parsed, without wall-clock fields."""
     root = Path(project)
-    files = sorted(root.glob("results/eval/**/metrics.json"))
-    files += sorted(root.glob("results/paper/metrics.csv"))
-    return {str(path.relative_to(root)): path.read_bytes() for path in files}
+    found = {}
+    for path in sorted(root.glob("results/eval/**/metrics.json")):
+        found[str(path.relative_to(root))] = _without_timings(json.loads(path.read_text()))
+    for path in sorted(root.glob("results/paper/metrics.csv")):
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = [_without_timings(row) for row in csv.DictReader(handle)]
+        rows = [row for row in rows if not TIMING_KEYS & set(row.values())]
+        found[str(path.relative_to(root))] = rows
+    return found
 
 
 # --------------------------------------------------------------------------- kill and resume

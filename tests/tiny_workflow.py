@@ -150,8 +150,7 @@ def incomplete_outputs(project) -> list[str]:
 def completed_outputs(project) -> dict[str, int]:
     """mtime_ns of every file under results/ except checkpoints and the killed jobs' outputs."""
     project = Path(project)
-    running = [Path(path) for path in incomplete_outputs(project)]
-    excluded = {path.parent if path.suffix else path for path in running}
+    excluded = {Path(path) for path in incomplete_outputs(project)}
     snapshot = {}
     for path in (project / "results").rglob("*"):
         relative = path.relative_to(project)
