@@ -1,15 +1,13 @@
 """Rule tokenize_corpus: one corpus -> results/tokens/{lang}/{corpus}.npy + .json stats."""
 
-import sys
+from langadapt.logs import log_to
+from langadapt.tokenize_corpus import tokenize_corpus
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
-
-from langadapt.tokenize_corpus import tokenize_corpus  # noqa: E402
-
-tokenize_corpus(
-    snakemake.input.text,  # noqa: F821
-    snakemake.params.field,  # noqa: F821
-    snakemake.input.tokenizer,  # noqa: F821
-    snakemake.output.ids,  # noqa: F821
-    snakemake.output.stats,  # noqa: F821
-)
+with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
+    tokenize_corpus(
+        snakemake.input.text,  # noqa: F821
+        snakemake.params.field,  # noqa: F821
+        snakemake.input.tokenizer,  # noqa: F821
+        snakemake.output.ids,  # noqa: F821
+        snakemake.output.stats,  # noqa: F821
+    )

@@ -1,9 +1,7 @@
 """Rule transliterate: Devanagari target side of the clean train split -> translit.jsonl."""
 
-import sys
+from langadapt.logs import log_to
+from langadapt.synthetic import transliterate_train
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
-
-from langadapt.synthetic import transliterate_train  # noqa: E402
-
-transliterate_train(snakemake.input.train, snakemake.output.jsonl, snakemake.params.scheme)  # noqa: F821
+with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
+    transliterate_train(snakemake.input.train, snakemake.output.jsonl, snakemake.params.scheme)  # noqa: F821

@@ -1,6 +1,7 @@
 import time
 
 import numpy as np
+import pytest
 from langadapt import filters
 from langadapt.synthetic import filter_translations, perplexity_subset
 
@@ -108,3 +109,18 @@ def test_line_perplexities_with_tiny_model(tiny_model_dir):
     assert np.isclose(alone[0], values[2], rtol=1e-4)
     vocab = len(tokenizer)
     assert (values[[0, 2, 3]] < vocab * 3).all()  # a random model is close to uniform
+
+
+def test_line_perplexity_matches_the_model_loss(tiny_model_dir):
+    import math
+
+    import torch
+    from langadapt.perplexity import line_perplexities, load_scorer
+
+    model, tokenizer = load_scorer(tiny_model_dir)
+    text = "Seleccione todas as celas do documento."
+    ids = torch.tensor(
+        [[tokenizer.bos_token_id] + tokenizer(text, add_special_tokens=False).input_ids]
+    )
+    expected = math.exp(model(input_ids=ids, labels=ids).loss.item())
+    assert line_perplexities([text, "x"], model, tokenizer)[0] == pytest.approx(expected, rel=1e-4)

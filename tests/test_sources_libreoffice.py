@@ -62,4 +62,11 @@ def test_headings_precede_their_paragraphs_in_document_order():
 def test_package_without_a_language_tree_names_package_and_key(tmp_path):
     source = {"name": "lohelp", "package": "libreoffice-help-xx", "english_package": "en"}
     with pytest.raises(LangadaptError, match=r"sources\[0\].package.*libreoffice-help-xx"):
-        load(source, LOHELP / "en-us", tmp_path, "sources[0]")
+        load(source, LOHELP / "en-us", tmp_path, "xx", "sources[0]")
+
+
+def test_package_for_another_language_is_a_config_error():
+    source = {"name": "lohelp", "package": "libreoffice-help-gl", "english_package": "en"}
+    with pytest.raises(LangadaptError, match=r"holds the 'gl' help, but language.code is 'eu'"):
+        load(source, LOHELP / "en-us", LOHELP / "gl", "eu", "sources[0]")
+    assert len(load(source, LOHELP / "en-us", LOHELP / "gl", "gl")) == 151

@@ -13,6 +13,7 @@ import subprocess
 from collections import defaultdict
 from pathlib import Path
 
+from langadapt.modeling import load_tokenizer
 from langadapt.textio import read_json, read_jsonl, write_json, write_text
 
 SPLITS = ("train", "dev", "test")
@@ -27,26 +28,24 @@ PYTHON_PACKAGES = (
 BATCH = 1024
 
 
-def load_tokenizer(model_dir):
-    """The base model's tokenizer (``langadapt.modeling.load_tokenizer`` when present)."""
-    try:
-        from langadapt.modeling import load_tokenizer as modeling_load_tokenizer
-    except ImportError:
-        from transformers import AutoTokenizer
-
-        return AutoTokenizer.from_pretrained(str(model_dir), trust_remote_code=False)
-    return modeling_load_tokenizer(model_dir)
-
-
-def count_tokens(tokenizer, texts: list[str]) -> int:
-    total = 0
+def token_lengths(tokenizer, texts: list[str]) -> list[int]:
+    """Tokens of each text (no special tokens), in batches."""
+    lengths = []
     for start in range(0, len(texts), BATCH):
         encoded = tokenizer(texts[start : start + BATCH], add_special_tokens=False)["input_ids"]
-        total += sum(len(ids) for ids in encoded)
-    return total
+        lengths.extend(len(ids) for ids in encoded)
+    return lengths
 
 
-def text_stats(records: list[dict], tokenizer=None) -> dict:
+def add_token_counts(records: list[dict], tokenizer) -> None:
+    """Store each record's token counts in ``_tokens_en`` / ``_tokens_target`` (one pass)."""
+    for side in ("en", "target"):
+        texts = [record.get(side) or "" for record in records]
+        for record, length in zip(records, token_lengths(tokenizer, texts), strict=True):
+            record[f"_tokens_{side}"] = length
+
+
+def text_stats(records: list[dict], with_tokens: bool = False) -> dict:
     """records, parallel records, words / characters (and tokens) of each side."""
     english = [r["en"] for r in records if r.get("en")]
     target = [r["target"] for r in records if r.get("target")]
@@ -58,9 +57,9 @@ def text_stats(records: list[dict], tokenizer=None) -> dict:
         "chars_en": sum(map(len, english)),
         "chars_target": sum(map(len, target)),
     }
-    if tokenizer is not None:
-        stats["tokens_en"] = count_tokens(tokenizer, english)
-        stats["tokens_target"] = count_tokens(tokenizer, target)
+    if with_tokens:
+        stats["tokens_en"] = sum(r["_tokens_en"] for r in records)
+        stats["tokens_target"] = sum(r["_tokens_target"] for r in records)
     return stats
 
 
@@ -126,15 +125,17 @@ def build_card(
     by_split, by_source, everything = {}, {}, []
     for name in SPLITS:
         records = read_jsonl(splits[name])
+        if tokenizer is not None:
+            add_token_counts(records, tokenizer)
         everything.extend(records)
-        by_split[name] = text_stats(records, tokenizer)
+        by_split[name] = text_stats(records, tokenizer is not None)
         per_source = defaultdict(list)
         for record in records:
             per_source[record["source"]].append(record)
         by_source[name] = {
-            source: text_stats(rows, tokenizer) for source, rows in per_source.items()
+            source: text_stats(rows, tokenizer is not None) for source, rows in per_source.items()
         }
-    total = text_stats(everything, tokenizer)
+    total = text_stats(everything, tokenizer is not None)
     report = read_json(clean_report)
     card = {
         "language": dict(config["language"]),

@@ -9,14 +9,14 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
-from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from langadapt.modeling import load_model, load_tokenizer
 
 
 def load_scorer(model_dir):
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    model = AutoModelForCausalLM.from_pretrained(
-        str(model_dir), trust_remote_code=False, dtype=torch.float32
-    )
+    """The reference model (validated, safetensors only) and its tokenizer, in eval mode."""
+    tokenizer = load_tokenizer(model_dir)
+    model = load_model(model_dir, tokenizer=tokenizer)
     model.eval()
     return model, tokenizer
 
@@ -33,6 +33,25 @@ def length_batches(order, lengths, batch_tokens: int) -> list[list[int]]:
     if current:
         batches.append(current)
     return batches
+
+
+def _token_nll(model, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """[batch, width - 1] NLL of each next token (0 at padding).
+
+    The output head runs only on real positions, which keeps a 50k-word vocabulary cheap;
+    models with logit post-processing (soft-capping) go through the full forward instead.
+    """
+    valid = mask[:, 1:].bool()
+    targets = ids[:, 1:][valid]
+    head = model.get_output_embeddings()
+    if head is None or getattr(model.config, "final_logit_softcapping", None):
+        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1][valid]
+    else:
+        hidden = model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
+        logits = head(hidden[:, :-1][valid])
+    nll = torch.zeros(valid.shape, dtype=torch.float32)
+    nll[valid] = F.cross_entropy(logits.float(), targets, reduction="none")
+    return nll
 
 
 @torch.inference_mode()
@@ -54,9 +73,7 @@ def line_perplexities(
             seq = sequences[index]
             ids[row, : len(seq)] = torch.tensor(seq)
             mask[row, : len(seq)] = 1
-        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
-        targets = ids[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
-        nll = F.cross_entropy(logits.transpose(1, 2), targets, ignore_index=-100, reduction="none")
+        nll = _token_nll(model, ids, mask)
         counts = mask[:, 1:].sum(dim=1)
         mean = (nll.sum(dim=1) / counts.clamp(min=1)).numpy()
         for row, index in enumerate(chosen):

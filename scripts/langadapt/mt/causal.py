@@ -21,7 +21,9 @@ class CausalLMTranslator:
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.model = AutoModelForCausalLM.from_pretrained(self.model_name, trust_remote_code=False)
+        self.model = AutoModelForCausalLM.from_pretrained(
+            self.model_name, trust_remote_code=False, use_safetensors=True
+        )
         self.model.eval()
         self.target_language = target_language
         self.batch_size = batch_size

@@ -32,7 +32,9 @@ class Seq2SeqTranslator:
         self.tokenizer = AutoTokenizer.from_pretrained(self.model_name)
         if source_lang_code and hasattr(self.tokenizer, "src_lang"):
             self.tokenizer.src_lang = source_lang_code
-        self.model = AutoModelForSeq2SeqLM.from_pretrained(self.model_name, trust_remote_code=False)
+        self.model = AutoModelForSeq2SeqLM.from_pretrained(
+            self.model_name, trust_remote_code=False, use_safetensors=True
+        )
         self.model.eval()
         self.forced_bos_token_id = language_token_id(self.tokenizer, target_lang_code)
         self.target_lang_code = target_lang_code

@@ -37,7 +37,7 @@ def load_source(config: dict, name: str, lang: str, package_dirs: dict | None = 
 
         dirs = package_dirs or {}
         return libreoffice_help.load(
-            source, dirs[source["english_package"]], dirs[source["package"]], key
+            source, dirs[source["english_package"]], dirs[source["package"]], lang, key
         )
     if source["type"] == "hf_dataset":
         from langadapt.sources import hf_dataset

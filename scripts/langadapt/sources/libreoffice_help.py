@@ -170,12 +170,24 @@ def align_trees(english_tree, target_tree, source_name: str = "lohelp") -> list[
     return records
 
 
-def load(source: dict, english_dir, target_dir, config_key: str = "sources") -> list[dict]:
-    """Records of a ``libreoffice_help`` source from its two extracted Debian packages."""
+def load(
+    source: dict, english_dir, target_dir, lang: str, config_key: str = "sources"
+) -> list[dict]:
+    """Records of a ``libreoffice_help`` source from its two extracted Debian packages.
+
+    The target tree must be the configured language (``pt-BR`` serves ``pt``): a package for
+    another language is a config error, not a silently mislabelled corpus.
+    """
     english_tree = help_tree(
         english_dir, source["english_package"], f"{config_key}.english_package", english=True
     )
     target_tree = help_tree(target_dir, source["package"], f"{config_key}.package")
+    if target_tree.name.split("-")[0].lower() != lang:
+        raise config_error(
+            f"{config_key}.package",
+            f"package '{source['package']}' holds the '{target_tree.name}' help, "
+            f"but language.code is '{lang}'",
+        )
     records = align_trees(english_tree, target_tree, source["name"])
     if not records:
         raise config_error(
