@@ -13,6 +13,8 @@ from langadapt.bench.figures import OFFLINE_ENV, ROOT, Figure, format_line, mach
 from langadapt.bench.training import measure_matmul, measure_training
 from langadapt.bench.workflow import measure_end_to_end, measure_workflow
 
+SECTIONS = ("train", "data", "workflow", "e2e")
+
 
 def run(args) -> dict:
     repo = Path(args.repo).resolve()
@@ -31,8 +33,13 @@ def run(args) -> dict:
         figures.extend(new)
 
     print(f"# load at start: {report['machine']['load_start']}", flush=True)
+    sections = set(args.only.split(",")) if args.only else set(SECTIONS)
+    if args.skip_train:
+        sections.discard("train")
+    if not args.e2e and not args.only:
+        sections.discard("e2e")
     size, repeats = (1024, 3) if args.quick else (2048, 10)
-    peaks = measure_matmul(repeats=repeats, n=size)
+    peaks = measure_matmul(repeats=repeats, n=size)  # always: MFU needs the peak of this run
     emit(
         [
             Figure(
@@ -44,11 +51,13 @@ def run(args) -> dict:
             for name, value in peaks.items()
         ]
     )
-    if not args.skip_train:
+    if "train" in sections:
         emit(measure_training(repo, peaks, args.quick))
-    emit(measure_data_preparation(repo, args.quick))
-    emit(measure_workflow(repo, args.quick))
-    if args.e2e:
+    if "data" in sections:
+        emit(measure_data_preparation(repo, args.quick))
+    if "workflow" in sections:
+        emit(measure_workflow(repo, args.quick))
+    if "e2e" in sections:
         emit(measure_end_to_end(repo))
     report["machine"]["load_end"] = machine_load()
     print(f"# load at end: {report['machine']['load_end']}", flush=True)
@@ -68,6 +77,7 @@ def main(argv=None) -> None:
     parser.add_argument("--e2e", action="store_true", help="also time the default run (minutes)")
     parser.add_argument("--skip-e2e", dest="e2e", action="store_false", help="(default)")
     parser.add_argument("--skip-train", action="store_true", help="skip the CPT throughput runs")
+    parser.add_argument("--only", help=f"comma-separated sections: {','.join(SECTIONS)}")
     args = parser.parse_args(argv)
     os.environ.update(OFFLINE_ENV)
     run(args)
