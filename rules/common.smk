@@ -1,5 +1,6 @@
 # Input functions and grids only: every target list of the workflow is built here.
 import sys
+from pathlib import Path
 
 sys.path.insert(0, f"{workflow.basedir}/scripts")
 
@@ -70,6 +71,31 @@ def checkpoint_model_dir(wildcards):
         return "results/models/base"
     stage, cell = wildcards.checkpoint.split("/", 1)
     return f"results/{stage}/{wildcards.lang}/{cell}/model"
+
+
+def base_translation_result(wildcards):
+    """The base model's translation result (its hypotheses anchor the paired bootstrap)."""
+    if wildcards.checkpoint == "base":
+        return []
+    return f"results/eval/{wildcards.lang}/base/translation.json"
+
+
+def checkpoint_filename(name):
+    """A checkpoint name as one file name: sft/init=cpt/instr=mt -> sft__init=cpt__instr=mt."""
+    return name.replace("/", "__")
+
+
+def manual_sheets():
+    """Filled manual evaluation sheets present on disk: manual/{lang}/{checkpoint_filename}.csv."""
+    names = {checkpoint_filename(name): name for name in checkpoint_names()}
+    return {names[path.stem]: str(path) for path in sorted(Path("manual", LANG).glob("*.csv"))
+            if path.stem in names}
+
+
+def train_logs():
+    """train_log.csv of every training cell, by checkpoint name."""
+    return {name: f"results/{name.split('/', 1)[0]}/{LANG}/{name.split('/', 1)[1]}/train_log.csv"
+            for name in checkpoint_names() if name != "base"}
 
 
 def corpora_for_mixing():
@@ -145,11 +171,22 @@ def eval_targets():
     return [f"results/eval/{LANG}/{name}/metrics.json" for name in checkpoint_names()]
 
 
+PAPER_TABLES = ["stages", "mixing_ratio", "instructions", "cpt"]
+PAPER_FIGURES = ["forgetting", "scaling", "loss_curves"]
+
+
 def paper_targets():
+    """Every paper output; tables of ablations a config lacks hold a note instead of rows."""
+    tables = [f"results/paper/tables/{name}.{ext}" for name in PAPER_TABLES
+              for ext in ("tex", "md", "csv")]
+    figures = [f"results/paper/figures/{name}.{ext}" for name in PAPER_FIGURES
+               for ext in ("pdf", "png")]
     return [
         "results/paper/metrics.csv",
+        "results/paper/scaling_law.json",
         "results/paper/compute.csv",
-    ]
+        "results/paper/compute.md",
+    ] + tables + figures
 
 
 def final_targets():
@@ -222,3 +259,18 @@ def data_card_inputs(wildcards):
     if config["synthetic"]["translation"]["enabled"]:
         inputs["filter_report"] = f"results/data/{wildcards.lang}/synthetic/mt.filter_report.json"
     return inputs
+
+
+# ---- training stages (rules/cpt.smk, sft.smk, dpo.smk) ---------------------------------
+
+
+def sft_init_model_dir(wildcards):
+    """Model an SFT cell starts from: the base model (init=base) or the chosen CPT cell."""
+    if wildcards.init == "base":
+        return "results/models/base"
+    return f"results/cpt/{wildcards.lang}/{sft_init_cpt_path()}/model"
+
+
+def translation_examples_needed():
+    """Largest translation-task set any SFT cell uses (smaller sets are its prefixes)."""
+    return max(int(cell["translation_examples"]) for cell in grids.sft_cells(config))

@@ -64,6 +64,10 @@ def _fill_defaults(instance, schema: dict, root: dict) -> None:
             if all(instance.get(k) == v.get("const") for k, v in condition.items()):
                 properties.update(clause.get("then", {}).get("properties", {}))
         for name, subschema in properties.items():
+            if isinstance(subschema, dict) and "$ref" in subschema and "default" not in subschema:
+                ref = root["$defs"][subschema["$ref"].split("/")[-1]]
+                if "default" in ref:  # a default declared on the referenced definition
+                    subschema = {**subschema, "default": ref["default"]}
             if name not in instance and isinstance(subschema, dict) and "default" in subschema:
                 instance[name] = json.loads(json.dumps(subschema["default"]))
             if name in instance:

@@ -59,6 +59,9 @@ def cell_path(cell: dict[str, str], axes: dict[str, str]) -> str:
 
 
 def cpt_cells(config: dict) -> list[dict[str, str]]:
+    """CPT cells; none when ``cpt.enabled`` is false."""
+    if not config["cpt"].get("enabled", True):
+        return []
     return expand_grid(config["cpt"]["grid"], CPT_AXES)
 
 
@@ -67,6 +70,9 @@ def sft_cells(config: dict) -> list[dict[str, str]]:
 
 
 def dpo_cells(config: dict) -> list[dict[str, str]]:
+    """DPO cells; none when ``dpo.enabled`` is false."""
+    if not config["dpo"].get("enabled", True):
+        return []
     return expand_grid(config["dpo"]["grid"], SFT_AXES)
 
 
@@ -74,6 +80,7 @@ def sft_init_cell(config: dict) -> dict[str, str]:
     """The CPT cell that SFT with ``init=cpt`` starts from."""
     chosen = config["sft"]["cpt_cell"]
     cell = {axis: _format(axis, chosen[axis]) for axis in CPT_AXES}
-    if cell not in cpt_cells(config):
+    # Checked against the grid as written, so a disabled CPT stage still names a valid cell.
+    if cell not in expand_grid(config["cpt"]["grid"], CPT_AXES):
         raise config_error("sft.cpt_cell", f"{chosen} is not a cell of cpt.grid")
     return cell

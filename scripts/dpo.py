@@ -1,0 +1,22 @@
+"""Rule dpo: LoRA DPO of one SFT cell (rules/dpo.smk)."""
+
+from pathlib import Path
+
+from langadapt.logs import log_to
+from langadapt.train.launch import launch
+
+with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
+    launch(
+        "dpo",
+        params={
+            "preferences": snakemake.input.preferences,  # noqa: F821
+            "model_dir": snakemake.input.model,  # noqa: F821
+            "out_dir": str(Path(snakemake.output.recipe).parent),  # noqa: F821
+            "checkpoint_dir": snakemake.params.checkpoint_dir,  # noqa: F821
+            "recipe": dict(snakemake.params.recipe),  # noqa: F821
+            "seed": int(snakemake.wildcards.seed),  # noqa: F821
+        },
+        gpus=snakemake.params.gpus,  # noqa: F821
+        deepspeed=snakemake.params.deepspeed,  # noqa: F821
+        threads=snakemake.threads,  # noqa: F821
+    )

@@ -1,0 +1,86 @@
+"""Multiple-choice NLU through lm-evaluation-harness used as a library (rule ``eval_lm_eval``).
+
+The offline default ships one task YAML over local JSONL (pick the correct translation among
+four); paper configs add standard harness tasks by name (``evaluation.lm_eval_tasks``), which
+need their datasets on the hub or in the local cache. Log-likelihoods come from the harness.
+"""
+
+import os
+from pathlib import Path
+
+import yaml
+
+
+def multiple_choice_task_name(lang: str) -> str:
+    return f"langadapt_translation_choice_{lang}"
+
+
+def write_multiple_choice_task(path, task: str, items_path, language_name: str) -> None:
+    """A harness task over ``items_path`` (absolute: relative data_files resolve against the
+    working directory of whoever runs the harness)."""
+    config = {
+        "task": task,
+        "dataset_path": "json",
+        "dataset_kwargs": {"data_files": {"test": str(items_path)}},
+        "test_split": "test",
+        "output_type": "multiple_choice",
+        "doc_to_text": "English: {{en}}\n" + f"{language_name}:",
+        "doc_to_choice": "choices",
+        "doc_to_target": "answer",
+        "metric_list": [
+            {"metric": "acc", "aggregation": "mean", "higher_is_better": True},
+            {"metric": "acc_norm", "aggregation": "mean", "higher_is_better": True},
+        ],
+        "metadata": {"version": 1.0,
+                     "description": "Belebele-like: pick the correct translation among four"},
+    }
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(config, handle, allow_unicode=True, sort_keys=False)
+
+
+def _plain(value):
+    """JSON-safe copy of harness results (drops numpy scalars and non-serialisable objects)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def run_lm_eval(model_dir, task_dir, tasks: list[str], batch_size: int = 8,
+                extra_tasks: list[str] = (), limit: int | None = None) -> dict:
+    """Run ``tasks`` (found in ``task_dir``) and ``extra_tasks`` (built-in harness tasks).
+
+    Returns ``{"tasks": {name: {metric: value}}, "config": ..., "versions": ...}``.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import lm_eval
+    from lm_eval.tasks import TaskManager
+
+    # Reading every built-in task costs seconds; only do it when the config asks for one.
+    manager = TaskManager(include_path=str(task_dir), include_defaults=bool(extra_tasks))
+    output = lm_eval.simple_evaluate(
+        model="hf",
+        model_args=f"pretrained={Path(model_dir).resolve()},dtype=float32",
+        tasks=list(tasks) + list(extra_tasks),
+        task_manager=manager,
+        batch_size=batch_size,
+        device="cpu",
+        bootstrap_iters=0,
+        log_samples=False,
+        limit=limit,
+    )
+    results = {}
+    for name, metrics in output["results"].items():
+        results[name] = {key.split(",")[0]: _plain(value) for key, value in metrics.items()
+                         if key != "alias" and "_stderr" not in key}
+    return {"tasks": results, "n_samples": _plain(output.get("n-samples", {})),
+            "versions": _plain(output.get("versions", {})),
+            "lm_eval_version": lm_eval.__version__ if hasattr(lm_eval, "__version__") else None}

@@ -1,0 +1,345 @@
+"""Instruction data for SFT, as chat ``messages`` (one JSON object per line).
+
+Three sources (Llama-eus, x-LLaMA):
+
+* **Help sections** (``help_sections``): the offline general-instruction source. In each help
+  document (records sorted by ``order``) a heading (``kind`` h1..h6) opens a section and the
+  paragraphs after it, up to the next heading, are its answer. Records the data stage dropped
+  (duplicates, untranslated) simply shorten a section.
+* **General instructions** (``general_instructions``) in two arms that differ only in who
+  translated the text: ``mt`` = the English heading and answer machine-translated
+  (``langadapt.mt``), ``human`` = the human target-language heading and answer of the same
+  section. The task phrase ("Explain", ...) is machine-translated once and used by both arms,
+  so the arms differ exactly in the heading and answer text. Paper configs can name an English
+  instruction dataset instead (``sft.general_dataset``), machine-translated (``mt`` only).
+* **Translation-task instructions** (``translation_instructions``, x-LLaMA): parallel pairs
+  with English instruction templates; ``en-xx`` puts the target language on the answer side,
+  ``xx-en`` the reverse, ``both`` alternates. Their order is fixed (independent of the cell
+  seed), so the first ``n`` examples of a larger set are the smaller set: sizes are nested.
+
+``sft_set`` joins the general instructions with the first ``xlate`` translation examples and
+shuffles them with the cell seed.
+"""
+
+import json
+import random
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from langadapt.errors import config_error, file_error
+
+# Task phrases for a help section; rendered as "<phrase>: <heading>".
+GENERAL_TASKS = [
+    "Explain",
+    "Describe",
+    "Summarise the help section",
+    "Tell me how to do this in LibreOffice",
+    "What does the LibreOffice help say about this topic",
+]
+# x-LLaMA-style translation instructions (English; {src}/{tgt} are language names).
+TRANSLATION_TEMPLATES = [
+    "Translate the following text from {src} to {tgt}.\n{text}",
+    "Translate this {src} sentence into {tgt}:\n{text}",
+    "What is the {tgt} translation of the following {src} text?\n{text}",
+    "{text}\n\nTranslate the text above into {tgt}.",
+    "Render this in {tgt}: {text}",
+]
+SECTION_ORDER_SEED = 0  # fixed: the section and pair order does not depend on the cell seed
+MAX_ANSWER_PARAGRAPHS = 3
+MAX_ANSWER_CHARS = 500
+
+Translate = Callable[[list[str]], list[str]]
+
+
+def read_jsonl(path) -> list[dict]:
+    rows = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as error:
+                    raise file_error(path, f"not JSON: {error}", line=number) from None
+    return rows
+
+
+def write_jsonl(path, rows: Iterable[dict]) -> int:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def chat(user: str, assistant: str) -> list[dict]:
+    return [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
+
+
+def _is_heading(record: dict) -> bool:
+    return str(record.get("kind", "")).startswith("h")
+
+
+def help_sections(records: list[dict]) -> list[dict]:
+    """Sections ``{id, doc, heading_en, heading_target, answer_en, answer_target}``.
+
+    Answers are lists of paragraphs (at most MAX_ANSWER_PARAGRAPHS, cut at MAX_ANSWER_CHARS on
+    either side but always at least one). Sections without a paragraph are skipped.
+    """
+    missing = [key for key in ("kind", "doc", "order") if records and key not in records[0]]
+    if missing:
+        raise file_error("clean train split", f"records lack {missing}: not help-corpus records")
+    ordered = sorted(
+        (r for r in records if r.get("en") and r.get("target")),
+        key=lambda r: (r["doc"], r["order"]),
+    )
+    sections, current = [], None
+    for record in ordered:
+        if _is_heading(record):
+            current = {
+                "id": record["id"],
+                "doc": record["doc"],
+                "heading_en": record["en"],
+                "heading_target": record["target"],
+                "answer_en": [],
+                "answer_target": [],
+            }
+            sections.append(current)
+        elif current is not None and current["doc"] == record["doc"]:
+            if len(current["answer_en"]) >= MAX_ANSWER_PARAGRAPHS:
+                continue
+            en_chars = sum(map(len, current["answer_en"])) + len(record["en"])
+            target_chars = sum(map(len, current["answer_target"])) + len(record["target"])
+            if current["answer_en"] and max(en_chars, target_chars) > MAX_ANSWER_CHARS:
+                continue
+            current["answer_en"].append(record["en"])
+            current["answer_target"].append(record["target"])
+    sections = [s for s in sections if s["answer_en"]]
+    random.Random(SECTION_ORDER_SEED).shuffle(sections)
+    return sections
+
+
+def translate_sections(sections: list[dict], translate: Translate) -> list[dict]:
+    """Add ``task`` (English phrase), ``task_mt``, ``heading_mt`` and ``answer_mt``.
+
+    All lines go to the translator in one call (one output line per input line).
+    """
+    lines = list(GENERAL_TASKS)
+    for section in sections:
+        lines.append(section["heading_en"])
+        lines.extend(section["answer_en"])
+    translated = translate(lines)
+    if len(translated) != len(lines):
+        raise RuntimeError(f"translator returned {len(translated)} lines for {len(lines)}")
+    tasks_mt = dict(zip(GENERAL_TASKS, translated[: len(GENERAL_TASKS)], strict=True))
+    position = len(GENERAL_TASKS)
+    out = []
+    for index, section in enumerate(sections):
+        task = GENERAL_TASKS[index % len(GENERAL_TASKS)]
+        size = len(section["answer_en"])
+        heading_mt = translated[position]
+        answer_mt = translated[position + 1 : position + 1 + size]
+        position += 1 + size
+        out.append(
+            {
+                **section,
+                "task": task,
+                "task_mt": tasks_mt[task],
+                "heading_mt": heading_mt,
+                "answer_mt": answer_mt,
+            }
+        )
+    return out
+
+
+def section_instruction(section: dict, arm: str) -> tuple[str, str]:
+    """(user prompt, answer) of a translated section for arm ``mt``, ``human`` or ``en``."""
+    if arm == "mt":
+        heading, answer = section["heading_mt"], section["answer_mt"]
+    elif arm == "human":
+        heading, answer = section["heading_target"], section["answer_target"]
+    elif arm == "en":
+        return f"{section['task']}: {section['heading_en']}", "\n\n".join(section["answer_en"])
+    else:
+        raise ValueError(f"unknown arm {arm!r}")
+    return f"{section['task_mt']}: {heading}", "\n\n".join(answer)
+
+
+def general_instructions(sections: list[dict], arm: str, count: int) -> list[dict]:
+    """The first ``count`` translated sections as chat examples of arm ``mt`` or ``human``."""
+    if count > len(sections):
+        raise config_error(
+            "sft.general_examples",
+            f"{count} requested but the help corpus has {len(sections)} sections with text",
+        )
+    rows = []
+    for section in sections[:count]:
+        prompt, answer = section_instruction(section, arm)
+        rows.append(
+            {
+                "id": f"general/{section['id']}",
+                "task": "general",
+                "instructions": arm,
+                "messages": chat(prompt, answer),
+            }
+        )
+    return rows
+
+
+def general_from_dataset(spec: dict, count: int, translate: Translate) -> list[dict]:
+    """English instructions from a dataset (``sft.general_dataset``), machine-translated.
+
+    ``spec``: ``path`` (hub id, or ``json``/``parquet`` with ``data_files``), optional
+    ``name``, ``split`` (default ``train``), ``data_files``, ``prompt_field`` (default
+    ``instruction``), ``input_field`` (optional, appended to the prompt), ``response_field``
+    (default ``output``).
+    """
+    from datasets import load_dataset
+
+    if not spec.get("path"):
+        raise config_error("sft.general_dataset.path", "name a dataset (hub id, json, parquet)")
+    arguments = {k: spec[k] for k in ("path", "name", "data_files") if spec.get(k)}
+    dataset = load_dataset(**arguments, split=spec.get("split", "train"))
+    fields = (spec.get("prompt_field", "instruction"), spec.get("response_field", "output"))
+    for field in fields:
+        if field not in dataset.column_names:
+            raise config_error(
+                "sft.general_dataset", f"column {field!r} not in {dataset.column_names}"
+            )
+    rows = dataset.select(range(min(count, len(dataset))))
+    prompts = []
+    for row in rows:
+        prompt = row[fields[0]]
+        if spec.get("input_field") and row.get(spec["input_field"]):
+            prompt = f"{prompt}\n{row[spec['input_field']]}"
+        prompts.append(prompt)
+    responses = [row[fields[1]] for row in rows]
+    # one line per input line: translate line by line and rejoin multi-line texts
+    translated = _translate_texts(prompts + responses, translate)
+    out = []
+    for index in range(len(prompts)):
+        out.append(
+            {
+                "id": f"general/{spec['path']}/{index}",
+                "task": "general",
+                "instructions": "mt",
+                "messages": chat(translated[index], translated[len(prompts) + index]),
+            }
+        )
+    return out
+
+
+def _translate_texts(texts: list[str], translate: Translate) -> list[str]:
+    """Translate multi-line texts through a line-based translator, keeping line breaks."""
+    lines, spans = [], []
+    for text in texts:
+        parts = text.split("\n")
+        spans.append((len(lines), len(parts)))
+        lines.extend(parts)
+    nonempty = [i for i, line in enumerate(lines) if line.strip()]
+    result = list(lines)
+    for i, line in zip(nonempty, translate([lines[i] for i in nonempty]), strict=True):
+        result[i] = line
+    return ["\n".join(result[start : start + size]) for start, size in spans]
+
+
+def translation_instructions(
+    pairs: list[dict],
+    count: int,
+    direction: str,
+    language_name: str,
+    min_chars: int = 20,
+    max_chars: int = 300,
+) -> list[dict]:
+    """The first ``count`` translation-task examples in a fixed order (nested across sizes).
+
+    ``direction``: ``en-xx`` (English prompt, target-language answer), ``xx-en``, or ``both``
+    (alternating, starting with en-xx). Pairs outside [min_chars, max_chars] are skipped.
+    """
+    if direction not in ("en-xx", "xx-en", "both"):
+        raise config_error("sft.translation_direction", f"{direction!r}: en-xx, xx-en or both")
+    usable = [
+        p
+        for p in pairs
+        if p.get("en") and p.get("target") and min_chars <= len(p["en"]) <= max_chars
+    ]
+    usable.sort(key=lambda p: p["id"])
+    random.Random(SECTION_ORDER_SEED).shuffle(usable)
+    if count > len(usable):
+        raise config_error(
+            "sft.grid.translation_examples",
+            f"{count} requested but only {len(usable)} parallel training pairs are usable",
+        )
+    rows = []
+    for index, pair in enumerate(usable[:count]):
+        forward = direction == "en-xx" or (direction == "both" and index % 2 == 0)
+        src, tgt = ("English", language_name) if forward else (language_name, "English")
+        source, answer = (pair["en"], pair["target"]) if forward else (pair["target"], pair["en"])
+        template = TRANSLATION_TEMPLATES[random.Random(index).randrange(len(TRANSLATION_TEMPLATES))]
+        rows.append(
+            {
+                "id": f"translation/{pair['id']}",
+                "task": "translation",
+                "direction": "en-xx" if forward else "xx-en",
+                "messages": chat(template.format(src=src, tgt=tgt, text=source), answer),
+            }
+        )
+    return rows
+
+
+def sft_set(general: list[dict], translation: list[dict], xlate: int, seed: int) -> list[dict]:
+    """General instructions + the first ``xlate`` translation examples, shuffled with ``seed``."""
+    if xlate > len(translation):
+        raise config_error(
+            "sft.grid.translation_examples", f"{xlate} > {len(translation)} built examples"
+        )
+    rows = list(general) + list(translation[:xlate])
+    random.Random(int(seed)).shuffle(rows)
+    return rows
+
+
+# ---- one function per rule (rules/sft.smk) -------------------------------------------------
+
+
+def _translator(spec: dict) -> Translate:
+    from langadapt.mt import get_translator
+
+    return get_translator(spec).translate
+
+
+def write_sections(train_path, out_path, translation_spec: dict, count: int) -> int:
+    """Rule instruct_sections: the first ``count`` help sections, machine-translated."""
+    sections = help_sections(read_jsonl(train_path))[:count]
+    translate = _translator(translation_spec) if sections else None
+    return write_jsonl(out_path, translate_sections(sections, translate) if sections else [])
+
+
+def write_general(
+    sections_path, out_path, arm: str, count: int, dataset_spec=None, translation_spec=None
+) -> int:
+    """Rule instruct_general: ``count`` general instructions of arm ``mt`` or ``human``."""
+    if dataset_spec:
+        if arm != "mt":
+            raise config_error(
+                "sft.grid.instructions",
+                "'human' needs human-translated instructions; sft.general_dataset is English "
+                "text that only machine translation can provide (use 'mt')",
+            )
+        rows = general_from_dataset(dataset_spec, count, _translator(translation_spec))
+    else:
+        rows = general_instructions(read_jsonl(sections_path), arm, count)
+    return write_jsonl(out_path, rows)
+
+
+def write_translation(train_path, out_path, count: int, direction: str, language_name: str):
+    """Rule instruct_translation: the ``count`` first translation-task examples."""
+    rows = translation_instructions(read_jsonl(train_path), count, direction, language_name)
+    return write_jsonl(out_path, rows)
+
+
+def write_sft_set(general_path, translation_path, out_path, xlate: int, seed: int) -> int:
+    """Rule instruct_sft_set: one SFT cell's training set."""
+    rows = sft_set(read_jsonl(general_path), read_jsonl(translation_path), int(xlate), seed)
+    return write_jsonl(out_path, rows)

@@ -1,0 +1,90 @@
+"""Tidy table of every number (rule ``paper_metrics``): one row per checkpoint x metric.
+
+Every grid coordinate is a column (``stage, ratio, tokens, synth, seed, init, instr, xlate``);
+SFT and DPO cells that start from CPT inherit the CPT cell's ``ratio``, ``tokens`` and ``synth``.
+``source`` names the per-checkpoint JSON (or filled manual sheet) each number comes from.
+"""
+
+import pandas as pd
+
+from langadapt.eval.instruction_following import read_manual_sheet
+from langadapt.eval.io import read_json
+
+GRID_COLUMNS = ["stage", "ratio", "tokens", "synth", "seed", "init", "instr", "xlate"]
+COLUMNS = ["lang", "checkpoint", *GRID_COLUMNS, "metric", "value", "source"]
+NUMERIC = ["ratio", "synth", "seed", "xlate"]
+
+
+def checkpoint_coordinates(name: str, cpt_cell: dict | None = None) -> dict:
+    """``sft/init=cpt/instr=mt/xlate=128/seed=1`` -> {stage: sft, init: cpt, ...}."""
+    stage, _, cell = name.partition("/")
+    coordinates = {column: None for column in GRID_COLUMNS}
+    coordinates["stage"] = stage
+    for part in filter(None, cell.split("/")):
+        key, _, value = part.partition("=")
+        coordinates[key] = value
+    if stage in ("sft", "dpo") and coordinates["init"] == "cpt" and cpt_cell:
+        for key in ("ratio", "tokens", "synth"):
+            coordinates[key] = cpt_cell.get(key)
+    return coordinates
+
+
+def collect_metrics(metrics_paths: list, manual_sheets: dict | None = None,
+                    cpt_cell: dict | None = None) -> pd.DataFrame:
+    """The tidy frame from ``metrics.json`` files and filled manual sheets {checkpoint: csv}."""
+    rows = []
+    for path in metrics_paths:
+        result = read_json(path)
+        coordinates = checkpoint_coordinates(result["checkpoint"], cpt_cell)
+        for metric, value in sorted(result["metrics"].items()):
+            rows.append({"lang": result["lang"], "checkpoint": result["checkpoint"],
+                         **coordinates, "metric": metric, "value": value, "source": str(path)})
+    lang = rows[0]["lang"] if rows else None
+    for checkpoint, sheet in (manual_sheets or {}).items():
+        coordinates = checkpoint_coordinates(checkpoint, cpt_cell)
+        for metric, value in read_manual_sheet(sheet).items():
+            rows.append({"lang": lang, "checkpoint": checkpoint, **coordinates,
+                         "metric": metric, "value": value, "source": str(sheet)})
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    for column in NUMERIC:
+        frame[column] = pd.to_numeric(frame[column])
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+def cpt_cell_coordinates(config: dict) -> dict:
+    """The ``sft.cpt_cell`` of a config as path coordinates (ratio, tokens, synth, seed)."""
+    from langadapt import grids
+
+    cell = grids.sft_init_cell(config)
+    return {short: cell[axis] for axis, short in grids.CPT_AXES.items()}
+
+
+def write_metrics_csv(metrics_paths, out_path, manual_sheets=None, cpt_cell=None) -> pd.DataFrame:
+    frame = collect_metrics(metrics_paths, manual_sheets, cpt_cell)
+    frame.to_csv(out_path, index=False)
+    return frame
+
+
+def read_metrics_csv(path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"tokens": str, "init": str, "instr": str, "stage": str})
+
+
+def wide(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per checkpoint, grid columns then one column per metric."""
+    if frame.empty:
+        return pd.DataFrame(columns=["checkpoint", *GRID_COLUMNS])
+    index = ["checkpoint", *GRID_COLUMNS]
+    keyed = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "") for c in index})
+    table = keyed.pivot_table(index=index, columns="metric", values="value", aggfunc="first",
+                              dropna=False).reset_index()
+    table.columns.name = None
+    for column in GRID_COLUMNS:
+        table[column] = table[column].replace("", None)
+        if column in NUMERIC:
+            table[column] = pd.to_numeric(table[column])
+    order = {"base": 0, "cpt": 1, "sft": 2, "dpo": 3}
+    table = table.assign(_order=table["stage"].map(order)).sort_values(
+        ["_order", "checkpoint"]).drop(columns="_order")
+    return table.dropna(axis=0, how="all", subset=sorted(set(frame["metric"]))).reset_index(
+        drop=True)

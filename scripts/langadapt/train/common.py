@@ -1,0 +1,104 @@
+"""What the three training stages share: trainer arguments, resume, and the output files."""
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+from langadapt.errors import config_error
+from langadapt.train import recipes
+from langadapt.train.logs import ElapsedCallback, write_train_log
+from langadapt.train.resume import (
+    checkpoint_step,
+    discard_stale_checkpoints,
+    latest_complete_checkpoint,
+)
+
+log = logging.getLogger("langadapt.train")
+
+
+def make_training_args(resolved: dict, stage: str, cls=None):
+    """``cls`` (TrainingArguments, SFTConfig, DPOConfig) from a resolved recipe minus LoRA keys.
+
+    A key the trainer does not know is a config error naming ``<stage>.recipe.<key>``.
+    """
+    import dataclasses
+
+    import torch
+
+    if cls is None:
+        from transformers import TrainingArguments as cls
+    _, kwargs = recipes.split_lora(resolved)
+    known = {field.name for field in dataclasses.fields(cls)}
+    unknown = sorted(set(kwargs) - known)
+    if unknown:
+        hint = (
+            " (transformers 5: use warmup_steps: 0.1 for a ratio)"
+            if "warmup_ratio" in unknown
+            else ""
+        )
+        raise config_error(
+            f"{stage}.recipe.{unknown[0]}", f"not an argument of {cls.__name__}{hint}"
+        )
+    if not torch.cuda.is_available():
+        kwargs.setdefault("use_cpu", True)
+    return cls(**kwargs)
+
+
+def run_trainer(trainer, checkpoint_dir, fingerprint: dict | None = None) -> None:
+    """Train, resuming from the latest complete checkpoint in ``checkpoint_dir`` if any.
+
+    Checkpoints whose ``fingerprint`` (resolved recipe, inputs) differs are discarded first.
+    """
+    import torch.distributed as dist
+
+    trainer.add_callback(ElapsedCallback())
+    backend = dist.get_backend() if dist.is_available() and dist.is_initialized() else "none"
+    print(
+        f"processes: {trainer.args.world_size}, distributed backend: {backend}, "
+        f"deepspeed: {trainer.is_deepspeed_enabled}",
+        file=sys.stderr,
+        flush=True,
+    )
+    if fingerprint is not None and trainer.is_world_process_zero():
+        if discard_stale_checkpoints(checkpoint_dir, fingerprint):
+            print("discarded checkpoints of a different recipe or inputs", file=sys.stderr)
+    if trainer.args.world_size > 1:
+        trainer.accelerator.wait_for_everyone()
+    latest = latest_complete_checkpoint(checkpoint_dir, clean=trainer.is_world_process_zero())
+    if latest is not None:
+        print(
+            f"resuming from {latest} (step {checkpoint_step(latest)})", file=sys.stderr, flush=True
+        )
+    trainer.train(resume_from_checkpoint=str(latest) if latest else None)
+
+
+def finish_training(trainer, out_dir, resolved: dict, extra: dict, started: float, save) -> dict:
+    """Save the model with ``save(model_dir)`` and write ``train_log.csv`` and ``recipe.yaml``."""
+    out = Path(out_dir)
+    summary = {}
+    if trainer.is_world_process_zero():
+        out.mkdir(parents=True, exist_ok=True)
+        rows = write_train_log(trainer.state.log_history, out / "train_log.csv")
+        summary = summarise(rows, trainer.state.global_step, time.monotonic() - started)
+        recipes.write_recipe(out / "recipe.yaml", resolved, {**extra})
+    save(out / "model")
+    if summary:
+        print(f"{extra.get('stage')}: {summary}", file=sys.stderr, flush=True)
+    return summary
+
+
+def summarise(rows: list[dict], steps: int, wall_s: float) -> dict:
+    if not rows:
+        return {"steps": steps, "wall_s": round(wall_s, 1)}
+    tokens = rows[-1]["tokens_seen"] or 0
+    elapsed = rows[-1]["elapsed_s"] or 0
+    return {
+        "steps": steps,
+        "loss_start": rows[0]["loss"],
+        "loss_end": rows[-1]["loss"],
+        "tokens_seen": tokens,
+        "train_s": elapsed,
+        "tokens_per_s": round(tokens / elapsed, 1) if elapsed else None,
+        "wall_s": round(wall_s, 1),
+    }

@@ -1,0 +1,85 @@
+"""Preference alignment (DPO) with LoRA: trl ``DPOTrainer`` + peft on the merged SFT model.
+
+With a LoRA adapter the reference model is the same network with the adapter disabled, so no
+second copy of the weights is loaded. Recipe keys ``lora_*`` become the ``LoraConfig``;
+everything else (``beta``, ``learning_rate``, ...) goes to ``DPOConfig`` unchanged. Entry point
+for multi-process launches: ``python -m langadapt.train.dpo params.json``.
+"""
+
+import sys
+import time
+
+from langadapt.errors import file_error
+from langadapt.instructions import read_jsonl
+from langadapt.train import recipes
+from langadapt.train.common import finish_training, make_training_args, run_trainer
+from langadapt.train.lora import save_adapter_and_merged
+from langadapt.train.resume import run_fingerprint
+
+
+def preference_examples(rows: list[dict], path="preferences") -> list[dict]:
+    examples = []
+    for number, row in enumerate(rows, 1):
+        if not all(row.get(key) for key in ("prompt", "chosen", "rejected")):
+            raise file_error(path, "needs prompt, chosen and rejected", number)
+        examples.append({key: row[key] for key in ("prompt", "chosen", "rejected")})
+    return examples
+
+
+def train_dpo(
+    preferences: str,
+    model_dir: str,
+    out_dir: str,
+    checkpoint_dir: str,
+    recipe: dict,
+    seed: int = 1,
+    deepspeed: str | None = None,
+) -> dict:
+    """DPO-tune ``model_dir`` (a merged SFT model) on ``preferences``."""
+    import torch
+    from datasets import Dataset
+    from trl import DPOConfig, DPOTrainer
+
+    from langadapt.modeling import load_model, load_tokenizer
+
+    started = time.monotonic()
+    resolved = recipes.resolve_recipe("dpo", recipe, seed, checkpoint_dir, deepspeed)
+    lora_kwargs, _ = recipes.split_lora(resolved)
+    args = make_training_args(resolved, "dpo", DPOConfig)
+    dataset = Dataset.from_list(preference_examples(read_jsonl(preferences), preferences))
+    tokenizer = load_tokenizer(model_dir)
+    torch.manual_seed(seed)
+    model = load_model(model_dir, tokenizer=tokenizer)
+    model.config.use_cache = False
+    trainer = DPOTrainer(
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=recipes.lora_config(lora_kwargs, "dpo"),
+    )
+    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, [preferences, model_dir]))
+    extra = {
+        "stage": "dpo",
+        "init_model": str(model_dir),
+        "preferences": str(preferences),
+        "pairs": len(dataset),
+    }
+    return finish_training(
+        trainer,
+        out_dir,
+        resolved,
+        extra,
+        started,
+        lambda _model_dir: save_adapter_and_merged(trainer, tokenizer, out_dir),
+    )
+
+
+def main(argv=None) -> None:
+    from langadapt.train.launch import read_params
+
+    train_dpo(**read_params((argv or sys.argv[1:])[0]))
+
+
+if __name__ == "__main__":
+    main()

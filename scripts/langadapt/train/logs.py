@@ -1,0 +1,71 @@
+"""The per-step training log, ``train_log.csv``.
+
+Columns: step,epoch,loss,learning_rate,tokens_seen,elapsed_s.
+
+The rows come from the trainer's ``log_history``, which checkpoints carry, so a resumed run
+writes one continuous log. :class:`ElapsedCallback` stamps each entry with wall time since the
+start of training, continuing from the checkpoint's last value after a resume.
+"""
+
+import csv
+import time
+from pathlib import Path
+
+from transformers import TrainerCallback
+
+COLUMNS = ["step", "epoch", "loss", "learning_rate", "tokens_seen", "elapsed_s"]
+
+
+class ElapsedCallback(TrainerCallback):
+    """Adds ``elapsed_s`` (cumulative over resumes) to every ``log_history`` entry."""
+
+    def __init__(self):
+        self.start = time.monotonic()
+        self.offset = 0.0
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.start = time.monotonic()
+        previous = [entry["elapsed_s"] for entry in state.log_history if "elapsed_s" in entry]
+        self.offset = previous[-1] if previous else 0.0
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if state.log_history:
+            elapsed = self.offset + time.monotonic() - self.start
+            state.log_history[-1]["elapsed_s"] = round(elapsed, 3)
+
+
+def train_rows(log_history: list[dict]) -> list[dict]:
+    """One row per logged training step (the final summary entry has no ``loss``)."""
+    rows = []
+    for entry in log_history:
+        if "loss" not in entry:
+            continue
+        rows.append(
+            {
+                "step": entry["step"],
+                "epoch": round(float(entry.get("epoch", 0.0)), 6),
+                "loss": entry["loss"],
+                "learning_rate": entry.get("learning_rate", ""),
+                "tokens_seen": entry.get("num_input_tokens_seen", ""),
+                "elapsed_s": entry.get("elapsed_s", ""),
+            }
+        )
+    return rows
+
+
+def write_train_log(log_history: list[dict], path) -> list[dict]:
+    rows = train_rows(log_history)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def read_train_log(path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [
+            {key: float(value) if value not in ("", None) else None for key, value in row.items()}
+            for row in csv.DictReader(handle)
+        ]

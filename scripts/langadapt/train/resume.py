@@ -1,0 +1,100 @@
+"""Resumable checkpoints outside Snakemake's outputs.
+
+Checkpoints live in ``results/checkpoints/{stage}/{lang}/{cell}/checkpoint-<step>/``, which is
+not a rule output, so Snakemake does not delete it when a job fails or is killed. The trainer
+writes ``trainer_state.json`` last, so a checkpoint is complete when that file, the model
+weights, the optimizer state and the RNG state are all there; a directory a SIGKILL left
+half-written is removed before training resumes from the latest complete one.
+"""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+_CHECKPOINT = re.compile(r"^checkpoint-([0-9]+)$")
+_REQUIRED = ("trainer_state.json",)
+
+
+def _step(path: Path) -> int:
+    return int(_CHECKPOINT.match(path.name).group(1))
+
+
+def checkpoints(checkpoint_dir) -> list[Path]:
+    """Checkpoint directories by step, complete or not."""
+    root = Path(checkpoint_dir)
+    if not root.is_dir():
+        return []
+    found = [p for p in root.iterdir() if p.is_dir() and _CHECKPOINT.match(p.name)]
+    return sorted(found, key=_step)
+
+
+def is_complete(path: Path) -> bool:
+    path = Path(path)
+    if not all((path / name).is_file() for name in _REQUIRED):
+        return False
+    if not list(path.glob("rng_state*.pth")):
+        return False
+    deepspeed_state = any(path.glob("global_step*"))  # DeepSpeed keeps weights + optimizer there
+    if not deepspeed_state:
+        if not (path / "optimizer.pt").is_file() or not any(path.glob("*.safetensors")):
+            return False
+    try:
+        state = json.loads((path / "trainer_state.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+    return state.get("global_step") == _step(path)
+
+
+def latest_complete_checkpoint(checkpoint_dir, clean: bool = True) -> Path | None:
+    """The complete checkpoint with the highest step; removes incomplete ones when ``clean``."""
+    latest = None
+    for path in checkpoints(checkpoint_dir):
+        if is_complete(path):
+            latest = path
+        elif clean:
+            shutil.rmtree(path, ignore_errors=True)
+    return latest
+
+
+def checkpoint_step(path) -> int:
+    return _step(Path(path))
+
+
+def run_fingerprint(resolved: dict, inputs: list) -> dict:
+    """What a checkpoint depends on: the resolved recipe and the inputs' size and mtime."""
+    files = {}
+    for item in inputs:
+        path = Path(item)
+        paths = sorted(path.glob("*.safetensors")) if path.is_dir() else [path]
+        for file in paths:
+            stat = file.stat()
+            files[str(file)] = [stat.st_size, stat.st_mtime_ns]
+    return json.loads(
+        json.dumps({"recipe": resolved, "inputs": files}, sort_keys=True, default=str)
+    )
+
+
+def discard_stale_checkpoints(checkpoint_dir, fingerprint: dict) -> bool:
+    """Remove checkpoints written for another recipe or other inputs; True if any were removed.
+
+    Snakemake reruns a cell when its recipe or inputs change; resuming the old run's
+    checkpoints would then silently return the old model. ``run.json`` records what the
+    checkpoints in ``checkpoint_dir`` were trained with.
+    """
+    root = Path(checkpoint_dir)
+    record = root / "run.json"
+    stale = False
+    if record.is_file():
+        try:
+            stale = json.loads(record.read_text()) != fingerprint
+        except json.JSONDecodeError:
+            stale = True
+    elif checkpoints(root):
+        stale = True  # checkpoints of unknown origin
+    if stale:
+        for path in checkpoints(root):
+            shutil.rmtree(path, ignore_errors=True)
+    root.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(fingerprint, indent=1, sort_keys=True) + "\n")
+    return stale

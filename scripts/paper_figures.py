@@ -1,0 +1,14 @@
+"""Rule paper_figures: forgetting trade-off and translation scaling figures (PDF + PNG)."""
+
+from langadapt.eval.io import read_json
+from langadapt.logs import log_to
+from langadapt.paper.aggregate import read_metrics_csv, wide
+from langadapt.paper.figures import forgetting_figure, scaling_figure
+
+with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
+    output = snakemake.output  # noqa: F821
+    table = wide(read_metrics_csv(snakemake.input.metrics))  # noqa: F821
+    forgetting_figure(table, output.forgetting_pdf[: -len(".pdf")],
+                      snakemake.params.language_name)  # noqa: F821
+    scaling_figure(read_json(snakemake.input.scaling), output.scaling_pdf[: -len(".pdf")],  # noqa: F821
+                   snakemake.params.lang)  # noqa: F821

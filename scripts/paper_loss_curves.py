@@ -1,0 +1,7 @@
+"""Rule paper_loss_curves: training loss per stage from train_log.csv files."""
+
+from langadapt.logs import log_to
+from langadapt.paper.figures import loss_curves_figure
+
+with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
+    loss_curves_figure(snakemake.params.logs, snakemake.output.pdf[: -len(".pdf")])  # noqa: F821

@@ -1,0 +1,96 @@
+"""Compute estimate: parameter counts from config.json dims, FLOPs, GPU-hours."""
+
+import json
+
+import pytest
+from langadapt import compute_estimate as ce
+from langadapt.config import validate_config
+
+LLAMA_31_8B = {  # config.json of meta-llama/Llama-3.1-8B
+    "hidden_size": 4096, "num_hidden_layers": 32, "vocab_size": 128256,
+    "intermediate_size": 14336, "num_attention_heads": 32, "num_key_value_heads": 8,
+    "tie_word_embeddings": False,
+}
+LLAMA_7B = {
+    "hidden_size": 4096, "num_hidden_layers": 32, "vocab_size": 32000,
+    "intermediate_size": 11008, "num_attention_heads": 32, "tie_word_embeddings": False,
+}
+SMOLLM2_135M = {
+    "hidden_size": 576, "num_hidden_layers": 30, "vocab_size": 49152,
+    "intermediate_size": 1536, "num_attention_heads": 9, "num_key_value_heads": 3,
+    "tie_word_embeddings": True,
+}
+
+
+@pytest.mark.parametrize(
+    "dims, expected",
+    [(LLAMA_31_8B, 8_030_261_248), (LLAMA_7B, 6_738_415_616), (SMOLLM2_135M, 134_515_008)],
+)
+def test_parameters_from_config_dims_match_published_counts(dims, expected):
+    assert ce.parameters_from_model_config(dims) == expected
+
+
+def test_table_agrees_with_dims():
+    assert ce.KNOWN_PARAMETERS["meta-llama/Llama-3.1-8B"] == ce.parameters_from_model_config(
+        LLAMA_31_8B
+    )
+
+
+def _config(**overrides):
+    config = {
+        "language": {"code": "gl"},
+        "sources": [{"name": "s", "type": "local", "path": "x.txt"}],
+        "synthetic": {"translation": {"enabled": False}},
+        "base_model": {"kind": "hub", "id": "meta-llama/Llama-3.1-8B"},
+        "cpt": {"grid": [{"mixing_ratio": [0.8], "token_budget": ["1B"]}], "epochs": 2},
+        "sft": {
+            "cpt_cell": {"mixing_ratio": 0.8, "token_budget": "1B", "synthetic_weight": 1.0,
+                         "seed": 1},
+            "general_examples": 1000,
+            "grid": [{"init": ["cpt"], "instructions": ["mt"], "translation_examples": [0, 1000]}],
+            "recipe": {"max_length": 1024, "num_train_epochs": 3},
+        },
+        "dpo": {
+            "preference_pairs": 500,
+            "grid": [{"init": ["cpt"], "instructions": ["mt"], "translation_examples": [0]}],
+            "recipe": {"max_length": 1024, "num_train_epochs": 1},
+        },
+    }
+    config.update(overrides)
+    return validate_config(config)
+
+
+def test_flops_and_gpu_hours_on_known_numbers():
+    jobs = ce.estimate(_config(), mfu=0.5, gpu_peak_tflops=1000)
+    n = 8_030_261_248
+    cpt, sft0, sft1, dpo = jobs
+    assert (cpt.stage, cpt.tokens, cpt.flops) == ("cpt", 2_000_000_000, 6 * n * 2e9)
+    # 6 N D / (0.5 * 1e15 FLOP/s) / 3600 s
+    assert cpt.gpu_hours == pytest.approx(6 * n * 2e9 / 5e14 / 3600)
+    assert cpt.gpu_hours == pytest.approx(53.53, abs=0.01)
+    assert sft0.tokens == 1000 * 1024 * 3 and sft0.flops == 4 * n * sft0.tokens
+    assert sft1.tokens == 2000 * 1024 * 3
+    assert dpo.tokens == 500 * 2 * 1024 and dpo.flops == 6 * n * dpo.tokens
+    assert [job.cell for job in jobs][0] == "ratio=0.8/tokens=1B/synth=1.0/seed=1"
+
+
+def test_local_model_counts_from_config_json(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps(SMOLLM2_135M))
+    config = _config(base_model={"kind": "local", "path": str(tmp_path)})
+    assert ce.estimate(config)[0].parameters == 134_515_008
+
+
+def test_unknown_hub_model_is_a_clear_error():
+    with pytest.raises(Exception, match="not in the parameter table"):
+        ce.estimate(_config(base_model={"kind": "hub", "id": "someone/unknown-model"}))
+
+
+def test_cli_prints_rows_and_total(tmp_path, capsys):
+    import yaml
+
+    path = tmp_path / "c.yaml"
+    raw = _config()
+    path.write_text(yaml.safe_dump(raw))
+    assert ce.main(["--configfile", str(path), "--mfu", "0.5", "--gpu-peak-tflops", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "total" in out and "4 jobs" in out and "MFU 0.5" in out

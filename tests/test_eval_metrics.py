@@ -1,0 +1,124 @@
+"""Metric code of the evaluation suites on known inputs."""
+
+import math
+
+import pytest
+import torch
+from langadapt.eval.bpc import bits_per_char, total_nll
+from langadapt.eval.generation import generate
+from langadapt.eval.instruction_following import (
+    language_share,
+    read_manual_sheet,
+    write_manual_sheet,
+)
+from langadapt.eval.significance import paired_bootstrap
+from langadapt.eval.translation import evaluate_translation, metrics, score
+
+HYPOTHESES = ["The dog bit the man.", "It wasn't surprising.", "The man had just bitten him."]
+REFERENCES = ["The dog bit the man.", "It was not unexpected.", "The man bit him first."]
+
+
+def test_bleu_matches_hand_computation():
+    # 13a tokens: hyp 17, ref 17 (BP = 1); n-gram matches 12/17, 6/14, 4/11, 3/8.
+    expected = 100 * (12 / 17 * 6 / 14 * 4 / 11 * 3 / 8) ** 0.25
+    result = score(HYPOTHESES, REFERENCES)
+    assert result["bleu"]["score"] == pytest.approx(expected, abs=1e-9)
+    assert result["bleu"]["signature"].startswith("nrefs:1|case:mixed|eff:no|tok:13a")
+    assert "nw:2" in result["chrf++"]["signature"]  # chrF++ = word bigrams on top of chrF
+    assert result["chrf++"]["score"] == pytest.approx(51.7309698503746, abs=1e-6)
+
+
+def test_identical_and_disjoint_translations():
+    assert score(REFERENCES, REFERENCES)["bleu"]["score"] == pytest.approx(100)
+    assert score(REFERENCES, REFERENCES)["chrf++"]["score"] == pytest.approx(100)
+    assert score(["zzz qqq"] * 3, REFERENCES)["bleu"]["score"] == pytest.approx(0)
+
+
+def test_paired_bootstrap_identical_systems_have_p_one():
+    for metric in metrics().values():
+        test = paired_bootstrap(metric, HYPOTHESES, HYPOTHESES, REFERENCES, resamples=200)
+        assert test["difference"] == 0
+        assert test["p_value"] == pytest.approx(1.0)
+
+
+def test_paired_bootstrap_detects_a_clearly_better_system():
+    references = [f"sentence number {i} is about the chart wizard" for i in range(40)]
+    weak = [f"word {i}" for i in range(40)]
+    metric = metrics()["chrf++"]
+    test = paired_bootstrap(metric, references, weak, references, resamples=300)
+    assert test["difference"] > 50
+    assert test["p_value"] < 0.01
+    assert test["system_better_share"] == 1.0
+    assert test["ci95"][0] > 0
+
+
+def test_language_share():
+    texts = ["Isto é unha frase en galego sobre a folla de cálculo e as súas celas.",
+             "This is an English sentence about spreadsheets and their cells.", ""]
+    share = language_share(texts, "gl")
+    assert share["share"] == pytest.approx(1 / 3)
+    assert share["languages"]["en"] == 1 and share["languages"]["empty"] == 1
+
+
+def test_manual_sheet_round_trip(tmp_path):
+    items = [{"id": str(i), "prompt": f"p{i}", "reference": f"r{i}"} for i in range(4)]
+    path = tmp_path / "sheet.csv"
+    write_manual_sheet(path, items, ["a", "b", "c", "d"])
+    lines = path.read_text().splitlines()
+    assert lines[0] == "id,prompt,response,reference,correct,partially_correct,wrong"
+    filled = [lines[0], "0,p0,a,r0,x,,", "1,p1,b,r1,,x,", "2,p2,c,r2,x,,", "3,p3,d,r3,,,"]
+    path.write_text("\n".join(filled) + "\n")
+    result = read_manual_sheet(path)
+    assert result["manual_rated"] == 3 and result["manual_rows"] == 4
+    assert result["manual_correct"] == pytest.approx(2 / 3)
+    assert result["manual_wrong"] == 0
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_model_dir):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32).eval()
+    return model, tokenizer
+
+
+def test_bits_per_char_equals_hand_computation(tiny):
+    model, tokenizer = tiny
+    text = "Preme Intro para inserir a fórmula."
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    context = [tokenizer.bos_token_id]
+    nats = 0.0
+    with torch.no_grad():
+        for token in ids:  # one forward pass per token: an independent computation
+            logits = model(input_ids=torch.tensor([context])).logits[0, -1]
+            nats -= torch.log_softmax(logits.double(), dim=-1)[token].item()
+            context.append(token)
+    result = bits_per_char(model, tokenizer, text, window=256)
+    assert result["tokens"] == len(ids) and result["characters"] == len(text)
+    assert result["bits_per_char"] == pytest.approx(nats / math.log(2) / len(text), rel=1e-4)
+
+
+def test_bpc_batching_does_not_change_the_sum(tiny):
+    model, tokenizer = tiny
+    text = "Choose Format - Cells and open the Numbers tab. " * 6
+    one, tokens = total_nll(model, tokenizer, text, window=7, batch_size=1)
+    many, _ = total_nll(model, tokenizer, text, window=7, batch_size=5)
+    assert tokens > 14
+    assert many == pytest.approx(one, rel=1e-4)
+
+
+def test_generation_is_order_independent_and_translation_runs(tiny):
+    model, tokenizer = tiny
+    prompts = ["Translate: a", "Translate this much longer text: b c d e f g", "x"]
+    batched = generate(model, tokenizer, prompts, max_new_tokens=5, batch_size=3)
+    single = [generate(model, tokenizer, [p], max_new_tokens=5)[0] for p in prompts]
+    assert batched == single
+    pairs = [{"id": str(i), "en": f"Open the menu {i}.", "target": f"Abre o menú {i}."}
+             for i in range(5)]
+    base = evaluate_translation(model, tokenizer, pairs, "Galician", max_new_tokens=4)
+    again = evaluate_translation(model, tokenizer, pairs, "Galician", max_new_tokens=4,
+                                 baseline=base, resamples=50)
+    for direction in ("en-xx", "xx-en"):
+        assert again["directions"][direction]["vs_base"]["bleu"]["p_value"] == pytest.approx(1)
+        assert len(again["directions"][direction]["hypotheses"]) == 5

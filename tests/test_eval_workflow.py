@@ -1,0 +1,52 @@
+"""The evaluation rules through Snakemake on the tiny model: base and one CPT checkpoint."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+EVAL_RULES = ["eval_data", "eval_translation_set", "eval_bpc", "eval_translation", "eval_lm_eval",
+              "eval_instructions", "eval_merge"]
+CPT = "cpt/ratio=0.8/tokens=12k/synth=1.0/seed=1"
+SMALL = {"evaluation": {"bpc_chars": 400, "translation_sentences": 6, "max_new_tokens": 6,
+                        "multiple_choice_items": 8, "instruction_prompts": 4,
+                        "bootstrap_resamples": 50}}
+
+
+@pytest.mark.workflow
+def test_eval_rules_on_tiny_model(tmp_path, tiny_model_dir, fixture_dir):
+    clean = tmp_path / "results" / "data" / "gl" / "clean"
+    clean.mkdir(parents=True)
+    shutil.copy(fixture_dir / "eval_test_split.jsonl", clean / "test.jsonl")
+    shutil.copytree(tiny_model_dir, tmp_path / "results" / "models" / "base")
+    shutil.copytree(tiny_model_dir, tmp_path / "results" / "cpt" / "gl" / CPT[4:] / "model")
+    (tmp_path / "small.yaml").write_text(yaml.safe_dump(SMALL))
+    targets = [f"results/eval/gl/{name}/metrics.json" for name in ("base", CPT)]
+    command = [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path),
+               "--configfile", str(REPO / "config.yaml"), str(tmp_path / "small.yaml"),
+               "--cores", "2", "--allowed-rules", *EVAL_RULES, "--", *targets]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    logs = "\n".join(p.read_text() for p in (tmp_path / "logs").rglob("*.log"))
+    assert run.returncode == 0, run.stderr[-4000:] + logs[-4000:]
+
+    base = json.loads((tmp_path / targets[0]).read_text())
+    cpt = json.loads((tmp_path / targets[1]).read_text())
+    for result in (base, cpt):
+        metrics = result["metrics"]
+        assert metrics["bpc_target"] > 0 and metrics["bpc_english"] > 0
+        assert {"bleu_en-xx", "chrf++_en-xx", "bleu_xx-en", "chrf++_xx-en", "mc_acc",
+                "if_target_language_share", "if_chrf"} <= set(metrics)
+    # same weights as the base model: identical hypotheses, so p = 1 and no difference
+    assert cpt["metrics"]["chrf++_en-xx_p_vs_base"] == pytest.approx(1.0)
+    assert cpt["metrics"]["bpc_target"] == pytest.approx(base["metrics"]["bpc_target"])
+    assert "chrf++_en-xx_p_vs_base" not in base["metrics"]
+    sheet = tmp_path / "results" / "eval" / "gl" / "base" / "manual_sheet.csv"
+    assert sheet.read_text().startswith("id,prompt,response,reference,correct,")
+    for rule in ("eval_bpc", "eval_translation", "eval_lm_eval", "eval_instructions"):
+        assert (tmp_path / "benchmarks" / rule / "gl" / f"{CPT}.tsv").exists()

@@ -1,0 +1,105 @@
+"""SFT (LoRA, assistant-only loss) and DPO (LoRA) on a tiny random model."""
+
+import pytest
+from langadapt import instructions as inst
+from langadapt import preferences as prefs
+from langadapt.train.dpo import train_dpo
+from langadapt.train.logs import read_train_log
+from langadapt.train.sft import build_sft_trainer, train_sft
+
+LORA = {
+    "lora_r": 8,
+    "lora_alpha": 16,
+    "lora_dropout": 0.0,
+    "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"],
+}
+SFT_RECIPE = {
+    **LORA,
+    "learning_rate": 1.0e-2,
+    "num_train_epochs": 3,
+    "per_device_train_batch_size": 8,
+    "max_length": 128,
+    "bf16": False,
+    "save_steps": 1000,
+}
+DPO_RECIPE = {**SFT_RECIPE, "beta": 0.1, "per_device_train_batch_size": 2, "num_train_epochs": 2}
+
+
+@pytest.fixture(scope="module")
+def data(fixture_dir, tmp_path_factory):
+    root = tmp_path_factory.mktemp("instruct")
+    records = inst.read_jsonl(fixture_dir / "help_sections.jsonl")
+    sections = inst.translate_sections(
+        inst.help_sections(records), lambda lines: [line.upper() for line in lines]
+    )
+    pairs = inst.read_jsonl(fixture_dir / "clean_train.jsonl")
+    general = inst.general_instructions(sections, "human", 6)
+    translation = inst.translation_instructions(pairs, 40, "en-xx", "Galician")
+    sft_path = root / "sft.jsonl"
+    inst.write_jsonl(sft_path, inst.sft_set(general, translation, 40, seed=1))
+    pref_path = root / "preferences.jsonl"
+    inst.write_jsonl(pref_path, prefs.help_preferences(sections, 6, skip=6))
+    return {"sft": sft_path, "preferences": pref_path}
+
+
+def _mean(rows, part):
+    losses = [row["loss"] for row in rows]
+    k = max(1, len(losses) // 4)
+    return sum(losses[:k]) / k if part == "start" else sum(losses[-k:]) / k
+
+
+def test_sft_labels_only_the_assistant_answer(data, tiny_model_dir, tmp_path):
+    trainer, tokenizer, _ = build_sft_trainer(
+        data["sft"], tiny_model_dir, tmp_path / "ck", SFT_RECIPE, seed=1
+    )
+    rows = inst.read_jsonl(data["sft"])
+    for example in trainer.train_dataset.select(range(12)):
+        labelled = [
+            t
+            for t, label in zip(example["input_ids"], example["labels"], strict=True)
+            if label != -100
+        ]
+        answer = example["completion"][0]["content"]
+        # the whole answer and the end-of-turn marker (cut at max_length for long examples)
+        if len(example["input_ids"]) < SFT_RECIPE["max_length"]:
+            assert tokenizer.decode(labelled) == answer + "<|im_end|>\n"
+        else:
+            assert answer.startswith(tokenizer.decode(labelled)) and labelled
+        prompt_part = example["input_ids"][: len(example["input_ids"]) - len(labelled)]
+        assert example["prompt"][0]["content"] in tokenizer.decode(prompt_part)
+        assert all(label == -100 for label in example["labels"][: len(prompt_part)])
+    assert len(trainer.train_dataset) == len(rows)
+
+
+def test_sft_then_dpo_train_and_save_merged_models(data, tiny_model_dir, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    sft = train_sft(
+        instructions=str(data["sft"]),
+        model_dir=str(tiny_model_dir),
+        out_dir=str(tmp_path / "sft"),
+        checkpoint_dir=str(tmp_path / "ck" / "sft"),
+        recipe=SFT_RECIPE,
+        seed=1,
+    )
+    for name in ("adapter/adapter_model.safetensors", "model/model.safetensors", "recipe.yaml"):
+        assert (tmp_path / "sft" / name).is_file(), name
+    sft_rows = read_train_log(tmp_path / "sft" / "train_log.csv")
+    assert _mean(sft_rows, "end") < _mean(sft_rows, "start")
+    merged = AutoModelForCausalLM.from_pretrained(tmp_path / "sft" / "model")
+    assert not any("lora" in name for name, _ in merged.named_parameters())
+
+    dpo = train_dpo(
+        preferences=str(data["preferences"]),
+        model_dir=str(tmp_path / "sft" / "model"),
+        out_dir=str(tmp_path / "dpo"),
+        checkpoint_dir=str(tmp_path / "ck" / "dpo"),
+        recipe=DPO_RECIPE,
+        seed=1,
+    )
+    dpo_rows = read_train_log(tmp_path / "dpo" / "train_log.csv")
+    assert dpo_rows[0]["loss"] == pytest.approx(0.6931, abs=1e-3)  # log 2: policy == reference
+    assert dpo["loss_end"] < dpo["loss_start"]
+    assert (tmp_path / "dpo" / "adapter" / "adapter_model.safetensors").is_file()
+    AutoModelForCausalLM.from_pretrained(tmp_path / "dpo" / "model")
+    assert sft["steps"] > 0 and dpo["steps"] > 0

@@ -1,0 +1,114 @@
+"""cpt -> sft -> dpo through Snakemake on tiny packed data and a tiny random model."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from langadapt.train.logs import read_train_log
+from train_helpers import make_packed, subprocess_env
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+LORA = {"lora_r": 8, "lora_alpha": 16, "lora_target_modules": ["q_proj", "v_proj"]}
+CONFIG = {
+    "language": {"code": "gl", "name": "Galician", "script": "Latn"},
+    "sources": [{"name": "lohelp", "type": "libreoffice_help", "package": "libreoffice-help-gl"}],
+    "synthetic": {"translation": {"backend": "apertium", "apertium_pair": "en-gl"}},
+    "base_model": {"kind": "local", "path": "tiny"},
+    "cpt": {
+        "grid": [{"mixing_ratio": [0.8], "token_budget": ["12k"], "seed": [1]}],
+        "recipe": {"learning_rate": 1.0e-3, "per_device_train_batch_size": 8, "save_steps": 5},
+        "epochs": 2,
+    },
+    "sft": {
+        "cpt_cell": {
+            "mixing_ratio": 0.8,
+            "token_budget": "12k",
+            "synthetic_weight": 1.0,
+            "seed": 1,
+        },
+        "general_examples": 6,
+        "grid": [
+            {"init": ["base"], "instructions": ["mt"], "translation_examples": [16]},
+            {"init": ["cpt"], "instructions": ["human"], "translation_examples": [16]},
+        ],
+        "recipe": {"learning_rate": 1.0e-2, "num_train_epochs": 4, "max_length": 128, **LORA},
+    },
+    "dpo": {
+        "preference_pairs": 4,
+        "grid": [{"init": ["cpt"], "instructions": ["human"], "translation_examples": [16]}],
+        "recipe": {
+            "learning_rate": 1.0e-2,
+            "num_train_epochs": 2,
+            "max_length": 128,
+            "per_device_train_batch_size": 2,
+            **LORA,
+        },
+    },
+}
+
+
+def _targets():
+    cpt = "results/cpt/gl/ratio=0.8/tokens=12k/synth=1.0/seed=1"
+    sft = [
+        "results/sft/gl/init=base/instr=mt/xlate=16/seed=1",
+        "results/sft/gl/init=cpt/instr=human/xlate=16/seed=1",
+    ]
+    return [cpt, *sft, "results/dpo/gl/init=cpt/instr=human/xlate=16/seed=1"]
+
+
+@pytest.mark.workflow
+def test_training_rules_end_to_end(tiny_model_dir, fixture_dir, tmp_path):
+    if shutil.which("apertium") is None:
+        pytest.skip("apertium is not installed")
+    work = tmp_path / "run"
+    shutil.copytree(tiny_model_dir, work / "results" / "models" / "base")
+    shutil.copytree(tiny_model_dir, work / "tiny")
+    make_packed(tiny_model_dir, work / "results/mix/gl/ratio=0.8/tokens=12k/synth=1.0/packed.npy")
+    clean = work / "results/data/gl/clean/train.jsonl"
+    lines = (fixture_dir / "help_sections.jsonl").read_text().splitlines()
+    for index, line in enumerate((fixture_dir / "clean_train.jsonl").read_text().splitlines()):
+        row = json.loads(line)
+        lines.append(json.dumps({**row, "kind": "p", "doc": "fixture.xhp", "order": 1000 + index}))
+    clean.parent.mkdir(parents=True)
+    clean.write_text("\n".join(lines) + "\n")
+    (work / "config.yaml").write_text(yaml.safe_dump(CONFIG))
+    targets = [f"{cell}/model" for cell in _targets()]
+    result = subprocess.run(
+        [
+            SNAKEMAKE,
+            *targets,
+            "-s",
+            str(ROOT / "Snakefile"),
+            "--directory",
+            str(work),
+            "--cores",
+            "2",
+            "--configfile",
+            str(work / "config.yaml"),
+        ],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    from transformers import AutoModelForCausalLM
+
+    for cell in _targets():
+        rows = read_train_log(work / cell / "train_log.csv")
+        quarter = max(1, len(rows) // 4)  # single steps are noisy on a tiny random model
+        start = sum(row["loss"] for row in rows[:quarter]) / quarter
+        end = sum(row["loss"] for row in rows[-quarter:]) / quarter
+        assert end < start, cell
+        assert (work / cell / "recipe.yaml").is_file()
+        AutoModelForCausalLM.from_pretrained(work / cell / "model")
+    assert (work / _targets()[-1] / "adapter" / "adapter_model.safetensors").is_file()
+    assert (work / "benchmarks/cpt/gl/ratio=0.8/tokens=12k/synth=1.0/seed=1.tsv").is_file()
+    assert list((work / "results/checkpoints/cpt/gl").rglob("trainer_state.json"))
+    human = (work / "results/instruct/gl/general.human.jsonl").read_text()
+    assert "Inserir táboas" in human or "Ordenar datos" in human or "Usar unha imaxe" in human
