@@ -2,13 +2,15 @@
 
 ``make_project(dest, model_dir)`` copies the workflow (Snakefile, rules, scripts, schemas,
 profiles) to ``dest`` and writes a ``config.yaml`` that keeps every stage but uses the tiny
-test model as a ``local`` base model and ``tests/fixtures/clean_train.jsonl`` as a ``local``
-parallel source. ``snakemake(...)`` runs it offline; ``start_snakemake`` starts it in its own
-process group so a test can SIGKILL the whole job tree.
+test model as a ``local`` base model and the LibreOffice help sample (``tests/fixtures/lohelp``,
+placed where ``fetch_debian_package`` extracts packages, so no download) as source.
+``snakemake(...)`` runs it offline; ``start_snakemake`` starts it in its own process group so a
+test can SIGKILL the whole job tree.
 """
 
 import base64
 import copy
+import json
 import os
 import shutil
 import signal
@@ -25,6 +27,8 @@ SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 FAKE_TOKEN = "hf_langadaptFaultSuite0123456789abcdefXYZ"
 CPT_CELL = {"mixing_ratio": 0.8, "token_budget": "16k", "synthetic_weight": 1.0, "seed": 1}
 CPT_CELL_PATH = "ratio=0.8/tokens=16k/synth=1.0/seed=1"
+# The LibreOffice help sample in tests/fixtures/lohelp, laid out as extracted Debian packages.
+HELP_PACKAGES = {"gl": "libreoffice-help-gl", "en-us": "libreoffice-help-en-us"}
 WORKFLOW_PARTS = ("Snakefile", "rules", "scripts", "schemas", "profiles", "envs")
 
 
@@ -35,15 +39,13 @@ def tiny_config(model_dir, apertium: bool | None = None) -> dict:
         apertium = shutil.which("apertium") is not None
     config["sources"] = [
         {
-            "name": "fixture",
-            "type": "local",
-            "path": "corpus.jsonl",
-            "english_column": "en",
-            "target_column": "target",
-            "group_column": "group",
+            "name": "lohelp",
+            "type": "libreoffice_help",
+            "package": HELP_PACKAGES["gl"],
+            "english_package": HELP_PACKAGES["en-us"],
         }
     ]
-    config["split"] = {"test_groups": ["scalc"], "dev_groups": ["simpress"], "max_test_pairs": 20}
+    config["split"] = {"test_groups": ["smath"], "dev_groups": ["sdraw"], "max_test_pairs": 20}
     translation = config["synthetic"]["translation"]
     translation.update(enabled=apertium, max_sentences=60)
     config["synthetic"]["filters"].update(perplexity_max_lines=40)
@@ -54,12 +56,12 @@ def tiny_config(model_dir, apertium: bool | None = None) -> dict:
         per_device_train_batch_size=4, save_steps=10, bf16=False, learning_rate=1.0e-3
     )
     config["sft"]["cpt_cell"] = dict(CPT_CELL)
-    config["sft"]["general_examples"] = 8
+    config["sft"]["general_examples"] = 4
     config["sft"]["grid"] = [
         {"init": ["cpt"], "instructions": ["mt"], "translation_examples": [8], "seed": [1]}
     ]
     config["sft"]["recipe"].update(max_length=64, lora_r=4, lora_alpha=8, bf16=False)
-    config["dpo"]["preference_pairs"] = 8
+    config["dpo"]["preference_pairs"] = 4
     config["dpo"]["grid"] = [
         {"init": ["cpt"], "instructions": ["mt"], "translation_examples": [8], "seed": [1]}
     ]
@@ -85,7 +87,11 @@ def make_project(dest, model_dir, config: dict | None = None) -> Path:
             shutil.copytree(source, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
         elif source.exists():
             shutil.copy2(source, dest / part)
-    shutil.copy2(FIXTURES / "clean_train.jsonl", dest / "corpus.jsonl")
+    debian = dest / "results" / "data" / "debian"
+    for tree, package in HELP_PACKAGES.items():  # as fetch_debian_package leaves them, offline
+        shutil.copytree(FIXTURES / "lohelp" / tree, debian / package)
+        metadata = {"package": package, "version": "fixture", "sha256": None}
+        (debian / f"{package}.json").write_text(json.dumps(metadata) + "\n", encoding="utf-8")
     write_config(dest, config or tiny_config(model_dir))
     return dest
 
