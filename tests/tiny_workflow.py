@@ -10,6 +10,7 @@ test can SIGKILL the whole job tree.
 
 import base64
 import copy
+import hashlib
 import json
 import os
 import shutil
@@ -90,7 +91,11 @@ def make_project(dest, model_dir, config: dict | None = None) -> Path:
     debian = dest / "results" / "data" / "debian"
     for tree, package in HELP_PACKAGES.items():  # as fetch_debian_package leaves them, offline
         shutil.copytree(FIXTURES / "lohelp" / tree, debian / package)
-        metadata = {"package": package, "version": "fixture", "sha256": None}
+        digest = hashlib.sha256()
+        for path in sorted((FIXTURES / "lohelp" / tree).rglob("*")):
+            if path.is_file():
+                digest.update(path.read_bytes())
+        metadata = {"package": package, "version": "fixture", "sha256": digest.hexdigest()}
         (debian / f"{package}.json").write_text(json.dumps(metadata) + "\n", encoding="utf-8")
     write_config(dest, config or tiny_config(model_dir))
     return dest
