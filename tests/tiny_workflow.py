@@ -26,8 +26,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 # A fake hub token: it must never show up in a log or output (safety defaults).
 FAKE_TOKEN = "hf_langadaptFaultSuite0123456789abcdefXYZ"
-CPT_CELL = {"mixing_ratio": 0.8, "token_budget": "16k", "synthetic_weight": 1.0, "seed": 1}
-CPT_CELL_PATH = "ratio=0.8/tokens=16k/synth=1.0/seed=1"
+CPT_CELL = {"mixing_ratio": 0.8, "token_budget": "8k", "synthetic_weight": 1.0, "seed": 1}
+CPT_CELL_PATH = "ratio=0.8/tokens=8k/synth=1.0/seed=1"
 # The LibreOffice help sample in tests/fixtures/lohelp, laid out as extracted Debian packages.
 HELP_PACKAGES = {"gl": "libreoffice-help-gl", "en-us": "libreoffice-help-en-us"}
 WORKFLOW_PARTS = ("Snakefile", "rules", "scripts", "schemas", "profiles", "envs")
@@ -54,7 +54,7 @@ def tiny_config(model_dir, apertium: bool | None = None) -> dict:
     config["mixture"]["seq_len"] = 32
     config["cpt"]["grid"] = [{key: [value] for key, value in CPT_CELL.items()}]
     config["cpt"]["recipe"].update(
-        per_device_train_batch_size=4, save_steps=10, bf16=False, learning_rate=1.0e-3
+        per_device_train_batch_size=4, save_steps=5, bf16=False, learning_rate=1.0e-3
     )
     config["sft"]["cpt_cell"] = dict(CPT_CELL)
     config["sft"]["general_examples"] = 4
