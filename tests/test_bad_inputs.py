@@ -115,3 +115,24 @@ def test_sft_start_cell_outside_the_cpt_grid(tiny_model_dir):
     config["sft"]["cpt_cell"] = {**config["sft"]["cpt_cell"], "mixing_ratio": 0.3}
     with pytest.raises(LangadaptError, match=r"config key 'sft.cpt_cell': .* is not a cell of"):
         sft_init_cell(validate_config(config))
+
+
+def test_packed_mixture_from_another_tokenizer(tmp_path):
+    import numpy as np
+    from langadapt.train.cpt import PackedDataset, check_vocab
+
+    packed = tmp_path / "packed.npy"
+    np.save(packed, np.array([[1, 2, 3, 900], [4, 5, 6, 7]], dtype=np.int32))
+    with pytest.raises(LangadaptError) as caught:
+        check_vocab(PackedDataset(packed), vocab_size=500)
+    assert str(caught.value).startswith(f"{packed}: token id 900 is outside the model's vocab")
+
+
+def test_unknown_training_recipe_key(tmp_path):
+    from langadapt.train import recipes
+    from langadapt.train.common import make_training_args
+
+    resolved = recipes.resolve_recipe("cpt", {"warmup_ratio": 0.1}, 1, tmp_path)
+    with pytest.raises(LangadaptError) as caught:
+        make_training_args(resolved, "cpt")
+    assert str(caught.value).startswith("config key 'cpt.recipe.warmup_ratio': not an argument")
