@@ -61,7 +61,7 @@ rule eval_bpc:
     params:
         window=config["mixture"]["seq_len"],
         batch_size=EVAL_BATCH_SIZE,
-    threads: 2
+    threads: 1  # two suites run side by side on 2 cores; greedy decoding gains little from threads
     resources:
         mem_mb=4000,
         runtime=30,
@@ -85,7 +85,7 @@ rule eval_translation:
         max_new_tokens=EVAL["max_new_tokens"],
         resamples=EVAL["bootstrap_resamples"],
         batch_size=EVAL_BATCH_SIZE,
-    threads: 2
+    threads: 1  # two suites run side by side on 2 cores; greedy decoding gains little from threads
     resources:
         mem_mb=4000,
         runtime=60,
@@ -108,7 +108,7 @@ rule eval_lm_eval:
         task=MC_TASK,
         extra_tasks=EVAL["lm_eval_tasks"],
         batch_size=EVAL_BATCH_SIZE,
-    threads: 2
+    threads: 1  # two suites run side by side on 2 cores; greedy decoding gains little from threads
     resources:
         mem_mb=4000,
         runtime=60,
@@ -130,7 +130,7 @@ rule eval_instructions:
     params:
         max_new_tokens=EVAL["max_new_tokens"],
         batch_size=EVAL_BATCH_SIZE,
-    threads: 2
+    threads: 1  # two suites run side by side on 2 cores; greedy decoding gains little from threads
     resources:
         mem_mb=4000,
         runtime=60,

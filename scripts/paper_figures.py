@@ -1,9 +1,9 @@
 """Rule paper_figures: forgetting trade-off and translation scaling figures (PDF + PNG)."""
 
-from langadapt.eval.io import read_json
 from langadapt.logs import log_to
 from langadapt.paper.aggregate import read_metrics_csv, wide
 from langadapt.paper.figures import forgetting_figure, scaling_figure
+from langadapt.textio import read_json
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     output = snakemake.output  # noqa: F821

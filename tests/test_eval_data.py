@@ -9,8 +9,8 @@ from langadapt.eval.data import (
     load_external_test_set,
     parallel_pairs,
 )
-from langadapt.eval.io import read_json, read_jsonl
 from langadapt.eval.lm_eval_tasks import run_lm_eval
+from langadapt.textio import read_json, read_jsonl
 
 EVALUATION = {"bpc_chars": 500, "translation_sentences": 10, "multiple_choice_items": 12,
               "instruction_prompts": 6, "test_set": None}

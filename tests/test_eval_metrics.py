@@ -122,3 +122,10 @@ def test_generation_is_order_independent_and_translation_runs(tiny):
     for direction in ("en-xx", "xx-en"):
         assert again["directions"][direction]["vs_base"]["bleu"]["p_value"] == pytest.approx(1)
         assert len(again["directions"][direction]["hypotheses"]) == 5
+
+
+def test_first_line_drops_an_echoed_language_label():
+    from langadapt.eval.translation import first_line
+
+    assert first_line("\nEnglish: Open the menu.\nGalician: x", "English") == "Open the menu."
+    assert first_line("Abre o menú.", "Galician") == "Abre o menú."

@@ -162,7 +162,7 @@ def build_mixture(
     import time
 
     from langadapt.errors import file_error
-    from langadapt.records import read_json, write_json
+    from langadapt.textio import read_json, write_json
 
     started = time.perf_counter()
     stats = {name: read_json(path) for name, path in stats_files.items()}

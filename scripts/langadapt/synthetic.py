@@ -10,7 +10,7 @@ import numpy as np
 
 from langadapt import filters
 from langadapt.errors import file_error
-from langadapt.records import read_jsonl, write_json, write_jsonl
+from langadapt.textio import read_jsonl, write_json, write_jsonl
 
 
 def english_records(train_path, max_sentences: int | None = None) -> list[dict]:

@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 from langadapt.errors import file_error
-from langadapt.records import read_jsonl, write_json
+from langadapt.textio import read_jsonl, write_json
 
 # Which field of which file holds the text of each corpus (docs/contract.md).
 CORPUS_FIELDS = {"english": "en", "real": "target", "mt": "target", "translit": "text"}

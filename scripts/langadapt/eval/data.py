@@ -15,8 +15,8 @@ from pathlib import Path
 
 from langadapt.errors import config_error, file_error
 from langadapt.eval.instruction_following import build_instructions
-from langadapt.eval.io import read_jsonl, write_json, write_jsonl
 from langadapt.eval.lm_eval_tasks import multiple_choice_task_name, write_multiple_choice_task
+from langadapt.textio import read_jsonl, write_json, write_jsonl
 
 MIN_SENTENCE_CHARS = 15
 MAX_SENTENCE_CHARS = 300

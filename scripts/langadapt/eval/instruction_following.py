@@ -15,8 +15,6 @@ from sacrebleu.metrics import CHRF
 
 from langadapt.eval.generation import generate
 
-INSTRUCTION = ("Write a short paragraph in {language} for the section \"{heading}\" "
-               "of the LibreOffice help.")
 SHEET_COLUMNS = ["id", "prompt", "response", "reference", "correct", "partially_correct", "wrong"]
 HEADING_KINDS = ("h1", "h2", "h3")
 MAX_HEADING_CHARS = 80
@@ -44,13 +42,31 @@ def heading_paragraph_pairs(records: list[dict]) -> list[tuple[dict, dict]]:
 
 def build_instructions(records: list[dict], count: int, language_name: str,
                        seed: int = 1) -> list[dict]:
-    """``{"id", "prompt", "reference"}`` held-out instructions (seeded sample)."""
-    items = [
-        {"id": str(heading["id"]),
-         "prompt": INSTRUCTION.format(language=language_name, heading=heading["target"].strip()),
-         "reference": paragraph["target"]}
-        for heading, paragraph in heading_paragraph_pairs(records)
-    ]
+    """``{"id", "prompt", "reference"}`` held-out instructions (seeded sample).
+
+    Help-corpus records (``kind``, ``doc``, ``order``) go through the training stage's
+    ``langadapt.instructions.help_sections``: "<task phrase> (in <language>): <heading>" with the
+    human target-language section text as reference, like the ``human`` training arm (the task
+    phrase stays English: no translation backend at evaluation time).
+    """
+    from langadapt.instructions import GENERAL_TASKS, help_sections
+
+    if records and all(key in records[0] for key in ("kind", "doc", "order")):
+        sections = sorted(help_sections(records), key=lambda section: str(section["id"]))
+        items = [
+            {"id": str(section["id"]),
+             "prompt": f"{GENERAL_TASKS[index % len(GENERAL_TASKS)]} (in {language_name}): "
+                       f"{section['heading_target'].strip()}",
+             "reference": "\n\n".join(section["answer_target"])}
+            for index, section in enumerate(sections)
+        ]
+    else:
+        items = [
+            {"id": str(heading["id"]),
+             "prompt": f"{GENERAL_TASKS[0]} (in {language_name}): {heading['target'].strip()}",
+             "reference": paragraph["target"]}
+            for heading, paragraph in heading_paragraph_pairs(records)
+        ]
     items.sort(key=lambda item: item["id"])
     random.Random(seed).shuffle(items)
     return items[:count]

@@ -80,7 +80,7 @@ def run_lm_eval(model_dir, task_dir, tasks: list[str], batch_size: int = 8,
     results = {}
     for name, metrics in output["results"].items():
         results[name] = {key.split(",")[0]: _plain(value) for key, value in metrics.items()
-                         if key != "alias" and "_stderr" not in key}
+                         if key not in ("alias", "sample_len") and "_stderr" not in key}
     return {"tasks": results, "n_samples": _plain(output.get("n-samples", {})),
             "versions": _plain(output.get("versions", {})),
             "lm_eval_version": lm_eval.__version__ if hasattr(lm_eval, "__version__") else None}

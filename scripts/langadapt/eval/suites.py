@@ -6,7 +6,7 @@ loading); ``merge_metrics`` flattens the suites of a checkpoint into ``metrics.j
 
 import time
 
-from langadapt.eval.io import read_json, read_jsonl, write_json
+from langadapt.textio import read_json, read_jsonl, write_json
 
 
 def load_checkpoint(model_dir, threads: int = 1):

@@ -19,10 +19,14 @@ def translation_prompt(text: str, source: str, target: str) -> str:
     return PROMPT.format(source=source, target=target, text=text)
 
 
-def first_line(text: str) -> str:
+def first_line(text: str, target_name: str = "") -> str:
+    """The first non-empty line, without a leading "<target language>:" label the model echoed."""
     for line in text.splitlines():
-        if line.strip():
-            return line.strip()
+        line = line.strip()
+        if target_name and line.lower().startswith(target_name.lower() + ":"):
+            line = line[len(target_name) + 1:].strip()
+        if line:
+            return line
     return ""
 
 
@@ -57,7 +61,7 @@ def evaluate_translation(model, tokenizer, pairs: list[dict], language_name: str
         sources, references = direction_sides(pairs, direction)
         prompts = [translation_prompt(text, source_name, target_name) for text in sources]
         raw = generate(model, tokenizer, prompts, max_new_tokens, batch_size, stop_strings=["\n"])
-        hypotheses = [first_line(text) for text in raw]
+        hypotheses = [first_line(text, target_name) for text in raw]
         saved = [{"id": p["id"], "hypothesis": h} for p, h in zip(pairs, hypotheses, strict=True)]
         entry = {"scores": score(hypotheses, references), "sentences": len(pairs),
                  "hypotheses": saved}

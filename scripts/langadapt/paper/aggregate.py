@@ -8,7 +8,7 @@ SFT and DPO cells that start from CPT inherit the CPT cell's ``ratio``, ``tokens
 import pandas as pd
 
 from langadapt.eval.instruction_following import read_manual_sheet
-from langadapt.eval.io import read_json
+from langadapt.textio import read_json
 
 GRID_COLUMNS = ["stage", "ratio", "tokens", "synth", "seed", "init", "instr", "xlate"]
 COLUMNS = ["lang", "checkpoint", *GRID_COLUMNS, "metric", "value", "source"]
