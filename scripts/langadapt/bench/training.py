@@ -155,7 +155,7 @@ def measure_training(repo: Path, peaks: dict, quick: bool) -> list[Figure]:
     import torch
 
     steps = 4 if quick else 7
-    repeats = 1 if quick else 2
+    repeats = 2  # one run of each side per order
     with tempfile.TemporaryDirectory(prefix="bench_cpt_") as tmp:
         work = Path(tmp)
         base, packed, recipe, seq_len, batch, source = cpt_setup(repo, work, steps)
@@ -169,18 +169,14 @@ def measure_training(repo: Path, peaks: dict, quick: bool) -> list[Figure]:
             project = None
             project_note = "train stage not on this branch"
         best = {"project": 0.0, "trainer": 0.0}
-        for _ in range(repeats):  # alternate so a load spike hits both sides alike
-            if project is not None:
-                best["project"] = max(
-                    best["project"],
-                    window_throughput(project(base, packed, recipe, work), tokens_per_step),
-                )
-            best["trainer"] = max(
-                best["trainer"],
-                window_throughput(
-                    hf_trainer_step_times(base, packed, recipe, work), tokens_per_step
-                ),
-            )
+        runners = {"trainer": hf_trainer_step_times}
+        if project is not None:
+            runners["project"] = project
+        names = list(runners)
+        for repeat in range(repeats):  # ABBA order: warm-up and load drift hit both sides alike
+            for name in names if repeat % 2 else names[::-1]:
+                times = runners[name](base, packed, recipe, work)
+                best[name] = max(best[name], window_throughput(times, tokens_per_step))
         from transformers import AutoConfig, AutoModelForCausalLM
 
         with torch.device("meta"):
