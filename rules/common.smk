@@ -1,4 +1,5 @@
 # Input functions and grids only: every target list of the workflow is built here.
+import copy
 import sys
 from pathlib import Path
 
@@ -7,6 +8,12 @@ sys.path.insert(0, f"{workflow.basedir}/scripts")
 from langadapt import grids
 from langadapt.config import validate_config
 
+if workflow.overwrite_configfiles:
+    # A --configfile is a whole experiment: it replaces config.yaml instead of being merged
+    # into it (Snakemake merges by default, which leaks the default's recipe keys into paper
+    # runs). --config KEY=VALUE still applies on top; missing keys come from the schema.
+    config.clear()
+    config.update(copy.deepcopy(workflow.config_settings.overwrite_config))
 validate_config(config)
 
 LANG = config["language"]["code"]

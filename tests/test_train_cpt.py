@@ -45,8 +45,9 @@ def test_cpt_writes_contract_outputs_and_loss_falls(packed, tiny_model_dir, tmp_
     assert rows[-1]["tokens_seen"] == summary["steps"] * 4 * 64
     assert summary["loss_end"] < summary["loss_start"] - 0.3
     AutoModelForCausalLM.from_pretrained(cell / "model")
-    # at most two checkpoints are kept
-    assert len(list((tmp_path / "checkpoints").glob("checkpoint-*"))) <= 2
+    # a finished run deletes its checkpoints and keeps the record of what it trained
+    assert not list((tmp_path / "checkpoints").glob("checkpoint-*"))
+    assert (tmp_path / "checkpoints" / "run.json").is_file()
 
 
 def test_cpt_same_seed_same_loss(packed, tiny_model_dir, tmp_path):
@@ -133,8 +134,9 @@ def test_killed_run_resumes_from_checkpoint(packed, tiny_model_dir, tmp_path):
 
 
 def test_checkpoints_of_another_recipe_are_not_resumed(packed, tiny_model_dir, tmp_path, capfd):
-    first = train_cpt(**_params(packed, tiny_model_dir, tmp_path, epochs=1))
-    again = train_cpt(**_params(packed, tiny_model_dir, tmp_path, epochs=1))
+    first = train_cpt(**_params(packed, tiny_model_dir, tmp_path, epochs=1), keep_checkpoints=True)
+    assert len(list((tmp_path / "checkpoints").glob("checkpoint-*"))) == 2  # the last two
+    again = train_cpt(**_params(packed, tiny_model_dir, tmp_path, epochs=1), keep_checkpoints=True)
     assert "resuming from" in capfd.readouterr().err  # finished run: nothing left to train
     assert again["loss_end"] == first["loss_end"]
     changed = train_cpt(**_params(packed, tiny_model_dir, tmp_path, epochs=1, learning_rate=3e-3))

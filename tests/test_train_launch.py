@@ -48,6 +48,7 @@ def test_cpt_under_accelerate_launch_with_deepspeed(tiny_model_dir, tmp_path, ca
         "recipe": {**TINY_CPT_RECIPE, "max_steps": 6},
         "seed": 1,
         "epochs": 1,
+        "keep_checkpoints": True,
     }
     launch("cpt", params, gpus=1, deepspeed=ZERO2, params_path=tmp_path / "params.json", threads=1)
     err = capfd.readouterr().err

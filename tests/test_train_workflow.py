@@ -109,6 +109,8 @@ def test_training_rules_end_to_end(tiny_model_dir, fixture_dir, tmp_path):
         AutoModelForCausalLM.from_pretrained(work / cell / "model")
     assert (work / _targets()[-1] / "adapter" / "adapter_model.safetensors").is_file()
     assert (work / "benchmarks/cpt/gl/ratio=0.8/tokens=12k/synth=1.0/seed=1.tsv").is_file()
-    assert list((work / "results/checkpoints/cpt/gl").rglob("trainer_state.json"))
+    # checkpoints lived outside the outputs and were removed once the model was saved
+    assert list((work / "results/checkpoints/cpt/gl").rglob("run.json"))
+    assert not list((work / "results/checkpoints").rglob("checkpoint-*"))
     human = (work / "results/instruct/gl/general.human.jsonl").read_text()
     assert "Inserir táboas" in human or "Ordenar datos" in human or "Usar unha imaxe" in human

@@ -50,6 +50,8 @@ fi
 # A fresh controller state each time: a saved node state (e.g. drained) would outlive its cause.
 rm -rf "$STATE_DIR"/state "$STATE_DIR"/spool
 mkdir -p "$STATE_DIR"/{state,spool,log,munge}
+# Job ids restart at 1 with a fresh state: old completion records would be mistaken for new.
+: > "$STATE_DIR/log/jobcomp.txt"
 chmod 0755 "$STATE_DIR" "$STATE_DIR"/{state,spool,log}
 chmod 0700 "$STATE_DIR/munge"
 : > "$STATE_DIR/pids"

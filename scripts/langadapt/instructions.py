@@ -21,12 +21,11 @@ Three sources (Llama-eus, x-LLaMA):
 shuffles them with the cell seed.
 """
 
-import json
 import random
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Callable
 
 from langadapt.errors import config_error, file_error
+from langadapt.textio import read_jsonl, write_jsonl
 
 # Task phrases for a help section; rendered as "<phrase>: <heading>".
 GENERAL_TASKS = [
@@ -49,29 +48,6 @@ MAX_ANSWER_PARAGRAPHS = 3
 MAX_ANSWER_CHARS = 500
 
 Translate = Callable[[list[str]], list[str]]
-
-
-def read_jsonl(path) -> list[dict]:
-    rows = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as error:
-                    raise file_error(path, f"not JSON: {error}", line=number) from None
-    return rows
-
-
-def write_jsonl(path, rows: Iterable[dict]) -> int:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with open(path, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
-    return count
 
 
 def chat(user: str, assistant: str) -> list[dict]:

@@ -87,7 +87,7 @@ def write_preferences(
     sections_path, out_path, count: int, skip: int, dataset_spec=None, translation_spec=None
 ) -> int:
     """Rule instruct_preferences: ``count`` DPO pairs (help sections or a dataset)."""
-    from langadapt.instructions import read_jsonl, write_jsonl
+    from langadapt.textio import read_jsonl, write_jsonl
 
     if dataset_spec:
         from langadapt.mt import get_translator

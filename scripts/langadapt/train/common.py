@@ -12,6 +12,7 @@ from langadapt.train.resume import (
     checkpoint_step,
     discard_stale_checkpoints,
     latest_complete_checkpoint,
+    remove_checkpoints,
 )
 
 log = logging.getLogger("langadapt.train")
@@ -74,8 +75,14 @@ def run_trainer(trainer, checkpoint_dir, fingerprint: dict | None = None) -> Non
     trainer.train(resume_from_checkpoint=str(latest) if latest else None)
 
 
-def finish_training(trainer, out_dir, resolved: dict, extra: dict, started: float, save) -> dict:
-    """Save the model with ``save(model_dir)`` and write ``train_log.csv`` and ``recipe.yaml``."""
+def finish_training(
+    trainer, out_dir, resolved: dict, extra: dict, started: float, save, keep_checkpoints=False
+) -> dict:
+    """Save the model with ``save(model_dir)`` and write ``train_log.csv`` and ``recipe.yaml``.
+
+    Then, unless ``keep_checkpoints``, delete the run's checkpoints: the finished model is the
+    rule's output, and a 135M-parameter checkpoint with optimizer state is about 1.6 GB.
+    """
     out = Path(out_dir)
     summary = {}
     if trainer.is_world_process_zero():
@@ -84,6 +91,8 @@ def finish_training(trainer, out_dir, resolved: dict, extra: dict, started: floa
         summary = summarise(rows, trainer.state.global_step, time.monotonic() - started)
         recipes.write_recipe(out / "recipe.yaml", resolved, {**extra})
     save(out / "model")
+    if not keep_checkpoints and trainer.is_world_process_zero():
+        remove_checkpoints(resolved["output_dir"])
     if summary:
         print(f"{extra.get('stage')}: {summary}", file=sys.stderr, flush=True)
     return summary

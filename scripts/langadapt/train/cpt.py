@@ -64,6 +64,7 @@ def train_cpt(
     seed: int = 1,
     epochs: float = 1,
     deepspeed: str | None = None,
+    keep_checkpoints: bool = False,
 ) -> dict:
     """Train ``base_model`` on ``packed``; write ``model/``, ``train_log.csv``, ``recipe.yaml``.
 
@@ -101,7 +102,13 @@ def train_cpt(
         "seq_len": int(dataset.rows.shape[1]),
     }
     return finish_training(
-        trainer, out_dir, resolved, extra, started, lambda path: save_full(trainer, tokenizer, path)
+        trainer,
+        out_dir,
+        resolved,
+        extra,
+        started,
+        lambda path: save_full(trainer, tokenizer, path),
+        keep_checkpoints=keep_checkpoints,
     )
 
 

@@ -10,7 +10,7 @@ import sys
 import time
 
 from langadapt.errors import file_error
-from langadapt.instructions import read_jsonl
+from langadapt.textio import read_jsonl
 from langadapt.train import recipes
 from langadapt.train.common import finish_training, make_training_args, run_trainer
 from langadapt.train.lora import save_adapter_and_merged
@@ -34,6 +34,7 @@ def train_dpo(
     recipe: dict,
     seed: int = 1,
     deepspeed: str | None = None,
+    keep_checkpoints: bool = False,
 ) -> dict:
     """DPO-tune ``model_dir`` (a merged SFT model) on ``preferences``."""
     import torch
@@ -72,6 +73,7 @@ def train_dpo(
         extra,
         started,
         lambda _model_dir: save_adapter_and_merged(trainer, tokenizer, out_dir),
+        keep_checkpoints=keep_checkpoints,
     )
 
 

@@ -98,3 +98,9 @@ def discard_stale_checkpoints(checkpoint_dir, fingerprint: dict) -> bool:
     root.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps(fingerprint, indent=1, sort_keys=True) + "\n")
     return stale
+
+
+def remove_checkpoints(checkpoint_dir) -> None:
+    """Delete every checkpoint of a finished run (``run.json`` stays as a record)."""
+    for path in checkpoints(checkpoint_dir):
+        shutil.rmtree(path, ignore_errors=True)

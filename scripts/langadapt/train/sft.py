@@ -15,7 +15,7 @@ import sys
 import time
 
 from langadapt.errors import file_error
-from langadapt.instructions import read_jsonl
+from langadapt.textio import read_jsonl
 from langadapt.train import recipes
 from langadapt.train.common import finish_training, make_training_args, run_trainer
 from langadapt.train.lora import save_adapter_and_merged
@@ -67,6 +67,7 @@ def train_sft(
     recipe: dict,
     seed: int = 1,
     deepspeed: str | None = None,
+    keep_checkpoints: bool = False,
 ) -> dict:
     """LoRA-tune ``model_dir`` on chat ``instructions``; write adapter/, model/ (merged), logs."""
     started = time.monotonic()
@@ -87,6 +88,7 @@ def train_sft(
         extra,
         started,
         lambda _model_dir: save_adapter_and_merged(trainer, tokenizer, out_dir),
+        keep_checkpoints=keep_checkpoints,
     )
 
 
