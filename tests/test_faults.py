@@ -121,8 +121,11 @@ def _wait_for(predicate, process, what: str, timeout: float = 300, poll: float =
 
 
 def _has_checkpoint(project) -> bool:
+    """A checkpoint the trainer can resume from (half-written ones are discarded on resume)."""
+    from langadapt.train.resume import latest_complete_checkpoint
+
     root = Path(project) / "results/checkpoints/cpt" / LANG / CPT_CELL_PATH
-    return any(path.glob("trainer_state.json") for path in root.glob("checkpoint-*"))
+    return latest_complete_checkpoint(root, clean=False) is not None
 
 
 def _eval_running(project) -> bool:
