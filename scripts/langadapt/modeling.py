@@ -193,6 +193,7 @@ def prepare_base_model(spec: dict, out_dir) -> Path:
             raise config_error("base_model.id", f"cannot load '{spec['id']}': {error}") from None
         provenance.update(id=spec["id"], revision=spec.get("revision"))
     else:
+        check_model_dir(spec["path"])  # before the tokenizer: its errors do not name the problem
         tokenizer = load_tokenizer(spec["path"], trust_remote_code=trust)
         model = load_model(spec["path"], dtype=dtype, trust_remote_code=trust, tokenizer=tokenizer)
         provenance.update(path=str(Path(spec["path"]).resolve()))

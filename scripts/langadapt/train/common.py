@@ -7,7 +7,7 @@ from pathlib import Path
 
 from langadapt.errors import config_error
 from langadapt.train import recipes
-from langadapt.train.logs import ElapsedCallback, write_train_log
+from langadapt.train.logs import DropPickledArguments, ElapsedCallback, write_train_log
 from langadapt.train.resume import (
     checkpoint_step,
     discard_stale_checkpoints,
@@ -54,6 +54,7 @@ def run_trainer(trainer, checkpoint_dir, fingerprint: dict | None = None) -> Non
     import torch.distributed as dist
 
     trainer.add_callback(ElapsedCallback())
+    trainer.add_callback(DropPickledArguments())
     backend = dist.get_backend() if dist.is_available() and dist.is_initialized() else "none"
     print(
         f"processes: {trainer.args.world_size}, distributed backend: {backend}, "

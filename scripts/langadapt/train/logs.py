@@ -69,3 +69,17 @@ def read_train_log(path) -> list[dict]:
             {key: float(value) if value not in ("", None) else None for key, value in row.items()}
             for row in csv.DictReader(handle)
         ]
+
+
+class DropPickledArguments(TrainerCallback):
+    """Removes ``training_args.bin`` (a pickle of the arguments) from each new checkpoint.
+
+    Resuming does not read it (the arguments come from the recipe, ``recipe.yaml`` records
+    them), and nothing under results/ is a pickle named like weights (safety defaults).
+    """
+
+    def on_save(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:
+            checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            (checkpoint / "training_args.bin").unlink(missing_ok=True)
+

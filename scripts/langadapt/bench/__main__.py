@@ -1,0 +1,87 @@
+"""``python -m langadapt.bench``: run the benchmark suite (see langadapt.bench)."""
+
+import argparse
+import json
+import os
+import platform
+from dataclasses import asdict
+from pathlib import Path
+
+from langadapt.bench import __doc__ as DOC
+from langadapt.bench.data_prep import measure_data_preparation
+from langadapt.bench.figures import OFFLINE_ENV, ROOT, Figure, format_line, machine_load
+from langadapt.bench.training import measure_matmul, measure_training
+from langadapt.bench.workflow import measure_end_to_end, measure_workflow
+
+SECTIONS = ("train", "data", "workflow", "e2e")
+
+
+def run(args) -> dict:
+    repo = Path(args.repo).resolve()
+    figures: list[Figure] = []
+    report = {
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.processor(),
+            "load_start": machine_load(),
+        }
+    }
+
+    def emit(new: list[Figure]):
+        for figure in new:
+            print(format_line(figure), flush=True)
+        figures.extend(new)
+
+    print(f"# load at start: {report['machine']['load_start']}", flush=True)
+    sections = set(args.only.split(",")) if args.only else set(SECTIONS)
+    if args.skip_train:
+        sections.discard("train")
+    if not args.e2e and not args.only:
+        sections.discard("e2e")
+    size, repeats = (1024, 3) if args.quick else (2048, 10)
+    peaks = measure_matmul(repeats=repeats, n=size)  # always: MFU needs the peak of this run
+    emit(
+        [
+            Figure(
+                f"matmul_peak_{name}",
+                value,
+                "GFLOP/s",
+                note=f"torch.mm {size}^2, best of {repeats}",
+            )
+            for name, value in peaks.items()
+        ]
+    )
+    if "train" in sections:
+        emit(measure_training(repo, peaks, args.quick))
+    if "data" in sections:
+        emit(measure_data_preparation(repo, args.quick))
+    if "workflow" in sections:
+        emit(measure_workflow(repo, args.quick))
+    if "e2e" in sections:
+        emit(measure_end_to_end(repo))
+    report["machine"]["load_end"] = machine_load()
+    print(f"# load at end: {report['machine']['load_end']}", flush=True)
+    report["figures"] = [{**asdict(f), "met": f.met, "line": format_line(f)} for f in figures]
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"# wrote {out}", flush=True)
+    return report
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=DOC.split("\n\n")[0])
+    parser.add_argument("--repo", default=str(ROOT), help="repository with results/models/base")
+    parser.add_argument("--out", default="results/bench/bench.json")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and steps")
+    parser.add_argument("--e2e", action="store_true", help="also time the default run (minutes)")
+    parser.add_argument("--skip-e2e", dest="e2e", action="store_false", help="(default)")
+    parser.add_argument("--skip-train", action="store_true", help="skip the CPT throughput runs")
+    parser.add_argument("--only", help=f"comma-separated sections: {','.join(SECTIONS)}")
+    args = parser.parse_args(argv)
+    os.environ.update(OFFLINE_ENV)
+    run(args)
+
+
+if __name__ == "__main__":
+    main()

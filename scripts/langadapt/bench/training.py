@@ -1,0 +1,232 @@
+"""Matmul peak and CPT training throughput: the project's CPT step against a plain Trainer."""
+
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from langadapt.bench.figures import (
+    Figure,
+    best_of,
+    gemm_flops,
+    mfu,
+    read_step_times,
+    window_throughput,
+)
+
+
+def measure_matmul(repeats: int, n: int) -> dict[str, float]:
+    """Peak GFLOP/s of ``n x n`` GEMM in fp32 and bf16 (best of ``repeats``)."""
+    import torch
+
+    peaks = {}
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        a = torch.randn(n, n, dtype=dtype)
+        b = torch.randn(n, n, dtype=dtype)
+        torch.mm(a, b)  # warm-up
+        seconds = best_of(lambda a=a, b=b: torch.mm(a, b), repeats)
+        peaks[name] = gemm_flops(n) / seconds / 1e9
+    return peaks
+
+
+def cpt_setup(repo: Path, work: Path, steps: int):
+    """(base model dir, packed.npy with ``batch * steps`` rows, recipe, seq_len)."""
+    import numpy as np
+
+    from langadapt.config import load_config
+
+    config = load_config(repo / "config.yaml")
+    recipe = dict(config["cpt"]["recipe"])
+    batch = int(recipe.get("per_device_train_batch_size", 4))
+    seq_len = int(config["mixture"]["seq_len"])
+    base = repo / "results" / "models" / "base"
+    if not (base / "config.json").exists():
+        raise FileNotFoundError(f"{base} missing: run `snakemake --cores 2 results/models/base`")
+    rows = batch * steps
+    existing = sorted((repo / "results" / "mix").glob("*/*/*/*/packed.npy"))
+    if existing:
+        data = np.load(existing[0])
+        source = str(existing[0].relative_to(repo))
+    else:
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(str(base))
+        texts = [line for line in _fixture_texts(repo)]
+        ids = []
+        for encoded in tokenizer(texts, add_special_tokens=False)["input_ids"]:
+            ids += encoded + [tokenizer.eos_token_id]
+        data = np.asarray(ids, dtype=np.int32)
+        source = "tests/fixtures text, tokenised and packed here (no mixture on disk)"
+    flat = np.resize(np.asarray(data, dtype=np.int32).ravel(), rows * seq_len)
+    packed = work / "packed.npy"
+    np.save(packed, flat.reshape(rows, seq_len))
+    return base, packed, recipe, seq_len, batch, source
+
+
+def _fixture_texts(repo: Path) -> list[str]:
+    texts = []
+    with open(repo / "tests" / "fixtures" / "clean_train.jsonl", encoding="utf-8") as handle:
+        for row in map(json.loads, handle):
+            texts += [row["en"], row["target"]]
+    return texts
+
+
+def _training_arguments(recipe: dict, out_dir: Path, seed: int = 1):
+    """The project's resolved TrainingArguments when the train stage exists, else the same keys."""
+    try:
+        from langadapt.train import recipes
+        from langadapt.train.common import make_training_args
+
+        return make_training_args(recipes.resolve_recipe("cpt", recipe, seed, out_dir), "cpt")
+    except ImportError:
+        from transformers import TrainingArguments
+
+        keys = {
+            "report_to": "none",
+            "use_cpu": True,
+            "logging_steps": 1,
+            "disable_tqdm": True,
+            "num_train_epochs": 1,
+            "save_total_limit": 2,
+        }
+        keys.update({k: v for k, v in recipe.items() if k != "warmup_ratio"})
+        return TrainingArguments(output_dir=str(out_dir), seed=seed, **keys)
+
+
+def hf_trainer_step_times(base: Path, packed: Path, recipe: dict, work: Path) -> list[float]:
+    """Cumulative step-end times of a plain ``transformers.Trainer`` run over ``packed``."""
+    import numpy as np
+    import torch
+    from transformers import AutoModelForCausalLM, Trainer, TrainerCallback, default_data_collator
+
+    rows = np.load(packed)
+
+    class Rows(torch.utils.data.Dataset):
+        def __len__(self):
+            return len(rows)
+
+        def __getitem__(self, index):
+            ids = torch.from_numpy(rows[index].astype(np.int64))
+            return {"input_ids": ids, "labels": ids.clone()}
+
+    class Clock(TrainerCallback):
+        def __init__(self):
+            self.times = []
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.start = time.perf_counter()
+
+        def on_step_end(self, args, state, control, **kwargs):
+            self.times.append(time.perf_counter() - self.start)
+
+    torch.manual_seed(1)
+    model = AutoModelForCausalLM.from_pretrained(str(base), dtype=torch.float32)
+    model.config.use_cache = False
+    clock = Clock()
+    trainer = Trainer(
+        model=model,
+        args=_training_arguments(recipe, work / "hf_trainer"),
+        train_dataset=Rows(),
+        data_collator=default_data_collator,
+        callbacks=[clock],
+    )
+    trainer.train()
+    shutil.rmtree(work / "hf_trainer", ignore_errors=True)
+    return clock.times
+
+
+def project_cpt_step_times(base: Path, packed: Path, recipe: dict, work: Path) -> list[float]:
+    """Step times of the project's CPT function (``train_cpt``), read from its train_log.csv."""
+    from langadapt.train.cpt import train_cpt
+
+    out = work / "cpt_out"
+    checkpoints = work / "cpt_checkpoints"
+    for path in (out, checkpoints):
+        shutil.rmtree(path, ignore_errors=True)
+    train_cpt(str(packed), str(base), str(out), str(checkpoints), dict(recipe), seed=1)
+    times = read_step_times(out / "train_log.csv")
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(checkpoints, ignore_errors=True)
+    return times
+
+
+def measure_training(repo: Path, peaks: dict, quick: bool) -> list[Figure]:
+    import torch
+
+    steps = 4 if quick else 7
+    repeats = 2  # one run of each side per order
+    with tempfile.TemporaryDirectory(prefix="bench_cpt_") as tmp:
+        work = Path(tmp)
+        base, packed, recipe, seq_len, batch, source = cpt_setup(repo, work, steps)
+        tokens_per_step = batch * seq_len
+        try:
+            import langadapt.train.cpt  # noqa: F401
+
+            project = project_cpt_step_times
+            project_note = "langadapt.train.cpt.train_cpt"
+        except ImportError:
+            project = None
+            project_note = "train stage not on this branch"
+        best = {"project": 0.0, "trainer": 0.0}
+        runners = {"trainer": hf_trainer_step_times}
+        if project is not None:
+            runners["project"] = project
+        names = list(runners)
+        for repeat in range(repeats):  # ABBA order: warm-up and load drift hit both sides alike
+            for name in names if repeat % 2 else names[::-1]:
+                times = runners[name](base, packed, recipe, work)
+                best[name] = max(best[name], window_throughput(times, tokens_per_step))
+        from transformers import AutoConfig, AutoModelForCausalLM
+
+        with torch.device("meta"):
+            parameters = sum(
+                p.numel()
+                for p in AutoModelForCausalLM.from_config(
+                    AutoConfig.from_pretrained(base)
+                ).parameters()
+            )
+    precision = "bf16" if recipe.get("bf16") else "fp32"
+    setting = (
+        f"batch {batch} x seq {seq_len}, {precision}, steps 2-{steps} of {steps}, "
+        f"best of {repeats}, save_steps {recipe.get('save_steps')}; data: {source}"
+    )
+    figures = [
+        Figure(
+            "hf_trainer_tokens_per_s",
+            best["trainer"],
+            "tokens/s",
+            note=f"plain transformers.Trainer, same model/data/arguments; {setting}",
+        ),
+    ]
+    project_tps = best["project"] if project is not None else None
+    figures.append(
+        Figure(
+            "cpt_tokens_per_s",
+            project_tps,
+            "tokens/s",
+            target=None,
+            baseline="hf_trainer" if project_tps else None,
+            ratio=project_tps / best["trainer"] if project_tps and best["trainer"] else None,
+            note=project_note,
+        )
+    )
+    figures.append(
+        Figure(
+            "cpt_vs_hf_trainer_ratio",
+            project_tps / best["trainer"] if project_tps and best["trainer"] else None,
+            "x",
+            target=(">=", 1.0),
+        )
+    )
+    peak = peaks[precision] * 1e9
+    used = project_tps or best["trainer"]
+    figures.append(
+        Figure(
+            "cpt_mfu",
+            100 * mfu(parameters, used, peak),
+            "%",
+            note=f"6*N*tokens/s, N={parameters:,} (all parameters), vs measured {precision} peak",
+        )
+    )
+    return figures

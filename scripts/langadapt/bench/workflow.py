@@ -1,0 +1,190 @@
+"""Workflow overhead and the end-to-end run: Snakemake in a copy of the repository."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from langadapt.bench.figures import (
+    OFFLINE_ENV,
+    ROOT,
+    Figure,
+    benchmark_seconds,
+    grid_config,
+    train_eval_share,
+)
+
+
+def copy_repository(source: Path, dest: Path) -> Path:
+    """Copy the tracked files of ``source`` (no results/, logs/, benchmarks/) to ``dest``."""
+    listed = (
+        subprocess.run(
+            [
+                "git",
+                "-C",
+                str(source),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    for name in filter(None, listed):
+        if name.split("/", 1)[0] in ("results", "logs", "benchmarks", ".snakemake"):
+            continue
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (source / name).is_file():
+            shutil.copy2(source / name, target)
+    return dest
+
+
+def _snakemake() -> str:
+    found = Path(sys.executable).with_name("snakemake")
+    return str(found) if found.exists() else "snakemake"
+
+
+def run_snakemake(
+    workdir, *args, timeout=None, env=None
+) -> tuple[float, subprocess.CompletedProcess]:
+    """(wall seconds, completed process) of ``snakemake args`` in ``workdir``."""
+    environment = {**os.environ, **OFFLINE_ENV, **(env or {})}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [_snakemake(), *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment,
+    )
+    return time.perf_counter() - started, done
+
+
+def measure_workflow(repo: Path, quick: bool) -> list[Figure]:
+    figures = []
+    repeats = 1 if quick else 3
+    with tempfile.TemporaryDirectory(prefix="bench_wf_") as tmp:
+        copy = copy_repository(repo, Path(tmp) / "repo")
+        base_config = yaml.safe_load((copy / "config.yaml").read_text(encoding="utf-8"))
+        grid_file = copy / "grid1000.yaml"
+        grid_file.write_text(yaml.safe_dump(grid_config(base_config, 1000)), encoding="utf-8")
+        times, failure = [], ""
+        for _ in range(repeats):
+            seconds, done = run_snakemake(copy, "-n", "--configfile", str(grid_file), timeout=300)
+            if done.returncode:
+                failure = _last_error(done)
+                break
+            times.append(seconds)
+        jobs = _dry_run_jobs(done.stdout) if not failure else None
+        figures.append(
+            Figure(
+                "dry_run_1000_cells_s",
+                min(times) if times else None,
+                "s",
+                target=("<=", 5.0),
+                note=failure or f"snakemake -n, {jobs} jobs, best of {repeats}",
+            )
+        )
+        figures.append(_noop_rerun(repo, copy, repeats))
+    return figures
+
+
+def _noop_rerun(repo: Path, copy: Path, repeats: int) -> Figure:
+    """Time ``snakemake --cores 2 results/models/base`` once it is up to date."""
+    target = "results/models/base"
+    seconds, done = run_snakemake(copy, "--cores", "2", target, timeout=900)
+    if done.returncode:
+        return Figure("noop_rerun_s", None, "s", target=("<=", 3.0), note=_last_error(done))
+    times = []
+    for _ in range(repeats):
+        seconds, done = run_snakemake(copy, "--cores", "2", target, timeout=300)
+        times.append(seconds)
+    nothing = "Nothing to be done" in (done.stdout + done.stderr)
+    return Figure(
+        "noop_rerun_s",
+        min(times),
+        "s",
+        target=("<=", 3.0),
+        note=f"snakemake --cores 2 {target}, up to date"
+        + ("" if nothing else " (WARNING: it ran jobs)"),
+    )
+
+
+def _dry_run_jobs(stdout: str) -> int | None:
+    match = re.search(r"^total\s+(\d+)", stdout, re.MULTILINE)
+    return int(match.group(1)) if match else None
+
+
+def _last_error(done: subprocess.CompletedProcess) -> str:
+    lines = [line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+    for index, line in enumerate(lines):
+        if line.startswith("affected files:") and index + 1 < len(lines):
+            return f"failed: missing input {lines[index + 1]} (no rule produces it)"
+    error = next((line for line in lines if "Exception" in line or "Error" in line), None)
+    return "failed: " + (error or (lines[-1] if lines else f"exit {done.returncode}"))[:200]
+
+
+def measure_end_to_end(repo: Path) -> list[Figure]:
+    with tempfile.TemporaryDirectory(prefix="bench_e2e_") as tmp:
+        copy = copy_repository(repo, Path(tmp) / "repo")
+        wall, done = run_snakemake(copy, "--cores", "2", timeout=3600)
+        if done.returncode:
+            (ROOT / "results" / "bench").mkdir(parents=True, exist_ok=True)
+            (ROOT / "results" / "bench" / "e2e_stderr.log").write_text(done.stderr)
+            return [
+                Figure(
+                    "e2e_wall_min",
+                    None,
+                    "min",
+                    target=("<=", 20.0),
+                    note=_last_error(done) + " (results/bench/e2e_stderr.log)",
+                )
+            ]
+        rules = benchmark_seconds(copy / "benchmarks")
+        inside, share = train_eval_share(rules, wall)
+        noop, _ = run_snakemake(copy, "--cores", "2", timeout=600)
+    top = sorted(rules.items(), key=lambda item: -item[1])[:6]
+    return [
+        Figure(
+            "e2e_wall_min",
+            wall / 60,
+            "min",
+            target=("<=", 20.0),
+            note="snakemake --cores 2 from an empty results/ (aim 10 min)",
+            extra={"rule_seconds": rules},
+        ),
+        Figure(
+            "e2e_train_eval_share",
+            100 * share,
+            "%",
+            note=f"{inside:.0f} s of {wall:.0f} s inside training/evaluation jobs; top: "
+            + ", ".join(f"{rule} {s:.0f}s" for rule, s in top),
+        ),
+        Figure(
+            "e2e_overhead_share",
+            100 * (1 - share),
+            "%",
+            target=("<=", 25.0),
+            note="everything outside training/evaluation jobs",
+        ),
+        Figure(
+            "e2e_noop_rerun_s",
+            noop,
+            "s",
+            target=("<=", 3.0),
+            note="snakemake --cores 2 on the finished default run",
+        ),
+    ]

@@ -1,0 +1,138 @@
+"""Bad inputs as a user meets them: through `snakemake`, with the message they see.
+
+Library-level tests of the same inputs live beside each stage (test_config.py,
+test_modeling.py, test_textio.py, test_sources_local.py, ...); docs/bad_inputs.md is the table.
+"""
+
+import json
+import shutil
+
+import pytest
+from langadapt.errors import LangadaptError
+from langadapt.modeling import prepare_base_model
+from tiny_workflow import make_project, snakemake, tiny_config, write_config
+
+pytestmark = pytest.mark.workflow
+
+
+@pytest.fixture
+def project(tiny_model_dir, tmp_path):
+    return make_project(tmp_path / "repo", tiny_model_dir)
+
+
+def _output(done) -> str:
+    return done.stdout + done.stderr
+
+
+def _dry_run_with(project, tiny_model_dir, edit) -> str:
+    config = tiny_config(tiny_model_dir)
+    edit(config)
+    write_config(project, config)
+    done = snakemake(project, "-n", "results/models/base")
+    assert done.returncode != 0
+    return _output(done)
+
+
+def test_unknown_config_key_stops_the_run(project, tiny_model_dir):
+    out = _dry_run_with(
+        project, tiny_model_dir, lambda c: c["cpt"].update(learning_rat=1e-4)
+    )
+    assert "config key 'cpt.learning_rat': unknown key; allowed keys here:" in out
+
+
+def test_wrong_config_type_stops_the_run(project, tiny_model_dir):
+    out = _dry_run_with(
+        project, tiny_model_dir, lambda c: c["mixture"].update(seq_len="long")
+    )
+    assert "config key 'mixture.seq_len': 'long' has the wrong type; expected integer" in out
+
+
+def _base_model_failure(project, tiny_model_dir, model_path) -> str:
+    config = tiny_config(tiny_model_dir)
+    config["base_model"]["path"] = str(model_path)
+    write_config(project, config)
+    done = snakemake(project, "--cores", "1", "results/models/base")
+    assert done.returncode != 0
+    log = project / "logs" / "prepare_base_model.log"
+    return log.read_text(encoding="utf-8") if log.exists() else _output(done)
+
+
+def test_missing_base_model_path(project, tiny_model_dir, tmp_path):
+    missing = tmp_path / "no_such_model"
+    message = _base_model_failure(project, tiny_model_dir, missing)
+    assert f"{missing}: model directory does not exist" in message
+
+
+def test_base_model_without_weights(tiny_model_dir, tmp_path):
+    broken = shutil.copytree(tiny_model_dir, tmp_path / "no_weights")
+    (broken / "model.safetensors").unlink()
+    with pytest.raises(LangadaptError) as caught:
+        prepare_base_model({"kind": "local", "path": str(broken)}, tmp_path / "base")
+    assert str(caught.value) == f"{broken}: no safetensors weights"
+
+
+def test_base_model_with_truncated_safetensors(tiny_model_dir, tmp_path):
+    broken = shutil.copytree(tiny_model_dir, tmp_path / "truncated")
+    weights = broken / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    with pytest.raises(LangadaptError, match="truncated or corrupt safetensors file") as caught:
+        prepare_base_model({"kind": "local", "path": str(broken)}, tmp_path / "base")
+    assert str(caught.value).startswith(f"{weights}: ")
+
+
+def test_parallel_text_with_bom_mixed_line_endings_and_an_empty_side(project, tiny_model_dir):
+    """A BOM and CRLF/CR/LF line endings are read as text; a pair with an empty side is dropped
+    and counted by the cleaning stage."""
+    (project / "target.txt").write_bytes(
+        "\ufeffPrimeira liña.\r\nSegunda liña.\rTerceira liña.\nCuarta liña.\r\n".encode()
+    )
+    (project / "english.txt").write_bytes(b"First line.\nSecond line.\r\n\r\nFourth line.\n")
+    config = tiny_config(tiny_model_dir)
+    config["sources"].append(
+        {"name": "crlf", "type": "local", "path": "target.txt", "english_path": "english.txt"}
+    )
+    write_config(project, config)
+    done = snakemake(project, "--cores", "1", "results/data/gl/clean/report.json")
+    if "MissingRuleException" in _output(done) or "No rule to produce" in _output(done):
+        pytest.skip("the data stage (load_source, clean_and_split) is not on this branch yet")
+    assert done.returncode == 0, _output(done)[-3000:]
+    source = (project / "results/data/gl/sources/crlf.jsonl").read_text(encoding="utf-8")
+    records = [json.loads(line) for line in source.splitlines()]
+    assert [r["target"] for r in records] == [
+        "Primeira liña.", "Segunda liña.", "Terceira liña.", "Cuarta liña."
+    ]
+    train = (project / "results/data/gl/clean/train.jsonl").read_text(encoding="utf-8")
+    assert "\ufeff" not in train and "\r" not in train and "Terceira liña." not in train
+    report = (project / "results/data/gl/clean/report.json").read_text(encoding="utf-8")
+    assert "empty" in report
+
+
+def test_sft_start_cell_outside_the_cpt_grid(tiny_model_dir):
+    from langadapt.config import validate_config
+    from langadapt.grids import sft_init_cell
+
+    config = tiny_config(tiny_model_dir)
+    config["sft"]["cpt_cell"] = {**config["sft"]["cpt_cell"], "mixing_ratio": 0.3}
+    with pytest.raises(LangadaptError, match=r"config key 'sft.cpt_cell': .* is not a cell of"):
+        sft_init_cell(validate_config(config))
+
+
+def test_packed_mixture_from_another_tokenizer(tmp_path):
+    import numpy as np
+    from langadapt.train.cpt import PackedDataset, check_vocab
+
+    packed = tmp_path / "packed.npy"
+    np.save(packed, np.array([[1, 2, 3, 900], [4, 5, 6, 7]], dtype=np.int32))
+    with pytest.raises(LangadaptError) as caught:
+        check_vocab(PackedDataset(packed), vocab_size=500)
+    assert str(caught.value).startswith(f"{packed}: token id 900 is outside the model's vocab")
+
+
+def test_unknown_training_recipe_key(tmp_path):
+    from langadapt.train import recipes
+    from langadapt.train.common import make_training_args
+
+    resolved = recipes.resolve_recipe("cpt", {"warmup_ratio": 0.1}, 1, tmp_path)
+    with pytest.raises(LangadaptError) as caught:
+        make_training_args(resolved, "cpt")
+    assert str(caught.value).startswith("config key 'cpt.recipe.warmup_ratio': not an argument")

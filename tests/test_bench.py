@@ -1,0 +1,111 @@
+"""The benchmark's measuring helpers (no timed runs here)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from langadapt import bench
+from langadapt.config import validate_config
+from langadapt.grids import cpt_cells
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_meets_compares_in_the_target_direction():
+    assert bench.meets(4.0, ("<=", 5.0)) is True
+    assert bench.meets(6.0, ("<=", 5.0)) is False
+    assert bench.meets(1.0, (">=", 1.0)) is True
+    assert bench.meets(None, (">=", 1.0)) is None
+    assert bench.meets(3.0, None) is None
+
+
+def test_format_line_has_unit_target_and_ratio():
+    figure = bench.Figure(
+        "cpt_tokens_per_s",
+        210.4,
+        "tokens/s",
+        target=(">=", 200.0),
+        baseline="hf_trainer",
+        ratio=1.04,
+        note="bf16",
+    )
+    line = bench.format_line(figure)
+    assert line.startswith("cpt_tokens_per_s: 210 tokens/s")
+    assert "[target >= 200 tokens/s: met]" in line and "[ratio 1.04 vs hf_trainer]" in line
+    missed = bench.format_line(bench.Figure("dry_run_s", 7.5, "s", target=("<=", 5.0)))
+    assert "MISSED" in missed
+    assert bench.format_line(bench.Figure("x", None, "s")) == "x: n/a s"
+
+
+def test_gemm_flops_and_mfu():
+    assert bench.gemm_flops(1000) == 2e9
+    # 100M parameters at 1,000 tokens/s = 6e11 FLOP/s; against a 1.2 TFLOP/s peak: 50 %
+    assert bench.mfu(100_000_000, 1000.0, 1.2e12) == pytest.approx(0.5)
+    assert bench.mfu(10, 10.0, 0.0) == 0.0
+
+
+def test_window_throughput_skips_warm_up():
+    # step 1 took 10 s (warm-up), the next three 2 s each
+    times = [10.0, 12.0, 14.0, 16.0]
+    assert bench.window_throughput(times, tokens_per_step=1024, skip=1) == pytest.approx(512.0)
+    assert bench.window_throughput(times, 1024, skip=0) == pytest.approx(4 * 1024 / 16)
+    with pytest.raises(ValueError):
+        bench.window_throughput([1.0], 1024, skip=1)
+
+
+def test_read_step_times_orders_by_step(tmp_path):
+    log = tmp_path / "train_log.csv"
+    log.write_text(
+        "step,epoch,loss,learning_rate,tokens_seen,elapsed_s\n"
+        "2,0.5,3.0,1e-4,2048,9.5\n1,0.25,3.5,1e-4,1024,5.0\n3,0.75,2.9,1e-4,3072,\n"
+    )
+    assert bench.read_step_times(log) == [5.0, 9.5]
+
+
+def test_packing_efficiency():
+    packed = np.array([[1, 2, 0, 0], [3, 4, 5, 6]])
+    assert bench.packing_efficiency(packed) == 1.0
+    assert bench.packing_efficiency(packed, pad_id=0) == pytest.approx(0.75)
+    assert bench.packing_efficiency(packed, padding_tokens=4) == pytest.approx(0.5)
+
+
+def test_grid_config_has_exactly_1000_valid_cells():
+    base = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config = validate_config(bench.grid_config(base, 1000))
+    cells = cpt_cells(config)
+    assert len(cells) == 1000
+    chosen = {"mixing_ratio": "0.8", "token_budget": "12k", "synthetic_weight": "1.0", "seed": "1"}
+    assert chosen in cells  # sft.cpt_cell stays in the grid
+    assert base["cpt"]["grid"] != config["cpt"]["grid"]  # the input is not modified
+
+
+def test_benchmark_seconds_and_train_eval_share(tmp_path):
+    def tsv(path, seconds):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("s\th:m:s\tmax_rss\n" + "".join(f"{s}\t0:00:01\t1\n" for s in seconds))
+
+    tsv(tmp_path / "prepare_base_model.tsv", [20.0])
+    tsv(tmp_path / "train_cpt" / "gl" / "ratio=0.8" / "seed=1.tsv", [100.0])
+    tsv(tmp_path / "train_cpt" / "gl" / "ratio=0.5" / "seed=1.tsv", [50.0])
+    tsv(tmp_path / "eval_checkpoint" / "gl" / "base.tsv", [30.0, 40.0])  # -r repeats add up
+    tsv(tmp_path / "clean_and_split" / "gl.tsv", [10.0])
+    tsv(tmp_path / "eval_merge" / "gl" / "base.tsv", [5.0])  # builds a file: overhead
+    seconds = bench.benchmark_seconds(tmp_path)
+    assert seconds == {
+        "prepare_base_model": 20.0,
+        "train_cpt": 150.0,
+        "eval_checkpoint": 70.0,
+        "clean_and_split": 10.0,
+        "eval_merge": 5.0,
+    }
+    inside, share = bench.train_eval_share(seconds, wall_s=400.0)
+    model_jobs = {"cpt": 1.0, "sft": 1.0, "dpo": 1.0, "eval_bpc": 1.0, "eval_data": 9.0}
+    assert bench.train_eval_share({**model_jobs, "instruct_general": 9.0}, 10.0)[0] == 4.0
+    assert inside == 220.0 and share == pytest.approx(0.55)
+
+
+def test_copy_repository_skips_results(tmp_path):
+    copy = bench.copy_repository(ROOT, tmp_path / "copy")
+    assert (copy / "Snakefile").exists() and (copy / "scripts/langadapt/bench/figures.py").exists()
+    assert not (copy / "results").exists()

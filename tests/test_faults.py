@@ -1,0 +1,269 @@
+"""Fault suite: kill and resume, incrementality, determinism and safety defaults of the real
+workflow, run by Snakemake on the tiny model and a fixture corpus (tests/tiny_workflow.py).
+
+Three tiny runs: a clean run (shared by the incrementality, safety and determinism tests), a
+second clean run (determinism) and a run that is SIGKILLed twice (kill and resume). Bad inputs
+are in tests/test_bad_inputs.py; docs/bad_inputs.md lists them all.
+"""
+
+import csv
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from tiny_workflow import (
+    CPT_CELL_PATH,
+    FAKE_TOKEN,
+    completed_outputs,
+    incomplete_outputs,
+    kill_group,
+    make_project,
+    pipeline_gap,
+    snakemake,
+    start_snakemake,
+    tiny_config,
+    write_config,
+)
+
+pytestmark = pytest.mark.workflow
+LANG = "gl"
+REMOTE_CODE_MARKER = "REMOTE_CODE_RAN"
+TRAP_MODULE = '''"""Stands in for model code from a hub repository: it must never run by default."""
+from pathlib import Path
+
+Path({marker!r}).write_text("remote code ran\\n")
+
+from transformers import LlamaForCausalLM
+
+
+class TrapForCausalLM(LlamaForCausalLM):
+    pass
+'''
+
+
+@pytest.fixture(scope="session")
+def trapped_model_dir(tiny_model_dir, tmp_path_factory) -> Path:
+    """The tiny model with an ``auto_map`` to custom code that leaves a marker file if it runs."""
+    model = shutil.copytree(tiny_model_dir, tmp_path_factory.mktemp("trapped") / "model")
+    marker = model.parent / REMOTE_CODE_MARKER
+    (model / "trap.py").write_text(TRAP_MODULE.format(marker=str(marker)))
+    config = json.loads((model / "config.json").read_text())
+    config["auto_map"] = {"AutoModelForCausalLM": "trap.TrapForCausalLM"}
+    (model / "config.json").write_text(json.dumps(config, indent=2))
+    return model
+
+
+def _run_to_completion(project, *targets, env=None):
+    done = snakemake(project, "--cores", "2", *targets, env=env, timeout=1200)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    return done
+
+
+def _project_or_skip(path, model_dir):
+    project = make_project(path, model_dir)
+    gap = pipeline_gap(project)
+    if gap:
+        pytest.skip(f"the full workflow does not resolve on this branch yet: {gap}")
+    return project
+
+
+@pytest.fixture(scope="session")
+def clean_run(trapped_model_dir, tmp_path_factory):
+    """One complete tiny run with HF_TOKEN set in the environment."""
+    project = _project_or_skip(tmp_path_factory.mktemp("run_a") / "repo", trapped_model_dir)
+    started = time.perf_counter()
+    _run_to_completion(project, env={"HF_TOKEN": FAKE_TOKEN})
+    print(f"tiny run: {time.perf_counter() - started:.1f} s")
+    return project
+
+
+# Wall-clock fields are measurements of the machine, not of the model: left out of the comparison.
+TIMING_KEYS = {"seconds", "elapsed_s", "wall_s", "train_s", "tokens_per_s", "runtime_s"}
+
+
+def _without_timings(value):
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items() if k not in TIMING_KEYS}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
+
+
+def _metrics_files(project) -> dict[str, object]:
+    """Every metrics file of a run, parsed, without wall-clock fields."""
+    root = Path(project)
+    found = {}
+    for path in sorted(root.glob("results/eval/**/metrics.json")):
+        found[str(path.relative_to(root))] = _without_timings(json.loads(path.read_text()))
+    for path in sorted(root.glob("results/paper/metrics.csv")):
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = [_without_timings(row) for row in csv.DictReader(handle)]
+        rows = [row for row in rows if not TIMING_KEYS & set(row.values())]
+        found[str(path.relative_to(root))] = rows
+    return found
+
+
+# --------------------------------------------------------------------------- kill and resume
+
+
+def _wait_for(predicate, process, what: str, timeout: float = 300, poll: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if process.poll() is not None:
+            pytest.fail(f"snakemake exited ({process.returncode}) before {what}")
+        time.sleep(poll)
+    kill_group(process)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def _has_checkpoint(project) -> bool:
+    """A checkpoint the trainer can resume from (half-written ones are discarded on resume)."""
+    from langadapt.train.resume import latest_complete_checkpoint
+
+    root = Path(project) / "results/checkpoints/cpt" / LANG / CPT_CELL_PATH
+    return latest_complete_checkpoint(root, clean=False) is not None
+
+
+def _eval_running(project) -> bool:
+    return any(path.startswith(f"results/eval/{LANG}/") for path in incomplete_outputs(project))
+
+
+def _changed(before: dict, after: dict) -> list[str]:
+    return sorted(path for path, mtime in before.items() if after.get(path) != mtime)
+
+
+def test_kill_during_cpt_and_eval_then_resume(trapped_model_dir, tmp_path):
+    project = _project_or_skip(tmp_path / "repo", trapped_model_dir)
+
+    first = start_snakemake(project, "--cores", "2", log_path=tmp_path / "run1.log")
+    _wait_for(lambda: _has_checkpoint(project), first, "a CPT checkpoint")
+    kill_group(first)
+    assert not (project / f"results/cpt/{LANG}/{CPT_CELL_PATH}/model").exists(), (
+        "CPT finished before the kill: raise its token budget so the test kills it mid-job"
+    )
+    after_cpt_kill = completed_outputs(project)
+
+    unlock = snakemake(project, "--unlock")
+    assert unlock.returncode == 0, unlock.stderr[-2000:]
+    second = start_snakemake(project, "--cores", "2", log_path=tmp_path / "run2.log")
+    _wait_for(lambda: _eval_running(project), second, "an evaluation job")
+    time.sleep(1.0)  # inside the job (model loading / scoring), not at its first line
+    kill_group(second)
+    after_eval_kill = completed_outputs(project)
+    assert not _changed(after_cpt_kill, after_eval_kill), "completed outputs were recomputed"
+
+    assert snakemake(project, "--unlock").returncode == 0
+    _run_to_completion(project)
+    final = completed_outputs(project)
+    assert not _changed(after_eval_kill, final), "completed outputs were recomputed or lost"
+    assert (project / f"results/cpt/{LANG}/{CPT_CELL_PATH}/model/model.safetensors").exists()
+    logs = [p for p in (project / "logs").rglob("*.log") if CPT_CELL_PATH.replace("/", "") in
+            str(p).replace("/", "") and "cpt" in str(p)]
+    text = "".join(p.read_text(errors="replace") for p in logs)
+    assert "resuming from" in text and "checkpoint-" in text, (
+        f"the CPT log does not say it resumed: {[str(p) for p in logs]}"
+    )
+    rerun = snakemake(project, "-n")
+    assert "Nothing to be done" in rerun.stdout + rerun.stderr, rerun.stdout[-2000:]
+
+
+# --------------------------------------------------------------------------- incrementality
+
+
+def _dry_run_outputs(project, configfile) -> list[str]:
+    done = snakemake(project, "-n", "--configfile", str(configfile))
+    assert done.returncode == 0, done.stderr[-3000:]
+    outputs = []
+    for line in done.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("output:"):
+            outputs.append(line.removeprefix("output:").strip())
+    return outputs
+
+
+def test_adding_a_mixing_ratio_runs_only_the_new_cell(clean_run, tmp_path):
+    config = tiny_config(json.loads((clean_run / "results/models/base/provenance.json")
+                                    .read_text())["path"])
+    config["cpt"]["grid"][0]["mixing_ratio"] = [0.8, 0.5]
+    configfile = write_config(clean_run, config, "more_ratios.yaml")
+    outputs = _dry_run_outputs(clean_run, configfile)
+    assert outputs, "adding a grid value should run the new cell"
+    new_cell = "ratio=0.5/"
+    unrelated = [o for o in outputs if new_cell not in o and not o.startswith("results/paper/")]
+    assert not unrelated, f"jobs outside the new cell and the aggregates: {unrelated}"
+    assert any(o.startswith(f"results/cpt/{LANG}/ratio=0.5/") for o in outputs)
+    assert any(o.startswith(f"results/eval/{LANG}/cpt/ratio=0.5/") for o in outputs)
+
+
+def test_up_to_date_run_does_nothing(clean_run):
+    done = snakemake(clean_run, "--cores", "2")
+    assert done.returncode == 0
+    assert "Nothing to be done" in done.stdout + done.stderr
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+def test_same_seed_gives_identical_metrics(clean_run, trapped_model_dir, tmp_path_factory):
+    """A second run (the CPT cell and the DPO cell at the end of the training chain, to save
+    time) gives the same metrics as the clean run, file by file."""
+    other = make_project(tmp_path_factory.mktemp("run_b") / "repo", trapped_model_dir)
+    dpo_cell = next((clean_run / f"results/eval/{LANG}/dpo").rglob("metrics.json"))
+    targets = [
+        f"results/eval/{LANG}/cpt/{CPT_CELL_PATH}/metrics.json",
+        str(dpo_cell.relative_to(clean_run)),
+    ]
+    _run_to_completion(other, *targets)
+    first, second = _metrics_files(clean_run), _metrics_files(other)
+    assert set(targets) <= second.keys()
+    different = [name for name in second if first.get(name) != second[name]]
+    assert not different, f"metrics differ between two runs with the same seed: {different}"
+
+
+# --------------------------------------------------------------------------- safety defaults
+
+
+def test_no_pickle_weights_under_results(clean_run):
+    pickled = [str(p.relative_to(clean_run)) for p in (clean_run / "results").rglob("*.bin")]
+    assert not pickled, f".bin files under results/: {pickled}"
+    model_dirs = [p.parent for p in (clean_run / "results").rglob("config.json")
+                  if "checkpoints" not in p.parts]
+    assert model_dirs
+    for model_dir in model_dirs:
+        if (model_dir / "adapter_config.json").exists():
+            assert list(model_dir.glob("adapter_model.safetensors")), model_dir
+        else:
+            assert list(model_dir.glob("*.safetensors")), f"{model_dir} has no safetensors"
+        assert not [p for p in model_dir.iterdir() if p.suffix in (".pt", ".pth", ".pkl", ".ckpt")]
+
+
+def test_hub_token_never_written(clean_run):
+    leaked = []
+    for folder in ("results", "logs", "benchmarks", ".snakemake"):
+        for path in (clean_run / folder).rglob("*"):
+            if path.is_file() and FAKE_TOKEN.encode() in path.read_bytes():
+                leaked.append(str(path.relative_to(clean_run)))
+    assert not leaked, f"HF_TOKEN appears in {leaked}"
+
+
+def test_remote_code_never_runs_in_the_workflow(clean_run, trapped_model_dir):
+    assert not (trapped_model_dir.parent / REMOTE_CODE_MARKER).exists()
+
+
+def test_remote_code_runs_only_when_config_allows_it(trapped_model_dir, tmp_path):
+    """The trap works (so the test above means something) and the config key controls it."""
+    from langadapt.modeling import prepare_base_model
+
+    marker = trapped_model_dir.parent / REMOTE_CODE_MARKER
+    prepare_base_model({"kind": "local", "path": str(trapped_model_dir)}, tmp_path / "off")
+    assert not marker.exists()
+    spec = {"kind": "local", "path": str(trapped_model_dir), "trust_remote_code": True}
+    try:
+        prepare_base_model(spec, tmp_path / "on")
+        assert marker.exists()
+    finally:
+        marker.unlink(missing_ok=True)
