@@ -90,17 +90,17 @@ def test_benchmark_seconds_and_train_eval_share(tmp_path):
     tsv(tmp_path / "train_cpt" / "gl" / "ratio=0.5" / "seed=1.tsv", [50.0])
     tsv(tmp_path / "eval_checkpoint" / "gl" / "base.tsv", [30.0, 40.0])  # -r repeats add up
     tsv(tmp_path / "clean_and_split" / "gl.tsv", [10.0])
-    tsv(tmp_path / "eval_merge" / "gl" / "base.tsv", [5.0])  # builds a file: overhead
+    tsv(tmp_path / "eval_data" / "gl.tsv", [5.0])  # builds a file: overhead
     seconds = bench.benchmark_seconds(tmp_path)
     assert seconds == {
         "prepare_base_model": 20.0,
         "train_cpt": 150.0,
         "eval_checkpoint": 70.0,
         "clean_and_split": 10.0,
-        "eval_merge": 5.0,
+        "eval_data": 5.0,
     }
     inside, share = bench.train_eval_share(seconds, wall_s=400.0)
-    model_jobs = {"cpt": 1.0, "sft": 1.0, "dpo": 1.0, "eval_bpc": 1.0, "eval_data": 9.0}
+    model_jobs = {"cpt": 1.0, "sft": 1.0, "dpo": 1.0, "eval_checkpoint": 1.0, "eval_data": 9.0}
     assert bench.train_eval_share({**model_jobs, "instruct_general": 9.0}, 10.0)[0] == 4.0
     assert inside == 220.0 and share == pytest.approx(0.55)
 

@@ -11,8 +11,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
-EVAL_RULES = ["eval_data", "eval_translation_set", "eval_bpc", "eval_translation", "eval_lm_eval",
-              "eval_instructions", "eval_merge"]
+EVAL_RULES = ["eval_data", "eval_translation_set", "eval_checkpoint"]
 CPT = "cpt/ratio=0.8/tokens=12k/synth=1.0/seed=1"
 SMALL = {"evaluation": {"bpc_chars": 400, "translation_sentences": 6, "max_new_tokens": 6,
                         "multiple_choice_items": 8, "instruction_prompts": 4,
@@ -48,5 +47,4 @@ def test_eval_rules_on_tiny_model(tmp_path, tiny_model_dir, fixture_dir):
     assert "chrf++_en-xx_p_vs_base" not in base["metrics"]
     sheet = tmp_path / "results" / "eval" / "gl" / "base" / "manual_sheet.csv"
     assert sheet.read_text().startswith("id,prompt,response,reference,correct,")
-    for rule in ("eval_bpc", "eval_translation", "eval_lm_eval", "eval_instructions"):
-        assert (tmp_path / "benchmarks" / rule / "gl" / f"{CPT}.tsv").exists()
+    assert (tmp_path / "benchmarks" / "eval_checkpoint" / "gl" / f"{CPT}.tsv").exists()

@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 CONFIGS = ["llama-eus", "x-llama", "nemotron-hi"]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 # The stage rules the full DAG needs; they land on main from the training and eval branches.
-NEEDED_RULES = {"cpt": "cpt", "sft": "sft", "dpo": "dpo", "eval": "eval_merge"}
+NEEDED_RULES = {"cpt": "cpt", "sft": "sft", "dpo": "dpo", "eval": "eval_checkpoint"}
 
 
 def missing_rules() -> list[str]:
@@ -62,5 +62,5 @@ def test_dry_run_builds_full_dag(name):
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     stats = proc.stdout + proc.stderr  # the job table
-    for rule in ("prepare_base_model", "clean_and_split", "sft", "eval_merge"):
+    for rule in ("prepare_base_model", "clean_and_split", "sft", "eval_checkpoint"):
         assert re.search(rf"^{rule}\s+\d+$", stats, flags=re.M), (rule, stats[-3000:])

@@ -120,7 +120,7 @@ def test_figures(metrics_csv, tmp_path):
 
 def test_compute_table(tmp_path):
     header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
-    for rule, cell, seconds in (("eval_bpc", "gl/base", 12.5), ("cpt_train", "gl/ratio=0.8", 99.0),
+    for rule, cell, seconds in (("eval_checkpoint", "gl/base", 12.5), ("cpt", "gl/ratio=0.8", 99.0),
                                 ("prepare_base_model", "", 30.0)):
         path = tmp_path / "benchmarks" / rule / (cell + ".tsv" if cell else "x.tsv")
         if not cell:
@@ -128,7 +128,7 @@ def test_compute_table(tmp_path):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(header + f"{seconds}\t0:00:12\t812.5\t900\t800\t805\t0\t1\t95\t20.1\n")
     table = write_compute_table(tmp_path / "benchmarks", tmp_path / "c.csv", tmp_path / "c.md")
-    assert sorted(table["rule"]) == ["cpt_train", "eval_bpc", "prepare_base_model"]
-    row = table[table["rule"] == "eval_bpc"].iloc[0]
+    assert sorted(table["rule"]) == ["cpt", "eval_checkpoint", "prepare_base_model"]
+    row = table[table["rule"] == "eval_checkpoint"].iloc[0]
     assert row["cell"] == "gl/base" and row["wall_s"] == 12.5 and row["max_rss_mb"] == 812.5
-    assert "| eval_bpc | gl/base | 12.5 |" in (tmp_path / "c.md").read_text()
+    assert "| eval_checkpoint | gl/base | 12.5 |" in (tmp_path / "c.md").read_text()

@@ -231,7 +231,9 @@ REAL_CONFIG = {
     },
     "sft": {"grid": [{"init": ["base"], "instructions": ["mt"], "translation_examples": [8]}]},
     "dpo": {"enabled": False},
-    "evaluation": {"bpc_chars": 2000},
+    "evaluation": {"bpc_chars": 2000, "translation_sentences": 4, "max_new_tokens": 4,
+                   "multiple_choice_items": 8, "instruction_prompts": 2,
+                   "bootstrap_resamples": 20},
 }
 # A data rule, the mixture, a training rule and an evaluation rule of the real Snakefile.
 REAL_TARGETS = [
@@ -240,7 +242,7 @@ REAL_TARGETS = [
     f"results/cpt/gl/{CELL}/model",
     f"results/eval/gl/cpt/{CELL}/bpc.json",
 ]
-REAL_RULES = {"rules/cpt.smk": "rule cpt:", "rules/eval.smk": "rule eval_bpc:"}
+REAL_RULES = {"rules/cpt.smk": "rule cpt:", "rules/eval.smk": "rule eval_checkpoint:"}
 
 
 def real_rules_missing() -> list[str]:
@@ -270,7 +272,7 @@ def test_real_workflow_through_slurm(slurm_cluster, tiny_model_dir, fixture_dir,
     proc = run_snakemake(["--profile", ci_profile(tmp_path / "profile"), *common], cwd=cluster)
     assert proc.returncode == 0, proc.stderr[-6000:]
     jobs = slurm_job_ids(proc.stderr)
-    for rule in ("clean_and_split", "build_mixture", "cpt", "eval_bpc"):
+    for rule in ("clean_and_split", "build_mixture", "cpt", "eval_checkpoint"):
         assert rule in jobs.values(), (rule, jobs)
     records = completed_slurm_jobs()
     assert all(records[job]["JobState"] == "COMPLETED" for job in jobs), records

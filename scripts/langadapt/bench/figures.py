@@ -11,9 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 # Rules whose benchmark time counts as "inside training and evaluation": the training stages
-# and the evaluation suites that run a model (eval_data, eval_translation_set and eval_merge
-# build files and count as overhead).
-TRAIN_EVAL_RULE = re.compile(r"^(cpt|sft|dpo|train_\w+|eval_(?!data$|translation_set$|merge$)\w+)$")
+# and the per-checkpoint evaluation (eval_data and eval_translation_set build files and count
+# as overhead).
+TRAIN_EVAL_RULE = re.compile(r"^(cpt|sft|dpo|train_\w+|eval_checkpoint)$")
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Bits per character on held-out text (rule ``eval_bpc``).
+"""Bits per character on held-out text (rule ``eval_checkpoint``).
 
 bits/char = (sum over predicted tokens of -ln p(token | context)) / ln 2 / characters.
 Dividing by characters, not tokens, makes models with different tokenizers comparable. The

@@ -1,4 +1,4 @@
-"""Instruction following (rule ``eval_instructions``).
+"""Instruction following (rule ``eval_checkpoint``).
 
 Held-out instructions are built from the test split like the training instructions: a help
 section's heading is the request, the paragraph that follows it is the reference answer.

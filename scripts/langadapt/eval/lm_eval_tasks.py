@@ -1,4 +1,4 @@
-"""Multiple-choice NLU through lm-evaluation-harness used as a library (rule ``eval_lm_eval``).
+"""Multiple-choice NLU through lm-evaluation-harness used as a library (rule ``eval_checkpoint``).
 
 The offline default ships one task YAML over local JSONL (pick the correct translation among
 four); paper configs add standard harness tasks by name (``evaluation.lm_eval_tasks``), which
@@ -52,10 +52,10 @@ def _plain(value):
     return str(value)
 
 
-def run_lm_eval(model_dir, task_dir, tasks: list[str], batch_size: int = 8,
-                extra_tasks: list[str] = (), limit: int | None = None,
-                dtype: str = "float32") -> dict:
-    """Run ``tasks`` (found in ``task_dir``) and ``extra_tasks`` (built-in harness tasks).
+def run_lm_eval(model, tokenizer, task_dir, tasks: list[str], batch_size: int = 8,
+                extra_tasks: list[str] = (), limit: int | None = None) -> dict:
+    """Run ``tasks`` (found in ``task_dir``) and ``extra_tasks`` (built-in harness tasks) on an
+    already loaded ``model`` (wrapped in the harness's HFLM, so the weights load once).
 
     Returns ``{"tasks": {name: {metric: value}}, "config": ..., "versions": ...}``.
     """
@@ -63,17 +63,17 @@ def run_lm_eval(model_dir, task_dir, tasks: list[str], batch_size: int = 8,
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import lm_eval
+    from lm_eval.models.huggingface import HFLM
     from lm_eval.tasks import TaskManager
 
     # Reading every built-in task costs seconds; only do it when the config asks for one.
     manager = TaskManager(include_path=str(task_dir), include_defaults=bool(extra_tasks))
+    harness_model = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size,
+                         device="cpu")
     output = lm_eval.simple_evaluate(
-        model="hf",
-        model_args=f"pretrained={Path(model_dir).resolve()},dtype={dtype},trust_remote_code=False",
+        model=harness_model,
         tasks=list(tasks) + list(extra_tasks),
         task_manager=manager,
-        batch_size=batch_size,
-        device="cpu",
         bootstrap_iters=0,
         log_samples=False,
         limit=limit,

@@ -1,12 +1,17 @@
-"""One entry point per evaluation rule: load the checkpoint, run a suite, write its JSON.
+"""Evaluate one checkpoint: load it once, run every suite, write one JSON per suite.
 
 Each suite JSON holds the raw results and ``seconds`` (wall time of the suite without model
-loading); ``merge_metrics`` flattens the suites of a checkpoint into ``metrics.json``.
+loading); ``merge_metrics`` flattens the suites of a checkpoint into ``metrics.json``. One
+process per checkpoint: importing torch + transformers + lm-eval and loading the model cost
+more than a suite itself at 135M parameters.
 """
 
 import time
+from pathlib import Path
 
 from langadapt.textio import read_json, read_jsonl, write_json
+
+SUITES = ("bpc", "translation", "lm_eval", "instructions")
 
 
 def load_checkpoint(model_dir, threads: int = 1, dtype: str = "float32"):
@@ -21,64 +26,71 @@ def load_checkpoint(model_dir, threads: int = 1, dtype: str = "float32"):
     return model, tokenizer
 
 
-def _finish(result: dict, started: float, checkpoint: str, model_dir, out_path) -> dict:
-    result = {"checkpoint": checkpoint, "model_dir": str(model_dir),
-              "seconds": round(time.perf_counter() - started, 2), **result}
-    write_json(out_path, result)
+def run_bpc(model, tokenizer, bpc_path, window: int = 256, batch_size: int = 8) -> dict:
+    from langadapt.eval.bpc import evaluate_bpc
+
+    texts = read_json(bpc_path)
+    texts = {"target": texts["target"], "english": texts["english"]}
+    return {"bpc": evaluate_bpc(model, tokenizer, texts, window=window, batch_size=batch_size)}
+
+
+def run_translation(model, tokenizer, pairs_path, language_name: str, max_new_tokens: int = 64,
+                    batch_size: int = 8, baseline_path=None, resamples: int = 1000) -> dict:
+    from langadapt.eval.translation import evaluate_translation
+
+    baseline = read_json(baseline_path) if baseline_path else None
+    return evaluate_translation(model, tokenizer, read_jsonl(pairs_path), language_name,
+                                max_new_tokens, batch_size, baseline, resamples)
+
+
+def run_lm_eval(model, tokenizer, task_path, task: str, extra_tasks: list[str] = (),
+                batch_size: int = 8) -> dict:
+    from langadapt.eval.lm_eval_tasks import run_lm_eval as harness
+
+    result = harness(model, tokenizer, Path(task_path).parent, [task], batch_size=batch_size,
+                     extra_tasks=extra_tasks)
+    result["multiple_choice_task"] = task
     return result
 
 
-def run_bpc(model_dir, checkpoint: str, bpc_path, out_path, window: int = 256,
-            batch_size: int = 8, threads: int = 1, dtype: str = "float32") -> dict:
-    from langadapt.eval.bpc import evaluate_bpc
-
-    model, tokenizer = load_checkpoint(model_dir, threads, dtype)
-    started = time.perf_counter()
-    texts = read_json(bpc_path)
-    texts = {"target": texts["target"], "english": texts["english"]}
-    result = evaluate_bpc(model, tokenizer, texts, window=window, batch_size=batch_size)
-    return _finish({"bpc": result}, started, checkpoint, model_dir, out_path)
-
-
-def run_translation(model_dir, checkpoint: str, pairs_path, out_path, language_name: str,
-                    max_new_tokens: int = 64, batch_size: int = 8, baseline_path=None,
-                    resamples: int = 1000, threads: int = 1, dtype: str = "float32") -> dict:
-    from langadapt.eval.translation import evaluate_translation
-
-    model, tokenizer = load_checkpoint(model_dir, threads, dtype)
-    started = time.perf_counter()
-    baseline = read_json(baseline_path) if baseline_path else None
-    result = evaluate_translation(model, tokenizer, read_jsonl(pairs_path), language_name,
-                                  max_new_tokens, batch_size, baseline, resamples)
-    return _finish(result, started, checkpoint, model_dir, out_path)
-
-
-def run_lm_eval(model_dir, checkpoint: str, task_dir, task: str, out_path,
-                extra_tasks: list[str] = (), batch_size: int = 8, threads: int = 1,
-                dtype: str = "float32") -> dict:
-    import torch
-
-    from langadapt.eval.lm_eval_tasks import run_lm_eval as harness
-
-    torch.set_num_threads(max(1, threads))
-    started = time.perf_counter()
-    result = harness(model_dir, task_dir, [task], batch_size=batch_size, extra_tasks=extra_tasks,
-                     dtype=dtype)
-    result["multiple_choice_task"] = task
-    return _finish(result, started, checkpoint, model_dir, out_path)
-
-
-def run_instructions(model_dir, checkpoint: str, instructions_path, out_path, sheet_path,
-                     lang: str, max_new_tokens: int = 64, batch_size: int = 8,
-                     threads: int = 1, dtype: str = "float32") -> dict:
+def run_instructions(model, tokenizer, instructions_path, sheet_path, lang: str,
+                     max_new_tokens: int = 64, batch_size: int = 8) -> dict:
     from langadapt.eval.instruction_following import evaluate_instructions, write_manual_sheet
 
-    model, tokenizer = load_checkpoint(model_dir, threads, dtype)
-    started = time.perf_counter()
     items = read_jsonl(instructions_path)
     result = evaluate_instructions(model, tokenizer, items, lang, max_new_tokens, batch_size)
     write_manual_sheet(sheet_path, items, [r["response"] for r in result["responses"]])
-    return _finish(result, started, checkpoint, model_dir, out_path)
+    return result
+
+
+def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, outputs: dict,
+                        params: dict, threads: int = 1) -> dict:
+    """Run every suite on ``model_dir``; ``inputs``/``outputs`` are the rule's named files.
+
+    ``params``: language_name, window, max_new_tokens, resamples, task, extra_tasks,
+    batch_size, dtype.
+    """
+    model, tokenizer = load_checkpoint(model_dir, threads, params["dtype"])
+    batch = params["batch_size"]
+    suites = {
+        "bpc": lambda: run_bpc(model, tokenizer, inputs["bpc_text"], params["window"], batch),
+        "translation": lambda: run_translation(
+            model, tokenizer, inputs["pairs"], params["language_name"],
+            params["max_new_tokens"], batch, inputs.get("base") or None, params["resamples"]),
+        "lm_eval": lambda: run_lm_eval(model, tokenizer, inputs["task"], params["task"],
+                                       params["extra_tasks"], batch),
+        "instructions": lambda: run_instructions(
+            model, tokenizer, inputs["instructions"], outputs["sheet"], lang,
+            params["max_new_tokens"], batch),
+    }
+    for name, run in suites.items():
+        started = time.perf_counter()
+        result = run()
+        seconds = round(time.perf_counter() - started, 2)
+        write_json(outputs[name], {"checkpoint": checkpoint, "model_dir": str(model_dir),
+                                   "seconds": seconds, **result})
+    return merge_metrics({name: outputs[name] for name in SUITES}, checkpoint, lang,
+                         outputs["metrics"])
 
 
 def flat_metrics(suites: dict) -> dict:

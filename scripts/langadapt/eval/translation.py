@@ -1,4 +1,4 @@
-"""Translation en->xx and xx->en (rule ``eval_translation``).
+"""Translation en->xx and xx->en (rule ``eval_checkpoint``).
 
 Greedy decoding with one fixed prompt per direction (through the chat template when the model
 has one), the first line of the output as hypothesis, scored with sacrebleu BLEU and chrF++
