@@ -1,7 +1,6 @@
 # Paper outputs from the per-checkpoint metrics: tidy table, tables, figures, scaling law,
 # compute table. Figures and tables carry report() flags: `snakemake --report results/report.html`.
 
-from langadapt.paper.aggregate import cpt_cell_coordinates
 
 SCALING_DIRECTION = {"en-xx": "en-xx", "xx-en": "xx-en", "both": "en-xx"}[
     config["sft"]["translation_direction"]
@@ -22,7 +21,7 @@ rule paper_metrics:
         "logs/paper_metrics.log",
     params:
         manual=manual_sheets(),
-        cpt_cell=cpt_cell_coordinates(config),
+        cpt_cell=grids.sft_init_coordinates(config),
     resources:
         mem_mb=1000,
         runtime=5,

@@ -84,3 +84,9 @@ def sft_init_cell(config: dict) -> dict[str, str]:
     if cell not in expand_grid(config["cpt"]["grid"], CPT_AXES):
         raise config_error("sft.cpt_cell", f"{chosen} is not a cell of cpt.grid")
     return cell
+
+
+def sft_init_coordinates(config: dict) -> dict[str, str]:
+    """``sft.cpt_cell`` as path coordinates (ratio, tokens, synth, seed) for the paper tables."""
+    cell = sft_init_cell(config)
+    return {short: cell[axis] for axis, short in CPT_AXES.items()}

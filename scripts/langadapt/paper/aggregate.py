@@ -52,14 +52,6 @@ def collect_metrics(metrics_paths: list, manual_sheets: dict | None = None,
     return frame
 
 
-def cpt_cell_coordinates(config: dict) -> dict:
-    """The ``sft.cpt_cell`` of a config as path coordinates (ratio, tokens, synth, seed)."""
-    from langadapt import grids
-
-    cell = grids.sft_init_cell(config)
-    return {short: cell[axis] for axis, short in grids.CPT_AXES.items()}
-
-
 def write_metrics_csv(metrics_paths, out_path, manual_sheets=None, cpt_cell=None) -> pd.DataFrame:
     frame = collect_metrics(metrics_paths, manual_sheets, cpt_cell)
     frame.to_csv(out_path, index=False)
