@@ -1,4 +1,4 @@
-"""Route a rule script's stderr (and Python warnings/logging) to its Snakemake log file."""
+"""Route a rule script's stdout, stderr and logging to its Snakemake log file."""
 
 import contextlib
 import logging
@@ -7,10 +7,13 @@ import sys
 
 @contextlib.contextmanager
 def log_to(path):
-    """Send stderr and the logging module to ``path`` for the duration of the block."""
+    """Send stdout, stderr and the logging module to ``path`` for the duration of the block.
+
+    Trainers print their loss dicts to stdout; they belong in the job's log, not the console.
+    """
     with open(path, "a", encoding="utf-8", buffering=1) as handle:
-        previous = sys.stderr
-        sys.stderr = handle
+        previous = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = handle
         logging.basicConfig(
             stream=handle,
             level=logging.INFO,
@@ -23,4 +26,4 @@ def log_to(path):
             logging.getLogger("langadapt").exception("rule failed")
             raise
         finally:
-            sys.stderr = previous
+            sys.stdout, sys.stderr = previous
