@@ -4,7 +4,6 @@ import logging
 import sys
 
 import pytest
-
 from langadapt.logs import log_to
 
 
