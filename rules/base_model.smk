@@ -14,5 +14,7 @@ rule prepare_base_model:
     resources:
         mem_mb=4000,
         runtime=30,
+    conda:
+        "../envs/train.yaml"
     script:
         "../scripts/prepare_base_model.py"

@@ -89,7 +89,7 @@ def base_translation_result(wildcards):
 
 def checkpoint_filename(name):
     """A checkpoint name as one file name: sft/init=cpt/instr=mt -> sft__init=cpt__instr=mt."""
-    return name.replace("/", "__")
+    return "__".join(name.split("/"))
 
 
 def manual_sheets():
@@ -101,8 +101,12 @@ def manual_sheets():
 
 def train_logs():
     """train_log.csv of every training cell, by checkpoint name."""
-    return {name: f"results/{name.split('/', 1)[0]}/{LANG}/{name.split('/', 1)[1]}/train_log.csv"
-            for name in checkpoint_names() if name != "base"}
+    logs = {}
+    for name in checkpoint_names():
+        if name != "base":
+            stage, cell = name.split("/", 1)
+            logs[name] = f"results/{stage}/{LANG}/{cell}/train_log.csv"
+    return logs
 
 
 def corpora_for_mixing():

@@ -23,6 +23,8 @@ rule fetch_debian_package:
         "benchmarks/fetch_debian_package/{package}.tsv"
     resources:
         runtime=10,
+    conda:
+        "../envs/data.yaml"
     script:
         "../scripts/fetch_debian_package.py"
 
@@ -43,6 +45,8 @@ rule load_source:
     resources:
         mem_mb=4000,
         runtime=30,
+    conda:
+        "../envs/data.yaml"
     script:
         "../scripts/load_source.py"
 
@@ -64,6 +68,8 @@ rule clean_and_split:
     resources:
         mem_mb=4000,
         runtime=20,
+    conda:
+        "../envs/data.yaml"
     script:
         "../scripts/clean_and_split.py"
 
@@ -84,5 +90,7 @@ rule data_card:
     resources:
         mem_mb=4000,
         runtime=20,
+    conda:
+        "../envs/data.yaml"
     script:
         "../scripts/data_card.py"

@@ -17,6 +17,8 @@ rule instruct_preferences:
     resources:
         mem_mb=2000,
         runtime=30,
+    conda:
+        "../envs/train.yaml"
     script:
         "../scripts/instruct_preferences.py"
 

@@ -27,6 +27,8 @@ rule eval_data:
     resources:
         mem_mb=1000,
         runtime=10,
+    conda:
+        "../envs/eval.yaml"
     script:
         "../scripts/eval_data.py"
 
@@ -44,6 +46,8 @@ rule eval_translation_set:
     resources:
         mem_mb=2000,
         runtime=10,
+    conda:
+        "../envs/eval.yaml"
     script:
         "../scripts/eval_translation_set.py"
 

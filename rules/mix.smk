@@ -22,6 +22,8 @@ rule tokenize_corpus:
     resources:
         mem_mb=4000,
         runtime=30,
+    conda:
+        "../envs/synthetic.yaml"
     script:
         "../scripts/tokenize_corpus.py"
 
@@ -49,5 +51,7 @@ rule build_mixture:
     resources:
         mem_mb=4000,
         runtime=30,
+    conda:
+        "../envs/synthetic.yaml"
     script:
         "../scripts/build_mixture.py"

@@ -25,6 +25,8 @@ rule paper_metrics:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        "../envs/paper.yaml"
     script:
         "../scripts/paper_metrics.py"
 
@@ -51,6 +53,8 @@ rule paper_tables:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        "../envs/paper.yaml"
     script:
         "../scripts/paper_tables.py"
 
@@ -67,6 +71,8 @@ rule paper_scaling_law:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        "../envs/paper.yaml"
     script:
         "../scripts/paper_scaling_law.py"
 
@@ -96,6 +102,8 @@ rule paper_figures:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        "../envs/paper.yaml"
     script:
         "../scripts/paper_figures.py"
 
@@ -117,6 +125,8 @@ rule paper_loss_curves:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        "../envs/paper.yaml"
     script:
         "../scripts/paper_loss_curves.py"
 
@@ -140,5 +150,7 @@ rule paper_compute:
     resources:
         mem_mb=500,
         runtime=5,
+    conda:
+        "../envs/paper.yaml"
     script:
         "../scripts/paper_compute.py"

@@ -15,6 +15,8 @@ rule instruct_sections:
     resources:
         mem_mb=2000,
         runtime=30,
+    conda:
+        "../envs/train.yaml"
     script:
         "../scripts/instruct_sections.py"
 
@@ -34,6 +36,8 @@ rule instruct_general:
     resources:
         mem_mb=2000,
         runtime=30,
+    conda:
+        "../envs/train.yaml"
     script:
         "../scripts/instruct_general.py"
 
@@ -53,6 +57,8 @@ rule instruct_translation:
     resources:
         mem_mb=1000,
         runtime=10,
+    conda:
+        "../envs/train.yaml"
     script:
         "../scripts/instruct_translation.py"
 
@@ -69,6 +75,8 @@ rule instruct_sft_set:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        "../envs/train.yaml"
     script:
         "../scripts/instruct_sft_set.py"
 

@@ -20,6 +20,8 @@ if config["synthetic"]["translation"]["enabled"]:
         resources:
             mem_mb=4000,
             runtime=120,
+        conda:
+            "../envs/synthetic.yaml"
         script:
             "../scripts/translate_english.py"
 
@@ -41,6 +43,8 @@ if config["synthetic"]["translation"]["enabled"]:
         resources:
             mem_mb=6000,
             runtime=60,
+        conda:
+            "../envs/synthetic.yaml"
         script:
             "../scripts/filter_synthetic.py"
 
@@ -61,5 +65,7 @@ if config["synthetic"]["transliteration"]["enabled"]:
         resources:
             mem_mb=2000,
             runtime=30,
+        conda:
+            "../envs/synthetic.yaml"
         script:
             "../scripts/transliterate.py"
