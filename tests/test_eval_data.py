@@ -10,6 +10,7 @@ from langadapt.eval.data import (
     parallel_pairs,
 )
 from langadapt.eval.lm_eval_tasks import run_lm_eval
+from langadapt.modeling import load_model, load_tokenizer
 from langadapt.textio import read_json, read_jsonl
 
 EVALUATION = {"bpc_chars": 500, "translation_sentences": 10, "multiple_choice_items": 12,
@@ -64,8 +65,10 @@ def test_translation_set_from_split_and_local_file(tmp_path, fixture_dir):
 
 
 def test_multiple_choice_through_lm_eval(eval_data, tiny_model_dir):
-    result = run_lm_eval(tiny_model_dir, eval_data / "lm_eval", ["langadapt_translation_choice_gl"],
-                         batch_size=4)
+    tokenizer = load_tokenizer(tiny_model_dir)
+    model = load_model(tiny_model_dir, tokenizer=tokenizer)
+    result = run_lm_eval(model, tokenizer, eval_data / "lm_eval",
+                         ["langadapt_translation_choice_gl"], batch_size=4)
     task = result["tasks"]["langadapt_translation_choice_gl"]
     assert 0 <= task["acc"] <= 1 and 0 <= task["acc_norm"] <= 1
     assert result["n_samples"]["langadapt_translation_choice_gl"]["effective"] == 12
