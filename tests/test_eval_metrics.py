@@ -129,3 +129,13 @@ def test_first_line_drops_an_echoed_language_label():
 
     assert first_line("\nEnglish: Open the menu.\nGalician: x", "English") == "Open the menu."
     assert first_line("Abre o menú.", "Galician") == "Abre o menú."
+
+
+def test_no_heldout_instructions_gives_no_scores(tiny):
+    from langadapt.eval.instruction_following import evaluate_instructions
+    from langadapt.eval.suites import flat_metrics
+
+    model, tokenizer = tiny
+    result = evaluate_instructions(model, tokenizer, [], "gl")
+    assert result["prompts"] == 0 and "no held-out instructions" in result["note"]
+    assert not any(name.startswith("if_") for name in flat_metrics({"instructions": result}))

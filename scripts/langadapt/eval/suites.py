@@ -113,7 +113,7 @@ def flat_metrics(suites: dict) -> dict:
             for metric, value in metrics.items():
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     out[f"{prefix}_{metric}"] = value
-    if "instructions" in suites:
+    if suites.get("instructions", {}).get("prompts"):
         result = suites["instructions"]
         out["if_target_language_share"] = result["target_language_share"]["share"]
         out["if_chrf"] = result["chrf"]["score"]
