@@ -17,7 +17,7 @@ SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
 
 def tiny_project(tmp_path, tokenizer_dir):
-    for part in ("Snakefile", "rules", "scripts", "schemas"):
+    for part in ("Snakefile", "rules", "scripts", "schemas", "envs"):
         source = REPO / part
         copy = shutil.copytree if source.is_dir() else shutil.copy
         copy(source, tmp_path / part)
