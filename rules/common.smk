@@ -275,6 +275,14 @@ def data_card_inputs(wildcards):
 # ---- training stages (rules/cpt.smk, sft.smk, dpo.smk) ---------------------------------
 
 
+def resume_checkpoint_dir(wildcards, output):
+    """Resumable trainer checkpoints of a training cell: results/checkpoints/<stage>/<lang>/<cell>.
+
+    Mirrors the cell's output directory but is not an output, so a failed or killed job keeps it.
+    """
+    return str(Path(output.model).parent).replace("results/", "results/checkpoints/", 1)
+
+
 def sft_init_model_dir(wildcards):
     """Model an SFT cell starts from: the base model (init=base) or the chosen CPT cell."""
     if wildcards.init == "base":

@@ -15,9 +15,7 @@ rule cpt:
     benchmark:
         "benchmarks/cpt/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}/seed={seed}.tsv"
     params:
-        checkpoint_dir=lambda wc: "results/checkpoints/cpt/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}/seed={seed}".format(
-            **wc
-        ),
+        checkpoint_dir=resume_checkpoint_dir,
         recipe=config["cpt"]["recipe"],
         epochs=config["cpt"]["epochs"],
         gpus=config["cpt"]["gpus"],

@@ -37,9 +37,7 @@ rule dpo:
     benchmark:
         "benchmarks/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}.tsv"
     params:
-        checkpoint_dir=lambda wc: "results/checkpoints/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}".format(
-            **wc
-        ),
+        checkpoint_dir=resume_checkpoint_dir,
         recipe=config["dpo"]["recipe"],
         gpus=config["dpo"]["gpus"],
         deepspeed=config["dpo"]["deepspeed"],

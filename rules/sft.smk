@@ -95,9 +95,7 @@ rule sft:
     benchmark:
         "benchmarks/sft/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}.tsv"
     params:
-        checkpoint_dir=lambda wc: "results/checkpoints/sft/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}".format(
-            **wc
-        ),
+        checkpoint_dir=resume_checkpoint_dir,
         recipe=config["sft"]["recipe"],
         gpus=config["sft"]["gpus"],
         deepspeed=config["sft"]["deepspeed"],
