@@ -3,13 +3,13 @@ import time
 import numpy as np
 import pytest
 from langadapt import filters
-from langadapt.synthetic import filter_translations, perplexity_subset
+from langadapt.synthetic import english_records, filter_translations
 
 SETTINGS = {
     "length_ratio": [0.5, 2.0],
     "near_duplicate_jaccard": 0.9,
     "perplexity_keep_fraction": 0.5,
-    "perplexity_max_lines": 4,
+    "perplexity_max_lines": 5,
 }
 
 
@@ -84,17 +84,25 @@ def test_filter_pipeline_counts_and_perplexity():
         "length_ratio": (7, 1),
         "exact_duplicate": (6, 1),
         "near_duplicate": (5, 1),
-        "perplexity": (2, 3),  # 4 of 5 scored, half kept; the unscored one is dropped
+        "perplexity": (2, 3),  # all 5 scored, round(0.5 * 5) = 2 kept
     }
     assert report["input"] == 8 and report["output"] == len(kept) == 2
     assert [r["target"] for r in kept] == ["Abra o ficheiro.", "Elimine a fila."]
     assert all("perplexity" in r for r in kept)
+    assert report["perplexity"]["scored"] == 5 and report["perplexity"]["unscored_dropped"] == 0
 
 
-def test_perplexity_subset_is_spread_and_bounded():
-    assert perplexity_subset(5, 10).tolist() == [0, 1, 2, 3, 4]
-    subset = perplexity_subset(100, 4)
-    assert subset.tolist() == [0, 33, 66, 99]
+def test_mt_sources_are_a_seeded_random_sample(tmp_path):
+    from langadapt.textio import write_jsonl
+
+    path = tmp_path / "train.jsonl"
+    write_jsonl(path, ({"id": str(i), "en": f"line {i}", "target": "x"} for i in range(200)))
+    first = [r["id"] for r in english_records(path, 20, seed=1)]
+    assert first == [r["id"] for r in english_records(path, 20, seed=1)]  # reproducible
+    assert first != [str(i) for i in range(20)]  # not the first N
+    assert first != [r["id"] for r in english_records(path, 20, seed=2)]
+    assert max(int(i) for i in first) > 100 and len(set(first)) == 20
+    assert len(english_records(path, 500)) == 200
 
 
 def test_line_perplexities_with_tiny_model(tiny_model_dir):

@@ -43,7 +43,7 @@ def prepare(tmp_path: Path, tiny_model_dir: Path, fixture_dir: Path, lang: str, 
     shutil.copy(train, clean / "train.jsonl")
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     config["synthetic"]["translation"]["max_sentences"] = 120
-    config["synthetic"]["filters"]["perplexity_max_lines"] = 60
+    config["synthetic"]["filters"]["perplexity_max_lines"] = 120
     config["mixture"]["seq_len"] = 32
     return config
 

@@ -49,7 +49,7 @@ def tiny_config(model_dir, apertium: bool | None = None) -> dict:
     config["split"] = {"test_groups": ["smath"], "dev_groups": ["sdraw"], "max_test_pairs": 20}
     translation = config["synthetic"]["translation"]
     translation.update(enabled=apertium, max_sentences=60)
-    config["synthetic"]["filters"].update(perplexity_max_lines=40)
+    config["synthetic"]["filters"].update(perplexity_max_lines=60)
     config["base_model"] = {"kind": "local", "path": str(model_dir)}
     config["mixture"]["seq_len"] = 32
     config["cpt"]["grid"] = [{key: [value] for key, value in CPT_CELL.items()}]

@@ -110,6 +110,14 @@ def _check_semantics(config: dict) -> None:
                 f"(there is none for en->{config['language']['code']}; "
                 "choose hf_seq2seq or causal_lm, or set enabled: false)",
             )
+    limit = config["synthetic"]["filters"]["perplexity_max_lines"]
+    if translation["enabled"] and translation["max_sentences"] > limit:
+        raise config_error(
+            "synthetic.translation.max_sentences",
+            f"{translation['max_sentences']} lines would be translated but the perplexity filter "
+            f"scores at most synthetic.filters.perplexity_max_lines = {limit}; every translated "
+            "line is scored (none is dropped unscored): lower max_sentences or raise the limit",
+        )
     if config["synthetic"]["transliteration"]["enabled"] and config["language"]["script"] != "Deva":
         raise config_error(
             "synthetic.transliteration.enabled",

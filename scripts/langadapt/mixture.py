@@ -140,6 +140,10 @@ def mix_corpora(
         "padding_tokens": 0,
         "packing_efficiency": round(packed_tokens / drawn, 6) if drawn else 1.0,
         "target_share": round(target_tokens / packed_tokens, 6),
+        # synthetic (mt, translit) tokens as a share of the target-language tokens
+        "synthetic_target_share": round(
+            sum(quotas.get(name, 0) for name in ("mt", "translit")) / target_tokens, 6)
+        if target_tokens else 0.0,
         "documents": int(len(starts)),
         "corpora": report,
     }

@@ -9,26 +9,25 @@ import time
 import numpy as np
 
 from langadapt import filters
-from langadapt.errors import file_error
+from langadapt.errors import config_error, file_error
 from langadapt.textio import read_jsonl, write_json, write_jsonl
 
 
-def english_records(train_path, max_sentences: int | None = None) -> list[dict]:
-    """The first ``max_sentences`` clean training records that have English text."""
-    chosen = []
-    for record in read_jsonl(train_path):
-        if (record.get("en") or "").strip():
-            chosen.append(record)
-            if max_sentences is not None and len(chosen) >= max_sentences:
-                break
-    return chosen
+def english_records(train_path, max_sentences: int | None = None, seed: int = 1) -> list[dict]:
+    """A seeded random sample of ``max_sentences`` clean training records with English text
+    (all of them when there are fewer), in train-file order."""
+    chosen = [record for record in read_jsonl(train_path) if (record.get("en") or "").strip()]
+    if max_sentences is None or len(chosen) <= max_sentences:
+        return chosen
+    picked = np.random.default_rng(seed).choice(len(chosen), size=max_sentences, replace=False)
+    return [chosen[index] for index in sorted(picked)]
 
 
 def translate_english(train_path, out_path, provenance_path, spec: dict) -> dict:
     """Translate the English side of the clean train split 1:1 into the target language."""
     from langadapt.mt import get_translator
 
-    records = english_records(train_path, spec.get("max_sentences"))
+    records = english_records(train_path, spec.get("max_sentences"), spec.get("seed", 1))
     if not records:
         raise file_error(train_path, "no record has English text to translate")
     translator = get_translator(spec)
@@ -49,6 +48,7 @@ def translate_english(train_path, out_path, provenance_path, spec: dict) -> dict
     provenance = {
         **translator.describe(),
         "input": str(train_path),
+        "sample": f"seeded random sample (seed {spec.get('seed', 1)}) of the train split",
         "sentences": len(records),
         "seconds": round(seconds, 3),
         "sentences_per_second": round(len(records) / max(seconds, 1e-9), 1),
@@ -61,13 +61,6 @@ def _step(report: list, name: str, keep: np.ndarray, seconds: float) -> None:
     report.append(
         {"name": name, "kept": int(keep.sum()), "dropped": int((~keep).sum()), "seconds": seconds}
     )
-
-
-def perplexity_subset(count: int, max_lines: int) -> np.ndarray:
-    """Indices of at most ``max_lines`` of ``count`` lines, evenly spread (deterministic)."""
-    if count <= max_lines:
-        return np.arange(count)
-    return np.unique(np.linspace(0, count - 1, max_lines).round().astype(np.int64))
 
 
 def filter_translations(records: list[dict], settings: dict, score=None) -> tuple[list, dict]:
@@ -104,18 +97,24 @@ def filter_translations(records: list[dict], settings: dict, score=None) -> tupl
     if score is not None:
 
         def perplexity_mask(rs):
-            subset = perplexity_subset(len(rs), settings["perplexity_max_lines"])
-            values = score([rs[i]["target"] for i in subset])
-            keep_count = int(round(settings["perplexity_keep_fraction"] * len(subset)))
-            ranked = subset[np.argsort(values, kind="stable")[:keep_count]]
+            limit = settings["perplexity_max_lines"]
+            if len(rs) > limit:
+                raise config_error(
+                    "synthetic.filters.perplexity_max_lines",
+                    f"{len(rs)} translated lines reach the perplexity filter but at most {limit} "
+                    "may be scored; every candidate is scored, none is dropped unscored: lower "
+                    "synthetic.translation.max_sentences or raise perplexity_max_lines")
+            values = np.asarray(score([r["target"] for r in rs]), dtype=float)
+            keep_count = int(round(settings["perplexity_keep_fraction"] * len(rs)))
+            ranked = np.argsort(values, kind="stable")[:keep_count]
             keep = np.zeros(len(rs), dtype=bool)
             keep[ranked] = True
-            for index, value in zip(subset, values, strict=True):
+            for index, value in enumerate(values):
                 rs[index] = {**rs[index], "perplexity": round(float(value), 3)}
-            kept_values = values[np.isin(subset, ranked)]
+            kept_values = values[keep]
             summary.update(
-                scored=len(subset),
-                unscored_dropped=len(rs) - len(subset),
+                scored=len(rs),
+                unscored_dropped=0,
                 threshold=float(kept_values.max()) if keep_count else None,
                 median_kept=float(np.median(kept_values)) if keep_count else None,
                 median_all=float(np.median(values)) if len(values) else None,
