@@ -7,6 +7,7 @@ sys.path.insert(0, f"{workflow.basedir}/scripts")
 
 from langadapt import grids
 from langadapt.config import validate_config
+from langadapt.paper.run import run_name
 
 if workflow.overwrite_configfiles:
     # A --configfile is a whole experiment: it replaces config.yaml instead of being merged
@@ -17,6 +18,8 @@ if workflow.overwrite_configfiles:
 validate_config(config)
 
 LANG = config["language"]["code"]
+# Paper outputs of this run live in results/paper/{RUN}/ (config run_name; default <lang>-<stem>).
+RUN = run_name(config, workflow.overwrite_configfiles or ["config.yaml"])
 
 
 wildcard_constraints:
@@ -182,22 +185,59 @@ def eval_targets():
     return [f"results/eval/{LANG}/{name}/metrics.json" for name in checkpoint_names()]
 
 
-PAPER_TABLES = ["stages", "mixing_ratio", "instructions", "cpt"]
+PAPER_TABLES = ["stages", "mixing_ratio", "synthetic", "instructions", "cpt"]
 PAPER_FIGURES = ["forgetting", "scaling", "loss_curves"]
+PAPER_DIR = f"results/paper/{RUN}"
 
 
 def paper_targets():
-    """Every paper output; tables of ablations a config lacks hold a note instead of rows."""
-    tables = [f"results/paper/tables/{name}.{ext}" for name in PAPER_TABLES
+    """Every paper output of this run; tables of ablations a config lacks hold a note."""
+    tables = [f"{PAPER_DIR}/tables/{name}.{ext}" for name in PAPER_TABLES
               for ext in ("tex", "md", "csv")]
-    figures = [f"results/paper/figures/{name}.{ext}" for name in PAPER_FIGURES
+    figures = [f"{PAPER_DIR}/figures/{name}.{ext}" for name in PAPER_FIGURES
                for ext in ("pdf", "png")]
-    return [
-        "results/paper/metrics.csv",
-        "results/paper/scaling_law.json",
-        "results/paper/compute.csv",
-        "results/paper/compute.md",
-    ] + tables + figures
+    return [f"{PAPER_DIR}/{name}" for name in (
+        "metrics.csv", "comparisons.csv", "scaling_law.json", "compute.csv", "compute.md",
+        "claims.md")] + tables + figures
+
+
+def publish_targets():
+    """What `snakemake paper_publish` copies to docs/{RUN}/: Markdown tables, PNG figures,
+    claims and compute (the README links docs/default-run/stages.md)."""
+    return ([f"docs/{RUN}/{name}.md" for name in PAPER_TABLES]
+            + [f"docs/{RUN}/{name}.png" for name in PAPER_FIGURES]
+            + [f"docs/{RUN}/claims.md", f"docs/{RUN}/compute.md"])
+
+
+def eval_suite_files():
+    """{checkpoint: {suite: json}} of this run: the per-item results the comparisons resample."""
+    return {name: {suite: f"results/eval/{LANG}/{name}/{suite}.json"
+                   for suite in ("bpc", "translation", "lm_eval", "instructions")}
+            for name in checkpoint_names()}
+
+
+def mixture_infos():
+    """{cpt cell path: mix.json} of every CPT cell (synthetic share per cell)."""
+    return {part: "results/mix/{}/{}/mix.json".format(LANG, part.rsplit("/seed=", 1)[0])
+            for part in cpt_cell_paths()}
+
+
+def run_benchmark_files():
+    """Benchmark files of this run's jobs only (a second config's jobs never enter its
+    compute table)."""
+    files = ["benchmarks/prepare_base_model.tsv"]
+    files += [f"benchmarks/fetch_debian_package/{Path(p).stem}.tsv" for p in debian_metadata_files()]
+    files += [f"benchmarks/load_source/{LANG}/{name}.tsv" for name in source_names()]
+    files += [f"benchmarks/{rule}/{LANG}.tsv" for rule in ("clean_and_split", "data_card")]
+    if config["synthetic"]["translation"]["enabled"]:
+        files += [f"benchmarks/{rule}/{LANG}.tsv" for rule in ("translate_english",
+                                                                "filter_synthetic")]
+    files += [f"benchmarks/tokenize_corpus/{LANG}/{c}.tsv" for c in corpora_for_mixing()]
+    files += [f"benchmarks/build_mixture/{LANG}/{part}.tsv" for part in mixture_paths()]
+    files += [f"benchmarks/{name.split('/', 1)[0]}/{LANG}/{name.split('/', 1)[1]}.tsv"
+              for name in checkpoint_names() if name != "base"]
+    files += [f"benchmarks/eval_checkpoint/{LANG}/{name}.tsv" for name in checkpoint_names()]
+    return files
 
 
 def final_targets():

@@ -1,5 +1,7 @@
-# Paper outputs from the per-checkpoint metrics: tidy table, tables, figures, scaling law,
-# compute table. Figures and tables carry report() flags: `snakemake --report results/report.html`.
+# Paper outputs of this run (results/paper/{RUN}/, RUN = config run_name) from its per-checkpoint
+# metrics: tidy table, comparisons with significance, tables, figures, scaling law, compute table
+# and claims. Figures and tables carry report() flags: `snakemake --report results/report.html`.
+# `snakemake paper_publish` copies the Markdown tables, PNG figures and claims to docs/{RUN}/.
 
 
 SCALING_DIRECTION = {"en-xx": "en-xx", "xx-en": "xx-en", "both": "en-xx"}[
@@ -11,16 +13,18 @@ rule paper_metrics:
     input:
         metrics=eval_targets(),
         manual=list(manual_sheets().values()),  # filled sheets present on disk (optional)
+        mixtures=list(mixture_infos().values()),
     output:
         report(
-            "results/paper/metrics.csv",
+            f"{PAPER_DIR}/metrics.csv",
             caption="../report/metrics.rst",
             category="Metrics",
         ),
     log:
-        "logs/paper_metrics.log",
+        f"logs/paper/{RUN}/metrics.log",
     params:
         manual=manual_sheets(),
+        mixtures=mixture_infos(),
         cpt_cell=grids.sft_init_coordinates(config),
     resources:
         mem_mb=1000,
@@ -31,25 +35,52 @@ rule paper_metrics:
         "../scripts/paper_metrics.py"
 
 
+rule paper_comparisons:
+    """Every comparison the tables exist for, paired bootstrap over items (pooled over seeds),
+    Holm-corrected within each table."""
+    input:
+        metrics=f"{PAPER_DIR}/metrics.csv",
+        suites=[path for suites in eval_suite_files().values() for path in suites.values()],
+        pairs=f"results/eval_data/{LANG}/translation.jsonl",
+    output:
+        csv=f"{PAPER_DIR}/comparisons.csv",
+    log:
+        f"logs/paper/{RUN}/comparisons.log",
+    params:
+        suites=eval_suite_files(),
+        lang=LANG,
+        resamples=config["paper"]["bootstrap_resamples"],
+        level=config["paper"]["significance_level"],
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../envs/paper.yaml"
+    script:
+        "../scripts/paper_comparisons.py"
+
+
 rule paper_tables:
     input:
-        metrics="results/paper/metrics.csv",
+        metrics=f"{PAPER_DIR}/metrics.csv",
+        comparisons=f"{PAPER_DIR}/comparisons.csv",
     output:
-        tex=expand("results/paper/tables/{name}.tex", name=PAPER_TABLES),
-        md=expand("results/paper/tables/{name}.md", name=PAPER_TABLES),
+        tex=expand(f"{PAPER_DIR}/tables/{{name}}.tex", name=PAPER_TABLES),
+        md=expand(f"{PAPER_DIR}/tables/{{name}}.md", name=PAPER_TABLES),
         csv=[
             report(
-                f"results/paper/tables/{name}.csv",
+                f"{PAPER_DIR}/tables/{name}.csv",
                 caption=f"../report/table_{name}.rst",
                 category="Tables",
             )
             for name in PAPER_TABLES
         ],
     log:
-        "logs/paper_tables.log",
+        f"logs/paper/{RUN}/tables.log",
     params:
         lang=LANG,
         language_name=config["language"]["name"],
+        level=config["paper"]["significance_level"],
     resources:
         mem_mb=1000,
         runtime=5,
@@ -61,11 +92,11 @@ rule paper_tables:
 
 rule paper_scaling_law:
     input:
-        metrics="results/paper/metrics.csv",
+        metrics=f"{PAPER_DIR}/metrics.csv",
     output:
-        fit="results/paper/scaling_law.json",
+        fit=f"{PAPER_DIR}/scaling_law.json",
     log:
-        "logs/paper_scaling_law.log",
+        f"logs/paper/{RUN}/scaling_law.log",
     params:
         metrics=[f"chrf++_{SCALING_DIRECTION}", f"bleu_{SCALING_DIRECTION}"],
     resources:
@@ -79,23 +110,23 @@ rule paper_scaling_law:
 
 rule paper_figures:
     input:
-        metrics="results/paper/metrics.csv",
-        scaling="results/paper/scaling_law.json",
+        metrics=f"{PAPER_DIR}/metrics.csv",
+        scaling=f"{PAPER_DIR}/scaling_law.json",
     output:
-        forgetting_pdf="results/paper/figures/forgetting.pdf",
+        forgetting_pdf=f"{PAPER_DIR}/figures/forgetting.pdf",
         forgetting_png=report(
-            "results/paper/figures/forgetting.png",
+            f"{PAPER_DIR}/figures/forgetting.png",
             caption="../report/figure_forgetting.rst",
             category="Figures",
         ),
-        scaling_pdf="results/paper/figures/scaling.pdf",
+        scaling_pdf=f"{PAPER_DIR}/figures/scaling.pdf",
         scaling_png=report(
-            "results/paper/figures/scaling.png",
+            f"{PAPER_DIR}/figures/scaling.png",
             caption="../report/figure_scaling.rst",
             category="Figures",
         ),
     log:
-        "logs/paper_figures.log",
+        f"logs/paper/{RUN}/figures.log",
     params:
         lang=LANG,
         language_name=config["language"]["name"],
@@ -112,14 +143,14 @@ rule paper_loss_curves:
     input:
         logs=list(train_logs().values()),
     output:
-        pdf="results/paper/figures/loss_curves.pdf",
+        pdf=f"{PAPER_DIR}/figures/loss_curves.pdf",
         png=report(
-            "results/paper/figures/loss_curves.png",
+            f"{PAPER_DIR}/figures/loss_curves.png",
             caption="../report/figure_loss_curves.rst",
             category="Figures",
         ),
     log:
-        "logs/paper_loss_curves.log",
+        f"logs/paper/{RUN}/loss_curves.log",
     params:
         logs=train_logs(),
     resources:
@@ -138,15 +169,16 @@ rule paper_compute:
         eval_targets(),
     output:
         csv=report(
-            "results/paper/compute.csv",
+            f"{PAPER_DIR}/compute.csv",
             caption="../report/compute.rst",
             category="Compute",
         ),
-        md="results/paper/compute.md",
+        md=f"{PAPER_DIR}/compute.md",
     log:
-        "logs/paper_compute.log",
+        f"logs/paper/{RUN}/compute.log",
     params:
         benchmarks="benchmarks",
+        files=run_benchmark_files(),  # this run's jobs only
     resources:
         mem_mb=500,
         runtime=5,
@@ -154,3 +186,49 @@ rule paper_compute:
         "../envs/paper.yaml"
     script:
         "../scripts/paper_compute.py"
+
+
+rule paper_claims:
+    """claims.md: claims C1-C7 of the three papers decided from this run's comparisons."""
+    input:
+        metrics=f"{PAPER_DIR}/metrics.csv",
+        comparisons=f"{PAPER_DIR}/comparisons.csv",
+        scaling=f"{PAPER_DIR}/scaling_law.json",
+    output:
+        md=f"{PAPER_DIR}/claims.md",
+    log:
+        f"logs/paper/{RUN}/claims.log",
+    params:
+        run=RUN,
+        language_name=config["language"]["name"],
+        level=config["paper"]["significance_level"],
+        bpc_margin=config["paper"]["bpc_margin"],
+        scaling_metric=f"chrf++_{SCALING_DIRECTION}",
+        note=config["paper"]["claims_note"],
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../envs/paper.yaml"
+    script:
+        "../scripts/paper_claims.py"
+
+
+rule paper_publish:
+    """Copy this run's Markdown tables, PNG figures, claims and compute table to docs/{RUN}/
+    (explicit target: `snakemake paper_publish`; the README links docs/default-run/)."""
+    input:
+        [f"{PAPER_DIR}/tables/{name}.md" for name in PAPER_TABLES]
+        + [f"{PAPER_DIR}/figures/{name}.png" for name in PAPER_FIGURES]
+        + [f"{PAPER_DIR}/claims.md", f"{PAPER_DIR}/compute.md"],
+    output:
+        publish_targets(),
+    log:
+        f"logs/paper/{RUN}/publish.log",
+    resources:
+        mem_mb=200,
+        runtime=5,
+    conda:
+        "../envs/paper.yaml"
+    script:
+        "../scripts/paper_publish.py"

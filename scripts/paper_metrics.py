@@ -9,4 +9,5 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
         snakemake.output[0],  # noqa: F821
         manual_sheets=snakemake.params.manual,  # noqa: F821
         cpt_cell=snakemake.params.cpt_cell,  # noqa: F821
+        mixtures=snakemake.params.mixtures,  # noqa: F821
     )

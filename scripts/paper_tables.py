@@ -4,6 +4,7 @@ from pathlib import Path
 
 from langadapt.logs import log_to
 from langadapt.paper.aggregate import read_metrics_csv
+from langadapt.paper.comparisons import read_comparisons
 from langadapt.paper.tables import write_tables
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
@@ -12,4 +13,6 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
         Path(snakemake.output.md[0]).parent,  # noqa: F821
         snakemake.params.lang,  # noqa: F821
         snakemake.params.language_name,  # noqa: F821
+        read_comparisons(snakemake.input.comparisons),  # noqa: F821
+        snakemake.params.level,  # noqa: F821
     )

@@ -33,8 +33,6 @@ def fake_metrics(name: str) -> dict:
                "chrf++_en-xx": chrf, "bleu_en-xx": chrf / 3, "chrf++_xx-en": 30.0,
                "bleu_xx-en": 9.0, "mc_acc": 0.25 + ratio / 10,
                "if_target_language_share": 0.5, "if_chrf": 20.0}
-    if name != "base":
-        metrics |= {"chrf++_en-xx_p_vs_base": 0.01, "chrf++_xx-en_p_vs_base": 0.4}
     return metrics
 
 
@@ -71,14 +69,16 @@ def test_tidy_metrics_have_grid_columns(metrics_csv):
 
 def test_tables(metrics_csv, tmp_path):
     notes = write_tables(read_metrics_csv(metrics_csv), tmp_path / "tables", "gl", "Galician")
-    assert notes == {"stages": "", "mixing_ratio": "", "instructions": "", "cpt": ""}
+    assert notes["stages"] == notes["mixing_ratio"] == notes["instructions"] == notes["cpt"] == ""
+    assert "synthetic weight" in notes["synthetic"]  # one synth value: a note, not rows
     stages = pd.read_csv(tmp_path / "tables" / "stages.csv")
     assert stages["stage"].tolist() == ["base", "cpt", "sft", "dpo"]
-    assert stages["chrF++ en→gl"].iloc[1].endswith("*")  # p = 0.01 < 0.05
+    assert stages["seeds"].tolist() == [1, 1, 1, 1]
     tex = (tmp_path / "tables" / "stages.tex").read_text()
     assert r"\toprule" in tex and r"\bottomrule" in tex and "bpc gl" in tex
     markdown = (tmp_path / "tables" / "mixing_ratio.md").read_text()
     assert "| base |" in markdown and "| cpt | 0.5 |" in markdown
+    assert "No comparison of this table is significant" in markdown  # no comparisons given
     cpt = pd.read_csv(tmp_path / "tables" / "cpt.csv")
     assert set(cpt["init"]) == {"with CPT", "without CPT"}
 
@@ -116,6 +116,19 @@ def test_figures(metrics_csv, tmp_path):
     for stem in ("forgetting", "scaling", "loss_curves"):
         for suffix in (".pdf", ".png"):
             assert (tmp_path / "figures" / (stem + suffix)).stat().st_size > 1000
+
+
+def test_compute_table_reads_only_the_runs_files(tmp_path):
+    header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+    mine = tmp_path / "benchmarks" / "cpt" / "gl" / "ratio=0.8.tsv"
+    other = tmp_path / "benchmarks" / "cpt" / "gl" / "ratio=0.5.tsv"
+    for path in (mine, other):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(header + "10.0\t0:00:10\t800\t900\t800\t805\t0\t1\t95\t20.1\n")
+    table = write_compute_table(tmp_path / "benchmarks", tmp_path / "c.csv", tmp_path / "c.md",
+                                files=[str(mine), str(tmp_path / "benchmarks" / "absent.tsv")])
+    assert table["cell"].tolist() == ["gl/ratio=0.8"]
+    assert "Job-seconds in total: 10." in (tmp_path / "c.md").read_text()
 
 
 def test_compute_table(tmp_path):

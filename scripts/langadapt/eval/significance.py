@@ -32,12 +32,24 @@ def _as_seeds(arm) -> list[np.ndarray]:
     return [s.reshape(len(s), -1) for s in seeds]
 
 
+def resampled_scores(stats: np.ndarray, score, indices: np.ndarray, chunk: int = 500) -> np.ndarray:
+    """``score`` of every resample (row of ``indices``) of one seed's per-item statistics."""
+    out = np.empty(len(indices))
+    for first in range(0, len(indices), chunk):
+        sums = stats[indices[first: first + chunk]].sum(axis=1)
+        out[first: first + chunk] = [score(row) for row in sums]
+    return out
+
+
 def bootstrap_difference(arm: Sequence, baseline: Sequence, score: Callable[[np.ndarray], float],
-                         resamples: int = 1000, seed: int = SACREBLEU_SEED) -> dict:
+                         resamples: int = 1000, seed: int = SACREBLEU_SEED,
+                         keys: tuple | None = None, cache: dict | None = None) -> dict:
     """Difference ``arm - baseline`` of the seed-mean scores, its 95 % interval and p-value.
 
     ``arm`` and ``baseline``: lists (one entry per seed) of per-item statistics, all with the
-    same items in the same order.
+    same items in the same order. ``keys`` (one hashable per seed of each arm) and a ``cache``
+    dict let comparisons that share a seed (the base model, a control) reuse its resampled
+    scores: the resampled items depend only on ``seed``, ``resamples`` and the item count.
     """
     arm, baseline = _as_seeds(arm), _as_seeds(baseline)
     if not arm or not baseline:
@@ -47,23 +59,36 @@ def bootstrap_difference(arm: Sequence, baseline: Sequence, score: Callable[[np.
         raise ValueError("every seed of both arms must score the same items")
     if items == 0:
         raise ValueError("no items to resample")
+    observed = (float(np.mean([score(s.sum(0)) for s in arm]))
+                - float(np.mean([score(s.sum(0)) for s in baseline])))
+    indices = None
+    cache = {} if cache is None else cache
+    keys = keys or ([None] * len(arm), [None] * len(baseline))
 
-    def arm_score(seeds, rows=None):
-        return float(np.mean([score(s.sum(0) if rows is None else s[rows].sum(0))
-                              for s in seeds]))
+    def scores_of(stats, key):
+        nonlocal indices
+        full_key = None if key is None else (key, items, resamples, seed)
+        if full_key is not None and full_key in cache:
+            return cache[full_key]
+        if indices is None:
+            indices = np.random.default_rng(seed).choice(items, size=(resamples, items),
+                                                         replace=True)
+        values = resampled_scores(stats, score, indices)
+        if full_key is not None:
+            cache[full_key] = values
+        return values
 
-    observed = arm_score(arm) - arm_score(baseline)
-    rng = np.random.default_rng(seed)
-    indices = rng.choice(items, size=(resamples, items), replace=True)
+    arm_scores = np.stack([scores_of(s, k) for s, k in zip(arm, keys[0], strict=True)])
+    base_scores = np.stack([scores_of(s, k) for s, k in zip(baseline, keys[1], strict=True)])
     pooled = len(arm) > 1 or len(baseline) > 1
-    seed_rng = np.random.default_rng(seed + 1)
-    differences = np.empty(resamples)
-    for r, rows in enumerate(indices):
-        a, b = arm, baseline
-        if pooled:
-            a = [arm[i] for i in seed_rng.integers(0, len(arm), len(arm))]
-            b = [baseline[i] for i in seed_rng.integers(0, len(baseline), len(baseline))]
-        differences[r] = arm_score(a, rows) - arm_score(b, rows)
+    if pooled:  # seeds drawn with replacement, independently per arm and resample
+        seed_rng = np.random.default_rng(seed + 1)
+        rows = np.arange(resamples)[:, None]
+        a = arm_scores.T[rows, seed_rng.integers(0, len(arm), (resamples, len(arm)))]
+        b = base_scores.T[rows, seed_rng.integers(0, len(baseline), (resamples, len(baseline)))]
+        differences = a.mean(axis=1) - b.mean(axis=1)
+    else:
+        differences = arm_scores[0] - base_scores[0]
     centred = np.abs(differences) - np.abs(differences).mean()
     p_value = 1.0 if observed == 0 else (int(np.sum(centred > abs(observed))) + 1) / (resamples + 1)
     return {

@@ -30,8 +30,9 @@ def checkpoint_coordinates(name: str, cpt_cell: dict | None = None) -> dict:
 
 
 def collect_metrics(metrics_paths: list, manual_sheets: dict | None = None,
-                    cpt_cell: dict | None = None) -> pd.DataFrame:
-    """The tidy frame from ``metrics.json`` files and filled manual sheets {checkpoint: csv}."""
+                    cpt_cell: dict | None = None, mixtures: dict | None = None) -> pd.DataFrame:
+    """The tidy frame from ``metrics.json`` files, filled manual sheets {checkpoint: csv} and
+    the mixtures of CPT cells {cpt cell path: mix.json} (``synthetic_target_share``)."""
     rows = []
     for path in metrics_paths:
         result = read_json(path)
@@ -45,6 +46,14 @@ def collect_metrics(metrics_paths: list, manual_sheets: dict | None = None,
         for metric, value in read_manual_sheet(sheet).items():
             rows.append({"lang": lang, "checkpoint": checkpoint, **coordinates,
                          "metric": metric, "value": value, "source": str(sheet)})
+    for row in [r for r in rows if r["checkpoint"].startswith("cpt/")]:
+        mix = (mixtures or {}).get(row["checkpoint"].partition("/")[2])
+        if mix and not any(r["checkpoint"] == row["checkpoint"]
+                           and r["metric"] == "synthetic_target_share" for r in rows):
+            share = read_json(mix).get("synthetic_target_share")
+            if share is not None:
+                rows.append({**row, "metric": "synthetic_target_share", "value": share,
+                             "source": str(mix)})
     frame = pd.DataFrame(rows, columns=COLUMNS)
     for column in NUMERIC:
         frame[column] = pd.to_numeric(frame[column])
@@ -52,8 +61,9 @@ def collect_metrics(metrics_paths: list, manual_sheets: dict | None = None,
     return frame
 
 
-def write_metrics_csv(metrics_paths, out_path, manual_sheets=None, cpt_cell=None) -> pd.DataFrame:
-    frame = collect_metrics(metrics_paths, manual_sheets, cpt_cell)
+def write_metrics_csv(metrics_paths, out_path, manual_sheets=None, cpt_cell=None,
+                      mixtures=None) -> pd.DataFrame:
+    frame = collect_metrics(metrics_paths, manual_sheets, cpt_cell, mixtures)
     frame.to_csv(out_path, index=False)
     return frame
 

@@ -1,7 +1,9 @@
 """Compute table from Snakemake benchmark files (rule ``paper_compute``).
 
 ``benchmarks/{rule}/{lang}/{cell...}.tsv`` (or ``benchmarks/{rule}.tsv``) -> one row per rule
-and cell: wall seconds, CPU seconds and max RSS (MB); Markdown beside the CSV.
+and cell: wall seconds, CPU seconds and max RSS (MB); Markdown beside the CSV. ``files`` names
+the benchmark files of one run's jobs (rules/common.smk ``run_benchmark_files``): files of other
+configs under the same ``benchmarks/`` are never read.
 """
 
 from pathlib import Path
@@ -11,10 +13,13 @@ import pandas as pd
 COLUMNS = ["rule", "cell", "wall_s", "cpu_s", "max_rss_mb"]
 
 
-def read_benchmarks(root) -> pd.DataFrame:
+def read_benchmarks(root, files=None) -> pd.DataFrame:
+    """Rows of the benchmark files under ``root``: all of them, or only ``files`` that exist."""
     rows = []
     root = Path(root)
-    for path in sorted(root.rglob("*.tsv")):
+    paths = sorted(root.rglob("*.tsv")) if files is None else [
+        Path(f) for f in files if Path(f).is_file()]
+    for path in paths:
         parts = path.relative_to(root).with_suffix("").parts
         rule, cell = parts[0], "/".join(parts[1:])
         frame = pd.read_csv(path, sep="\t")
@@ -29,8 +34,8 @@ def read_benchmarks(root) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def write_compute_table(root, csv_path, md_path) -> pd.DataFrame:
-    table = read_benchmarks(root)
+def write_compute_table(root, csv_path, md_path, files=None) -> pd.DataFrame:
+    table = read_benchmarks(root, files)
     table.to_csv(csv_path, index=False)
     lines = ["**Compute per rule and grid cell (Snakemake benchmarks)**", "",
              "| rule | cell | wall s | CPU s | max RSS MB |", "|---|---|---:|---:|---:|"]
@@ -39,7 +44,8 @@ def write_compute_table(root, csv_path, md_path) -> pd.DataFrame:
                      f"{row.max_rss_mb:.0f} |")
     if not table.empty:
         totals = table.groupby("rule")["wall_s"].sum()
-        lines += ["", "Total wall seconds per rule: "
+        lines += ["", f"Job-seconds in total: {table['wall_s'].sum():.0f}.",
+                  "", "Total wall seconds per rule: "
                   + ", ".join(f"{rule} {seconds:.0f}" for rule, seconds in totals.items()) + "."]
     Path(md_path).write_text("\n".join(lines) + "\n")
     return table

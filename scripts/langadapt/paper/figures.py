@@ -1,7 +1,8 @@
 """Figures as PDF and PNG, sized for one column (3.4 in wide) (rules ``paper_figures`` and
 ``paper_loss_curves``):
 
-- ``forgetting``: target vs English bits per character against the CPT mixing ratio,
+- ``forgetting``: target and (out-of-domain when measured) English bits per character against
+  the CPT mixing ratio, one series per synthetic weight and token budget, mean ± sd over seeds,
 - ``scaling``: translation chrF++ / BLEU against translation-data size with the fitted law,
 - ``loss_curves``: training loss per stage, one line per cell.
 """
@@ -39,28 +40,57 @@ def _empty(ax, message: str) -> None:
     ax.set_yticks([])
 
 
+def english_bpc_metric(table: pd.DataFrame) -> str:
+    """Out-of-domain English bpc when the evaluation measured it, else held-out help English."""
+    for metric in ("bpc_english_ood", "bpc_ood_english", "bpc_english"):
+        if metric in table and table[metric].notna().any():
+            return metric
+    return "bpc_english"
+
+
+def forgetting_series(cpt: pd.DataFrame, metric: str) -> dict:
+    """{(synth, tokens): frame of ratio, mean, sd, seeds}: one series per value of every axis
+    the figure does not show on x (synthetic weight, tokens); seeds are averaged, nothing else.
+    The English-only control (ratio 0) joins every series as its first point."""
+    series = {}
+    control = cpt[cpt["ratio"] == 0]
+    for key, group in cpt[cpt["ratio"] > 0].groupby(["synth", "tokens"], sort=True):
+        same_tokens = control[control["tokens"] == key[1]]
+        rows = pd.concat([same_tokens, group])
+        stats = rows.groupby("ratio")[metric].agg(["mean", "std", "count"]).sort_index()
+        series[key] = stats
+    return series
+
+
 def forgetting_figure(table: pd.DataFrame, stem, language_name: str) -> None:
+    """Target and English bpc against the mixing ratio: one line per synthetic weight (and
+    token budget), mean ± sd over seeds; ratio 0 is the English-only control; dashed: base."""
+    english = english_bpc_metric(table)
+    panels = (("bpc_target", f"{language_name} bpc"),
+              (english, "English bpc" + (" (out of domain)" if "ood" in english else "")))
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.3))
+        fig, axes = plt.subplots(1, 2, figsize=(COLUMN_WIDTH * 2, 2.3))
         cpt = table[(table["stage"] == "cpt")]
-        if cpt.empty or "bpc_target" not in cpt:
-            _empty(ax, "no CPT cells evaluated")
-        else:
-            series = cpt.groupby("ratio")[["bpc_target", "bpc_english"]].mean().sort_index()
-            base = table[table["stage"] == "base"]
-            for column, label, colour, marker in (
-                ("bpc_target", language_name, "tab:blue", "o"),
-                ("bpc_english", "English", "tab:orange", "s"),
-            ):
-                ax.plot(series.index, series[column], marker=marker, color=colour,
-                        label=f"{label} (CPT)")
-                if not base.empty and column in base:
-                    ax.axhline(base[column].iloc[0], color=colour, linestyle="--", linewidth=0.8,
-                               label=f"{label} (base)")
-            ax.set_xlabel(f"{language_name} share of CPT tokens (mixing ratio)")
-            ax.set_ylabel("bits per character (lower is better)")
-            ax.set_xticks(series.index)
-            ax.legend(frameon=False, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.28))
+        base = table[table["stage"] == "base"]
+        for ax, (metric, title) in zip(axes, panels, strict=True):
+            if cpt.empty or metric not in cpt or cpt[metric].isna().all():
+                _empty(ax, "no CPT cells evaluated")
+                continue
+            for (synth, tokens), stats in forgetting_series(cpt, metric).items():
+                ax.errorbar(stats.index, stats["mean"], yerr=stats["std"].fillna(0), marker="o",
+                            capsize=2, label=f"synth weight {synth:g}, {tokens} tokens")
+            if not base.empty and metric in base:
+                ax.axhline(base[metric].iloc[0], color="grey", linestyle="--", linewidth=0.8,
+                           label="base model")
+            ax.set_title(title, loc="left")
+            ax.set_xlabel(f"{language_name} share of CPT tokens (0 = English-only control)")
+            ax.set_ylabel("bits per character ↓")
+            ax.set_xticks(sorted(cpt["ratio"].unique()))
+        handles, labels = axes[0].get_legend_handles_labels()
+        if handles:
+            fig.legend(handles, labels, frameon=False, ncol=3, loc="lower center",
+                       bbox_to_anchor=(0.5, -0.12))
+        fig.tight_layout()
         save(fig, stem)
 
 

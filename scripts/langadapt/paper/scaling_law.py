@@ -44,6 +44,7 @@ def fit_scaling_law(x, y, g: float = 1.0) -> dict:
     except (RuntimeError, ValueError) as error:
         return {**base, "fitted": False, "reason": f"curve_fit failed: {error}"}
     a, b = (float(v) for v in params)
+    loo = leave_one_out_r_squared(x, y, g, [a, b])
     errors = np.sqrt(np.diag(covariance)) if np.all(np.isfinite(covariance)) else [math.nan] * 2
     predicted = scaling_law(x, a, b, g)
     total = float(np.sum((y - y.mean()) ** 2))
@@ -58,9 +59,29 @@ def fit_scaling_law(x, y, g: float = 1.0) -> dict:
         "a_times_b_pow_log10_g": a * b ** math.log10(g),
         "r_squared": 1.0 - residual / total if total > 0 else math.nan,
         "rmse": math.sqrt(residual / len(x)),
+        "loo_r_squared": loo,
         "note": "a and g are not separately identifiable (Y depends on a*b**log10(g)); "
                 "g is fixed and a, b are fitted",
     }
+
+
+def leave_one_out_r_squared(x, y, g: float, start) -> float:
+    """1 - sum (y_i - prediction of the fit without point i)^2 / sum (y_i - mean y)^2; NaN when
+    a left-out fit would have fewer than ``MIN_SIZES`` sizes or fails. Unlike R^2 it is
+    negative when the law predicts held-out sizes worse than their mean does."""
+    errors = []
+    for left in range(len(x)):
+        keep = np.arange(len(x)) != left
+        if len(set(x[keep].tolist())) < MIN_SIZES:
+            return math.nan
+        try:
+            params, _ = curve_fit(lambda xs, a, b: scaling_law(xs, a, b, g), x[keep], y[keep],
+                                  p0=start, bounds=([1e-9, 1e-6], [1e6, 10.0]), maxfev=20000)
+        except (RuntimeError, ValueError):
+            return math.nan
+        errors.append(float(y[left] - scaling_law(x[left], *params, g)))
+    total = float(np.sum((y - y.mean()) ** 2))
+    return 1.0 - float(np.sum(np.square(errors))) / total if total > 0 else math.nan
 
 
 def scaling_points(metrics_wide, metric: str):

@@ -1,25 +1,33 @@
 """Paper-style tables as LaTeX (booktabs), Markdown and CSV (rule ``paper_tables``).
 
 - ``stages``: base -> CPT -> SFT -> DPO along the main path, target vs English,
-- ``mixing_ratio``: the CPT mixing-ratio ablation (forgetting trade-off),
-- ``instructions``: machine-translated vs human instructions for SFT,
-- ``cpt``: SFT/DPO with vs without continual pre-training.
+- ``mixing_ratio``: every CPT arm, including the English-only control (ratio 0), against the
+  base model (ᵇ) and the control (ᶜ),
+- ``synthetic``: real + synthetic CPT against real-only CPT (ˢ), with the synthetic share,
+- ``instructions``: human-translated against machine-translated instructions for SFT (ʰ),
+- ``cpt``: SFT/DPO with against without continual pre-training (ⁱ).
 
-A table whose ablation has no cells in the config is written as a note, not left out silently.
-Scores that differ from the base model by paired bootstrap (p < 0.05) carry a ``*``.
+Rows are arms (grid cells without the seed); a value is the mean over seeds, ``± sd`` when there
+are several (column ``seeds``). A marker after a value says which comparison of
+``comparisons.csv`` is significant after Holm's correction within the table; the footnote
+names the comparisons. A table whose ablation has no cells in the config is written as a note.
 """
 
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from langadapt.paper.aggregate import wide
+from langadapt.paper.comparisons import MARKERS, TABLE_MARKERS, arm_of
 
 # (metric, Markdown label, LaTeX label, format); "xx" becomes the language code.
 METRICS = [
     ("bpc_target", "bpc xx ↓", r"bpc xx $\downarrow$", "{:.3f}"),
     ("bpc_english", "bpc en ↓", r"bpc en $\downarrow$", "{:.3f}"),
+    ("bpc_target_ood", "bpc xx OOD ↓", r"bpc xx OOD $\downarrow$", "{:.3f}"),
+    ("bpc_english_ood", "bpc en OOD ↓", r"bpc en OOD $\downarrow$", "{:.3f}"),
     ("chrf++_en-xx", "chrF++ en→xx", r"chrF++ en$\rightarrow$xx", "{:.1f}"),
     ("chrf++_xx-en", "chrF++ xx→en", r"chrF++ xx$\rightarrow$en", "{:.1f}"),
     ("bleu_en-xx", "BLEU en→xx", r"BLEU en$\rightarrow$xx", "{:.1f}"),
@@ -28,10 +36,12 @@ METRICS = [
     ("if_target_language_share", "IF in xx %", r"IF in xx \%", "pct"),
     ("if_chrf", "IF chrF", "IF chrF", "{:.1f}"),
     ("manual_correct", "manual correct %", r"manual correct \%", "pct"),
+    ("synthetic_target_share", "synthetic % of xx tokens", r"synthetic \% of xx tokens", "pct"),
 ]
-SIGNIFICANT = 0.05
+SUPERSCRIPT = {"b": "ᵇ", "c": "ᶜ", "s": "ˢ", "i": "ⁱ", "h": "ʰ"}
 AXIS_LABELS = {"stage": "stage", "ratio": "ratio", "tokens": "tokens", "synth": "synth weight",
-               "seed": "seed", "init": "init", "instr": "instructions", "xlate": "xlate examples"}
+               "seeds": "seeds", "init": "init", "instr": "instructions",
+               "xlate": "xlate examples", "cell": "cell"}
 
 
 def _format(value, fmt: str) -> str:
@@ -48,9 +58,30 @@ def _axis_value(value) -> str:
     return str(value)
 
 
-def display_frame(rows: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
-    """Formatted strings: the ``axes`` columns, then every metric present in ``rows``."""
-    integers = ("seed", "xlate")
+def seed_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per arm: grid coordinates, ``seeds``, and per metric its mean and ``<m>__sd``."""
+    rows = rows.assign(arm=rows["checkpoint"].map(arm_of))
+    metrics = [m for m, *_ in METRICS if m in rows]
+    out = []
+    for _arm, group in rows.groupby("arm", sort=False):
+        first = group.iloc[0].to_dict()
+        record = {key: first[key] for key in rows.columns if key not in metrics}
+        record["seeds"] = len(group)
+        for metric in metrics:
+            values = group[metric].dropna()
+            record[metric] = values.mean() if len(values) else math.nan
+            record[f"{metric}__sd"] = values.std(ddof=1) if len(values) > 1 else math.nan
+        out.append(record)
+    return pd.DataFrame(out)
+
+
+def display_frame(rows: pd.DataFrame, axes: list[str], marks: dict | None = None) -> pd.DataFrame:
+    """Formatted strings: the ``axes`` columns, then ``mean ± sd`` of every metric present.
+
+    ``rows`` come from :func:`seed_summary`; ``marks``: {(arm, metric): "bc"}.
+    """
+    integers = ("seeds", "xlate")
+    marks = marks or {}
     out = pd.DataFrame({
         AXIS_LABELS.get(axis, axis): rows[axis].map(
             lambda v, a=axis: _axis_value(int(v) if a in integers and v == v else v))
@@ -58,12 +89,15 @@ def display_frame(rows: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
     for metric, label, _, fmt in METRICS:
         if metric not in rows or rows[metric].isna().all():
             continue
-        cells = rows[metric].map(lambda v, f=fmt: _format(v, f))
-        p_column = f"{metric}_p_vs_base"
-        if p_column in rows:
-            marks = rows[p_column].map(lambda p: "*" if p == p and p < SIGNIFICANT else "")
-            cells = cells + marks
-        out[label] = cells.to_numpy()
+        cells = []
+        for _, row in rows.iterrows():
+            text = _format(row[metric], fmt)
+            sd = row.get(f"{metric}__sd", math.nan)
+            if text != "–" and sd == sd:
+                text += " ± " + _format(sd, fmt)
+            mark = "".join(SUPERSCRIPT[m] for m in marks.get((row["arm"], metric), ""))
+            cells.append(text + (" " + mark if mark else ""))
+        out[label] = cells
     return out.reset_index(drop=True)
 
 
@@ -77,7 +111,10 @@ def _latex_label(markdown_label: str) -> str:
 def _latex_escape(text: str) -> str:
     for char in ("\\", "&", "%", "$", "#", "_", "{", "}"):
         text = text.replace(char, "\\" + char)
-    return text.replace("–", "--").replace("→", r"$\rightarrow$")
+    letters = {letter: mark for mark, letter in SUPERSCRIPT.items()}
+    text = re.sub("[" + "".join(letters) + "]+",
+                  lambda run: "$^{" + "".join(letters[c] for c in run.group(0)) + "}$", text)
+    return text.replace("–", "--").replace("→", r"$\rightarrow$").replace("±", r"$\pm$")
 
 
 def to_markdown(table: pd.DataFrame, caption: str, lang: str) -> str:
@@ -102,9 +139,20 @@ def to_latex(table: pd.DataFrame, caption: str, label: str, lang: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def footnote(markers: str, level: float = 0.05, methods: str = "") -> str:
+    """What the markers of a table mean, and how values and tests were computed."""
+    parts = [f"{SUPERSCRIPT[m]} differs {MARKERS[m]}" for m in markers]
+    text = ("Mean ± sd over seeds where a cell has several. "
+            + ("; ".join(parts) + f" (Holm-corrected within this table, p < {level:g}; "
+               + (methods or "paired bootstrap over items") + ")." if parts else
+               "No comparison of this table is significant after Holm's correction."))
+    return text
+
+
 def write_table(table: pd.DataFrame | None, stem, caption: str, lang: str,
-                note: str | None = None) -> None:
-    """``stem``.md, .tex and .csv; a ``note`` replaces the rows when ``table`` is None."""
+                note: str | None = None, notes: str = "") -> None:
+    """``stem``.md, .tex and .csv; a ``note`` replaces the rows when ``table`` is None;
+    ``notes`` (the footnote) follows the table."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     if table is None or table.empty:
@@ -113,11 +161,10 @@ def write_table(table: pd.DataFrame | None, stem, caption: str, lang: str,
         stem.with_suffix(".tex").write_text(f"% {caption}\n% Omitted: {note}.\n")
         pd.DataFrame({"note": [f"Omitted: {note}."]}).to_csv(stem.with_suffix(".csv"), index=False)
         return
-    footnote = "* differs from the base model (paired bootstrap, p < 0.05)."
     markdown = to_markdown(table, caption, lang)
-    if any("*" in str(v) for v in table.to_numpy().ravel()):
-        markdown += "\n\\" + footnote + "\n"
-        caption = f"{caption}. {footnote}"
+    if notes:
+        markdown += "\n" + notes + "\n"
+        caption = f"{caption}. {notes}"
     stem.with_suffix(".md").write_text(markdown)
     stem.with_suffix(".tex").write_text(to_latex(table, caption, stem.name, lang))
     table.rename(columns=lambda c: c.replace("xx", lang)).to_csv(stem.with_suffix(".csv"),
@@ -152,69 +199,109 @@ def _varying(rows: pd.DataFrame, axes: list[str]) -> list[str]:
     return [axis for axis in axes if rows[axis].astype(str).nunique() > 1]
 
 
-def stage_table(table: pd.DataFrame) -> pd.DataFrame | None:
-    rows = main_path(table)
+def _arms(table: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
+    """Every seed of the arms of ``chosen`` rows, summarised per arm (order kept)."""
+    wanted = list(dict.fromkeys(chosen["checkpoint"].map(arm_of)))
+    rows = table[table["checkpoint"].map(arm_of).isin(wanted)]
+    rows = rows.assign(_order=rows["checkpoint"].map(arm_of).map(wanted.index))
+    return seed_summary(rows.sort_values(["_order", "checkpoint"]).drop(columns="_order"))
+
+
+def stage_table(table, marks) -> pd.DataFrame | None:
+    rows = _arms(table, main_path(table))
     if rows.empty:
         return None
-    cells = rows["checkpoint"].map(lambda name: name.partition("/")[2].replace("/", ", ") or "–")
-    return display_frame(rows.assign(cell=cells), ["stage", "cell"])
+    cells = rows["arm"].map(lambda name: name.partition("/")[2].replace("/", ", ") or "–")
+    return display_frame(rows.assign(cell=cells), ["stage", "cell", "seeds"], marks)
 
 
-def mixing_ratio_table(table: pd.DataFrame) -> tuple[pd.DataFrame | None, str]:
+def mixing_ratio_table(table, marks) -> tuple[pd.DataFrame | None, str]:
     cpt = table[table["stage"] == "cpt"].sort_values(["ratio", "tokens", "synth", "seed"])
     if cpt["ratio"].nunique() < 2:
         return None, "this config has fewer than two mixing ratios (cpt.grid mixing_ratio)"
-    base = table[table["stage"] == "base"].head(1)
-    rows = pd.concat([base, cpt]).reset_index(drop=True)
-    axes = ["stage", "ratio"] + [a for a in _varying(cpt, ["tokens", "synth", "seed"])]
-    return display_frame(rows, axes), ""
+    rows = _arms(table, pd.concat([table[table["stage"] == "base"].head(1), cpt]))
+    axes = ["stage", "ratio"] + _varying(cpt, ["tokens", "synth"]) + ["seeds"]
+    return display_frame(rows, axes, marks), ""
+
+
+def synthetic_table(table, marks) -> tuple[pd.DataFrame | None, str]:
+    cpt = table[(table["stage"] == "cpt") & (table["ratio"] > 0)]
+    counts = cpt.groupby(["ratio", "tokens"])["synth"].transform("nunique")
+    cpt = cpt[counts > 1].sort_values(["ratio", "tokens", "synth", "seed"])
+    if cpt.empty:
+        return None, ("no CPT cells differ only in the synthetic weight (cpt.grid "
+                      "synthetic_weight: [0, w]) in this config")
+    rows = _arms(table, cpt)
+    axes = ["stage", "ratio", "synth"] + _varying(cpt, ["tokens"]) + ["seeds"]
+    return display_frame(rows, axes, marks), ""
 
 
 def _paired_ablation(table: pd.DataFrame, axis: str, keys: list[str]) -> pd.DataFrame:
     """SFT/DPO rows whose ``keys`` coordinates occur with two or more values of ``axis``."""
     tuned = table[table["stage"].isin(["sft", "dpo"])]
     counts = tuned.groupby(["stage", *keys], dropna=False)[axis].transform("nunique")
-    return tuned[counts > 1].sort_values(["stage", *keys, axis])
+    return tuned[counts > 1].sort_values(["stage", *keys, axis, "seed"])
 
 
-def instructions_table(table: pd.DataFrame) -> tuple[pd.DataFrame | None, str]:
-    rows = _paired_ablation(table, "instr", ["init", "xlate", "seed"])
+def instructions_table(table, marks) -> tuple[pd.DataFrame | None, str]:
+    rows = _paired_ablation(table, "instr", ["init", "xlate"])
     if rows.empty:
         return None, "no SFT/DPO cells differ only in instructions (mt vs human) in this config"
-    axes = ["stage", "instr"] + _varying(rows, ["init", "xlate", "seed"])
-    return display_frame(rows, axes), ""
+    axes = ["stage", "instr"] + _varying(rows, ["init", "xlate"]) + ["seeds"]
+    return display_frame(_arms(table, rows), axes, marks), ""
 
 
-def cpt_table(table: pd.DataFrame) -> tuple[pd.DataFrame | None, str]:
-    rows = _paired_ablation(table, "init", ["instr", "xlate", "seed"])
+def cpt_table(table, marks) -> tuple[pd.DataFrame | None, str]:
+    rows = _paired_ablation(table, "init", ["instr", "xlate"])
     if rows.empty:
         return None, "no SFT/DPO cells differ only in init (base vs cpt) in this config"
-    axes = ["stage", "init"] + _varying(rows, ["instr", "xlate", "seed"])
-    return display_frame(rows.assign(init=rows["init"].map({"cpt": "with CPT",
-                                                            "base": "without CPT"})), axes), ""
+    axes = ["stage", "init"] + _varying(rows, ["instr", "xlate"]) + ["seeds"]
+    summary = _arms(table, rows)
+    summary = summary.assign(init=summary["init"].map({"cpt": "with CPT", "base": "without CPT"}))
+    return display_frame(summary, axes, marks), ""
 
 
 CAPTIONS = {
     "stages": "Stage by stage: base model, continual pre-training (CPT), instruction tuning "
               "(SFT) and preference alignment (DPO) on {name} and English",
-    "mixing_ratio": "Mixing-ratio ablation of continual pre-training: {name} share of training "
-                    "tokens against {name} and English scores",
+    "mixing_ratio": "Mixing-ratio ablation of continual pre-training, with the English-only "
+                    "control (ratio 0): {name} share of training tokens against {name} and "
+                    "English scores",
+    "synthetic": "Real + synthetic (machine-translated) against real-only {name} text in "
+                 "continual pre-training at equal tokens",
     "instructions": "Machine-translated vs human-translated instructions for SFT",
     "cpt": "Instruction tuning with and without continual pre-training",
 }
+BUILDERS = {"stages": lambda t, m: (stage_table(t, m), "no checkpoints evaluated"),
+            "mixing_ratio": mixing_ratio_table, "synthetic": synthetic_table,
+            "instructions": instructions_table, "cpt": cpt_table}
 
 
-def write_tables(metrics: pd.DataFrame, out_dir, lang: str, language_name: str) -> dict:
-    """Write the four tables to ``out_dir``; returns {name: note or ''}."""
+def table_marks(comparisons: pd.DataFrame | None, name: str) -> tuple[dict, str]:
+    """{(arm, metric): markers} of the significant comparisons of table ``name``, and the
+    test methods used."""
+    if comparisons is None or comparisons.empty:
+        return {}, ""
+    rows = comparisons[(comparisons["table"] == name) & comparisons["significant"].astype(bool)]
+    marks: dict = {}
+    for row in rows.itertuples():
+        marks[(row.arm, row.metric)] = marks.get((row.arm, row.metric), "") + row.marker
+    methods = "; ".join(sorted(set(comparisons.loc[comparisons["table"] == name, "method"])))
+    return marks, methods
+
+
+def write_tables(metrics: pd.DataFrame, out_dir, lang: str, language_name: str,
+                 comparisons: pd.DataFrame | None = None, level: float = 0.05) -> dict:
+    """Write the tables to ``out_dir``; returns {name: note or ''}."""
     table = wide(metrics)
     out_dir = Path(out_dir)
-    built = {"stages": (stage_table(table), "no checkpoints evaluated"),
-             "mixing_ratio": mixing_ratio_table(table),
-             "instructions": instructions_table(table),
-             "cpt": cpt_table(table)}
     notes = {}
-    for name, (frame, note) in built.items():
+    for name, build in BUILDERS.items():
+        marks, methods = table_marks(comparisons, name)
+        frame, note = build(table, marks)
+        used = "".join(m for m in TABLE_MARKERS[name] if any(m in v for v in marks.values()))
         caption = CAPTIONS[name].format(name=language_name)
-        write_table(frame, out_dir / name, caption, lang, note if frame is None else None)
+        write_table(frame, out_dir / name, caption, lang, note if frame is None else None,
+                    footnote(used, level, methods))
         notes[name] = note if frame is None else ""
     return notes

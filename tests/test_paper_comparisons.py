@@ -1,0 +1,184 @@
+"""Comparisons, seed summaries, markers, figures and claims from a synthetic run.
+
+Every checkpoint gets suite JSONs like eval_checkpoint writes them (translation hypotheses,
+bpc documents, per-item MC correctness, instruction responses) with a known quality, and
+metrics.json through the real ``merge_metrics``; the arms differ by design, so the tests know
+which comparisons must come out significant.
+"""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from langadapt.eval.suites import merge_metrics
+from langadapt.paper.aggregate import read_metrics_csv, wide, write_metrics_csv
+from langadapt.paper.claims import write_claims
+from langadapt.paper.comparisons import arm_of, write_comparisons
+from langadapt.paper.figures import forgetting_figure, forgetting_series
+from langadapt.paper.run import run_name
+from langadapt.paper.scaling_law import fit_from_metrics
+from langadapt.paper.tables import write_tables
+from sacrebleu.metrics import BLEU, CHRF
+
+GL = ["Abra o ficheiro e garde o documento.", "Seleccione todas as celas da folla.",
+      "Prema o botón para inserir unha táboa.", "A xanela mostra as opcións de impresión."]
+EN = ["Open the file and save the document.", "Select all cells of the sheet.",
+      "Press the button to insert a table.", "The window shows the printing options."]
+PAIRS = [{"id": f"p{i}", "en": f"{EN[i % 4]} ({i})", "target": f"{GL[i % 4]} ({i})"}
+         for i in range(40)]
+CPT = "cpt/ratio={r}/tokens=8k/synth={s}/seed={seed}"
+SFT = "{stage}/init={i}/instr={m}/xlate={x}/seed=1"
+# quality in [0, 1] of every arm: higher translates, answers and predicts Galician better
+QUALITY = {"base": 0.1, "cpt/ratio=0.0/tokens=8k/synth=0.0": 0.15,
+           "cpt/ratio=0.8/tokens=8k/synth=0.0": 0.6, "cpt/ratio=0.8/tokens=8k/synth=50.0": 0.62}
+
+
+def checkpoint_names() -> list[str]:
+    names = ["base"]
+    for ratio, synth in ((0.0, 0.0), (0.8, 0.0), (0.8, 50.0)):
+        names += [CPT.format(r=ratio, s=synth, seed=seed) for seed in (1, 2)]
+    for init, instr, xlate in (("base", "mt", 32), ("cpt", "mt", 32), ("cpt", "human", 32),
+                               ("cpt", "mt", 8), ("cpt", "mt", 128)):
+        names.append(SFT.format(stage="sft", i=init, m=instr, x=xlate))
+    return names + [SFT.format(stage="dpo", i="cpt", m="mt", x=32)]
+
+
+def quality(name: str) -> float:
+    if arm_of(name) in QUALITY:
+        return QUALITY[arm_of(name)]
+    value = 0.7 if "init=cpt" in name else 0.2
+    return value + 0.05 * np.log2(int(name.split("xlate=")[1].split("/")[0]) / 32)
+
+
+def write_checkpoint(root, name: str, seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    q = quality(name)
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    directions = {}
+    for direction, side in (("en-xx", "target"), ("xx-en", "en")):
+        hyps = [p[side] if rng.random() < q else "o o o" for p in PAIRS]
+        refs = [p[side] for p in PAIRS]
+        directions[direction] = {
+            "scores": {"bleu": {"score": BLEU().corpus_score(hyps, [refs]).score},
+                       "chrf++": {"score": CHRF(word_order=2).corpus_score(hyps, [refs]).score}},
+            "hypotheses": [{"id": p["id"], "hypothesis": h} for p, h in zip(PAIRS, hyps)]}
+    bpc = {}
+    for side, level in (("target", 2.3 - q), ("english", 1.2 + 0.1 * q)):
+        chars = rng.integers(200, 400, size=30)
+        bits = chars * (level + rng.normal(0, 0.02, size=30))
+        bpc[side] = {"bits_per_char": float(bits.sum() / chars.sum()),
+                     "documents": [{"id": f"d{i}", "bits": float(b), "characters": int(c)}
+                                   for i, (b, c) in enumerate(zip(bits, chars))]}
+    correct = rng.random(80) < 0.25 + 0.5 * q
+    responses = [GL[i % 4] if rng.random() < q else EN[i % 4] for i in range(30)]
+    share = sum(r in GL for r in responses) / len(responses)
+    suites = {
+        "bpc": {"bpc": bpc},
+        "translation": {"directions": directions},
+        "lm_eval": {"multiple_choice_task": "mc", "tasks": {"mc": {"acc": float(correct.mean())}},
+                    "items": [{"id": f"m{i}", "correct": bool(c)} for i, c in enumerate(correct)]},
+        "instructions": {"prompts": 30, "target_language_share": {"share": share},
+                         "chrf": {"score": 20.0},
+                         "responses": [{"id": f"r{i}", "response": r}
+                                       for i, r in enumerate(responses)]},
+    }
+    paths = {}
+    for suite, content in suites.items():
+        paths[suite] = folder / f"{suite}.json"
+        paths[suite].write_text(json.dumps({"checkpoint": name, **content}))
+    merge_metrics(paths, name, "gl", folder / "metrics.json")
+    return {suite: str(path) for suite, path in paths.items()}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("run")
+    suites = {name: write_checkpoint(root / "eval", name, index)
+              for index, name in enumerate(checkpoint_names())}
+    mixtures = {}
+    for synth, share in (("0.0", 0.0), ("50.0", 0.31)):
+        mix = root / f"mix{synth}.json"
+        mix.write_text(json.dumps({"synthetic_target_share": share}))
+        for seed in (1, 2):
+            mixtures[f"ratio=0.8/tokens=8k/synth={synth}/seed={seed}"] = str(mix)
+    pairs = root / "translation.jsonl"
+    pairs.write_text("".join(json.dumps(p) + "\n" for p in PAIRS))
+    metrics = root / "metrics.csv"
+    write_metrics_csv([root / "eval" / n / "metrics.json" for n in checkpoint_names()], metrics,
+                      cpt_cell={"ratio": "0.8", "tokens": "8k", "synth": "50.0", "seed": "1"},
+                      mixtures=mixtures)
+    comparisons = root / "comparisons.csv"
+    write_comparisons(metrics, suites, pairs, comparisons, "gl", resamples=2000)
+    return root, metrics, pd.read_csv(comparisons)
+
+
+def test_every_table_gets_its_comparisons(run):
+    _, _, comparisons = run
+    planned = set(zip(comparisons["table"], comparisons["marker"], strict=True))
+    assert planned == {("stages", "b"), ("mixing_ratio", "b"), ("mixing_ratio", "c"),
+                       ("synthetic", "s"), ("cpt", "i"), ("instructions", "h")}
+    assert (comparisons["p_holm"] >= comparisons["p"] - 1e-12).all()
+    control = comparisons[(comparisons["marker"] == "c") & (comparisons["metric"] == "bpc_target")
+                          & (comparisons["arm"] == "cpt/ratio=0.8/tokens=8k/synth=0.0")].iloc[0]
+    assert control["difference"] < -0.3 and control["significant"]
+    assert control["ci_low"] < control["difference"] < control["ci_high"] < 0
+    assert "pooled over seeds" in control["method"] and control["seeds_arm"] == 2
+    single = comparisons[comparisons["table"] == "instructions"].iloc[0]
+    assert "sacrebleu" in single["method"] and single["seeds_arm"] == 1
+    # every metric with per-item data is compared, MC and the answer rate included
+    assert {"mc_acc", "if_target_language_share", "chrf++_en-xx", "bleu_xx-en",
+            "bpc_english"} <= set(comparisons["metric"])
+
+
+def test_tables_show_seed_means_and_which_comparison(run, tmp_path):
+    root, metrics, comparisons = run
+    notes = write_tables(read_metrics_csv(metrics), tmp_path, "gl", "Galician", comparisons)
+    assert not any(notes.values())
+    ratio = pd.read_csv(tmp_path / "mixing_ratio.csv")
+    assert ratio["ratio"].astype(str).tolist()[:2] == ["–", "0.0"]  # base, then the control
+    assert ratio["seeds"].tolist() == [1, 2, 2, 2]
+    cell = ratio.loc[2, "bpc gl ↓"]
+    assert " ± " in cell and cell.endswith("ᵇᶜ")
+    markdown = (tmp_path / "mixing_ratio.md").read_text()
+    assert "ᶜ differs against the English-only CPT control" in markdown
+    synthetic = pd.read_csv(tmp_path / "synthetic.csv")
+    assert synthetic["synthetic % of gl tokens"].str.startswith("31.0").any()
+    assert "$^{bc}$" in (tmp_path / "mixing_ratio.tex").read_text()
+
+
+def test_forgetting_figure_keeps_synthetic_weights_apart(run, tmp_path):
+    _, metrics, _ = run
+    table = wide(read_metrics_csv(metrics))
+    series = forgetting_series(table[table["stage"] == "cpt"], "bpc_english")
+    assert set(series) == {(0.0, "8k"), (50.0, "8k")}
+    for stats in series.values():  # the control (ratio 0) starts every series; 2 seeds each
+        assert stats.index.tolist() == [0.0, 0.8] and stats["count"].tolist() == [2, 2]
+    forgetting_figure(table, tmp_path / "forgetting", "Galician")
+    assert (tmp_path / "forgetting.png").stat().st_size > 1000
+
+
+def test_claims_md_decides_every_claim(run, tmp_path):
+    root, metrics, _ = run
+    scaling = root / "scaling.json"
+    scaling.write_text(json.dumps(fit_from_metrics(wide(read_metrics_csv(metrics)),
+                                                   ["chrf++_en-xx"])))
+    claims = write_claims(metrics, root / "comparisons.csv", scaling, tmp_path / "claims.md",
+                          "test-run", "Galician", note="Sized for 60 minutes.")
+    verdicts = {claim["id"]: claim["verdict"] for claim in claims}
+    assert list(verdicts) == ["C1", "C2", "C3", "C4", "C5", "C6", "C7"]
+    assert verdicts["C1"] == "reproduced"  # CPT beats base and control by design
+    assert verdicts["C3"] == "reproduced"
+    assert verdicts["C4"] == "inconclusive"  # 3 sizes up to 128: too few to decide
+    assert verdicts["C5"] == "inconclusive"
+    text = (tmp_path / "claims.md").read_text()
+    assert "Sized for 60 minutes." in text and "| **C7**" in text and "To decide it:" in text
+    assert "[" in text.split("| **C1**")[1].split("\n")[0]  # an interval is printed
+
+
+def test_run_name_defaults_to_language_and_config_stem():
+    config = {"language": {"code": "gl"}, "run_name": None}
+    assert run_name(config, ["configs/study-gl.yaml"]) == "gl-study-gl"
+    assert run_name(config, []) == "gl-config"
+    assert run_name({**config, "run_name": "default-run"}, ["config.yaml"]) == "default-run"
