@@ -63,14 +63,15 @@ def write_checkpoint(root, name: str, seed: int) -> dict:
         directions[direction] = {
             "scores": {"bleu": {"score": BLEU().corpus_score(hyps, [refs]).score},
                        "chrf++": {"score": CHRF(word_order=2).corpus_score(hyps, [refs]).score}},
-            "hypotheses": [{"id": p["id"], "hypothesis": h} for p, h in zip(PAIRS, hyps)]}
+            "hypotheses": [{"id": p["id"], "hypothesis": h}
+                           for p, h in zip(PAIRS, hyps, strict=True)]}
     bpc = {}
     for side, level in (("target", 2.3 - q), ("english", 1.2 + 0.1 * q)):
         chars = rng.integers(200, 400, size=30)
         bits = chars * (level + rng.normal(0, 0.02, size=30))
         bpc[side] = {"bits_per_char": float(bits.sum() / chars.sum()),
                      "documents": [{"id": f"d{i}", "bits": float(b), "characters": int(c)}
-                                   for i, (b, c) in enumerate(zip(bits, chars))]}
+                                   for i, (b, c) in enumerate(zip(bits, chars, strict=True))]}
     correct = rng.random(80) < 0.25 + 0.5 * q
     responses = [GL[i % 4] if rng.random() < q else EN[i % 4] for i in range(30)]
     share = sum(r in GL for r in responses) / len(responses)
