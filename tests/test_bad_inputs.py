@@ -117,6 +117,29 @@ def test_sft_start_cell_outside_the_cpt_grid(tiny_model_dir):
         sft_init_cell(validate_config(config))
 
 
+def test_more_translated_lines_than_the_perplexity_filter_scores(tiny_model_dir):
+    from langadapt.config import validate_config
+
+    config = tiny_config(tiny_model_dir)
+    config["synthetic"]["translation"].update(enabled=True, max_sentences=500)
+    config["synthetic"]["filters"]["perplexity_max_lines"] = 400
+    with pytest.raises(LangadaptError, match=r"config key 'synthetic.translation.max_sentences': "
+                                             r"500 lines would be translated .* = 400"):
+        validate_config(config)
+
+
+def test_more_candidates_than_the_perplexity_budget_at_filter_time():
+    from langadapt.synthetic import filter_translations
+
+    records = [{"id": str(i), "en": f"Open file number {i}.", "target": f"Abra o ficheiro {i}."}
+               for i in range(6)]
+    settings = {"length_ratio": [0.5, 2.0], "near_duplicate_jaccard": 1.0,
+                "perplexity_keep_fraction": 0.5, "perplexity_max_lines": 4}
+    with pytest.raises(LangadaptError, match="'synthetic.filters.perplexity_max_lines': 6 "
+                                             "translated lines reach the perplexity filter"):
+        filter_translations(records, settings, score=lambda texts: [1.0] * len(texts))
+
+
 def test_packed_mixture_from_another_tokenizer(tmp_path):
     import numpy as np
     from langadapt.train.cpt import PackedDataset, check_vocab
