@@ -97,7 +97,7 @@ def _metrics_files(project) -> dict[str, object]:
     found = {}
     for path in sorted(root.glob("results/eval/**/metrics.json")):
         found[str(path.relative_to(root))] = _without_timings(json.loads(path.read_text()))
-    for path in sorted(root.glob("results/paper/metrics.csv")):
+    for path in sorted(root.glob("results/paper/*/metrics.csv")):
         with open(path, newline="", encoding="utf-8") as handle:
             rows = [_without_timings(row) for row in csv.DictReader(handle)]
         rows = [row for row in rows if not TIMING_KEYS & set(row.values())]
@@ -267,3 +267,36 @@ def test_remote_code_runs_only_when_config_allows_it(trapped_model_dir, tmp_path
         assert marker.exists()
     finally:
         marker.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- runs kept apart
+# (last in the file: it adds a second run to the clean project)
+
+
+def test_paper_outputs_of_two_runs_never_mix(clean_run):
+    """The clean run wrote claims.md and its tables under results/paper/<its run_name>/; a
+    second config (another run_name, one more CPT cell) in the same project gets its own
+    directory, and neither's metrics or compute table holds the other's cells."""
+    import yaml
+
+    config = yaml.safe_load((clean_run / "config.yaml").read_text())
+    first = clean_run / "results" / "paper" / config["run_name"]
+    claims = (first / "claims.md").read_text()
+    assert all(f"**C{n}**" in claims for n in range(1, 8))
+    assert (first / "comparisons.csv").is_file() and (first / "tables/synthetic.md").is_file()
+    before = {p: p.stat().st_mtime for p in first.rglob("*") if p.is_file()}
+    config["run_name"] = "second-run"
+    config["cpt"]["grid"][0]["mixing_ratio"] = [0.8, 0.0]
+    write_config(clean_run, config, "second.yaml")
+    done = snakemake(clean_run, "--cores", "2", "--configfile", "second.yaml",
+                     "results/paper/second-run/metrics.csv",
+                     "results/paper/second-run/compute.csv", timeout=1200)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    second = clean_run / "results" / "paper" / "second-run"
+    control = "ratio=0.0/"
+    assert control in (second / "metrics.csv").read_text()
+    assert control in (second / "compute.csv").read_text()
+    assert control not in (first / "metrics.csv").read_text()
+    assert control not in (first / "compute.csv").read_text()
+    assert {p: p.stat().st_mtime for p in first.rglob("*") if p.is_file()} == before
+

@@ -107,9 +107,14 @@ def write_config(project, config: dict, name: str = "config.yaml") -> Path:
     return path
 
 
-def environment(extra: dict | None = None) -> dict:
+def environment(extra: dict | None = None, project=None) -> dict:
+    """The job environment; with ``project``, its scripts/ comes first on PYTHONPATH so that
+    script jobs import the copied library, not the editable install of another checkout."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     env["TOKENIZERS_PARALLELISM"] = "false"
+    if project is not None:
+        scripts = str(Path(project).resolve() / "scripts")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [scripts, env.get("PYTHONPATH")]))
     env.update(extra or {})
     return env
 
@@ -121,7 +126,7 @@ def snakemake(project, *args, env=None, timeout=600) -> subprocess.CompletedProc
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=environment(env),
+        env=environment(env, project),
     )
 
 
@@ -133,7 +138,7 @@ def start_snakemake(project, *args, log_path, env=None) -> subprocess.Popen:
         cwd=project,
         stdout=handle,
         stderr=subprocess.STDOUT,
-        env=environment(env),
+        env=environment(env, project),
         start_new_session=True,
     )
 
