@@ -31,12 +31,12 @@ CPT = "cpt/ratio={r}/tokens=8k/synth={s}/seed={seed}"
 SFT = "{stage}/init={i}/instr={m}/xlate={x}/seed=1"
 # quality in [0, 1] of every arm: higher translates, answers and predicts Galician better
 QUALITY = {"base": 0.1, "cpt/ratio=0.0/tokens=8k/synth=0.0": 0.15,
-           "cpt/ratio=0.8/tokens=8k/synth=0.0": 0.6, "cpt/ratio=0.8/tokens=8k/synth=50.0": 0.62}
+           "cpt/ratio=0.8/tokens=8k/synth=0.0": 0.6, "cpt/ratio=0.8/tokens=8k/synth=60.0": 0.62}
 
 
 def checkpoint_names() -> list[str]:
     names = ["base"]
-    for ratio, synth in ((0.0, 0.0), (0.8, 0.0), (0.8, 50.0)):
+    for ratio, synth in ((0.0, 0.0), (0.8, 0.0), (0.8, 60.0)):
         names += [CPT.format(r=ratio, s=synth, seed=seed) for seed in (1, 2)]
     for init, instr, xlate in (("base", "mt", 32), ("cpt", "mt", 32), ("cpt", "human", 32),
                                ("cpt", "mt", 8), ("cpt", "mt", 128)):
@@ -99,7 +99,7 @@ def run(tmp_path_factory):
     suites = {name: write_checkpoint(root / "eval", name, index)
               for index, name in enumerate(checkpoint_names())}
     mixtures = {}
-    for synth, share in (("0.0", 0.0), ("50.0", 0.31)):
+    for synth, share in (("0.0", 0.0), ("60.0", 0.31)):
         mix = root / f"mix{synth}.json"
         mix.write_text(json.dumps({"synthetic_target_share": share}))
         for seed in (1, 2):
@@ -108,7 +108,7 @@ def run(tmp_path_factory):
     pairs.write_text("".join(json.dumps(p) + "\n" for p in PAIRS))
     metrics = root / "metrics.csv"
     write_metrics_csv([root / "eval" / n / "metrics.json" for n in checkpoint_names()], metrics,
-                      cpt_cell={"ratio": "0.8", "tokens": "8k", "synth": "50.0", "seed": "1"},
+                      cpt_cell={"ratio": "0.8", "tokens": "8k", "synth": "60.0", "seed": "1"},
                       mixtures=mixtures)
     comparisons = root / "comparisons.csv"
     write_comparisons(metrics, suites, pairs, comparisons, "gl", resamples=2000)
@@ -153,7 +153,7 @@ def test_forgetting_figure_keeps_synthetic_weights_apart(run, tmp_path):
     _, metrics, _ = run
     table = wide(read_metrics_csv(metrics))
     series = forgetting_series(table[table["stage"] == "cpt"], "bpc_english")
-    assert set(series) == {(0.0, "8k"), (50.0, "8k")}
+    assert set(series) == {(0.0, "8k"), (60.0, "8k")}
     for stats in series.values():  # the control (ratio 0) starts every series; 2 seeds each
         assert stats.index.tolist() == [0.0, 0.8] and stats["count"].tolist() == [2, 2]
     forgetting_figure(table, tmp_path / "forgetting", "Galician")
