@@ -288,9 +288,9 @@ def test_paper_outputs_of_two_runs_never_mix(clean_run):
     config["run_name"] = "second-run"
     config["cpt"]["grid"][0]["mixing_ratio"] = [0.8, 0.0]
     write_config(clean_run, config, "second.yaml")
-    done = snakemake(clean_run, "--cores", "2", "--configfile", "second.yaml",
-                     "results/paper/second-run/metrics.csv",
-                     "results/paper/second-run/compute.csv", timeout=1200)
+    done = snakemake(clean_run, "results/paper/second-run/metrics.csv",
+                     "results/paper/second-run/compute.csv", "--cores", "2",
+                     "--configfile", "second.yaml", timeout=1200)
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
     second = clean_run / "results" / "paper" / "second-run"
     control = "ratio=0.0/"
