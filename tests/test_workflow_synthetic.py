@@ -1,6 +1,7 @@
 """Snakemake runs of the synthetic and mix rules on the fixture with the tiny random model."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -30,7 +31,10 @@ def run_snakemake(workdir: Path, config: dict, targets: list[str]) -> None:
         *targets,
         "--quiet", "rules",
     ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, cwd=workdir)
+    # script jobs import this checkout's library, not another checkout's editable install
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(REPO / "scripts"), os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run(command, capture_output=True, text=True, cwd=workdir, env=env)
     if result.returncode != 0:
         logs = "\n".join(f"{p}:\n{p.read_text()}" for p in (workdir / "logs").rglob("*.log"))
         pytest.fail(f"snakemake failed:\n{result.stdout}\n{result.stderr}\n{logs}")
@@ -62,12 +66,16 @@ def test_galician_mt_filter_tokenise_mix(tmp_path, tiny_model_dir, fixture_dir):
     assert len(mt) == 120 and set(mt[0]) == {"id", "group", "en", "target"}
     provenance = json.loads((synthetic / "mt.provenance.json").read_text())
     assert provenance["backend"] == "apertium" and provenance["version"]
+    assert "seeded random sample" in provenance["sample"]
     report = json.loads((synthetic / "mt.filter_report.json").read_text())
     assert [step["name"] for step in report["filters"]] == [
         "length_ratio", "exact_duplicate", "near_duplicate", "perplexity",
     ]  # fmt: skip
     kept = (synthetic / "mt.filtered.jsonl").read_text().splitlines()
-    assert len(kept) == report["output"] == report["filters"][-1]["kept"] == 48  # 0.8 of 60
+    candidates = report["filters"][-2]["kept"]  # after the length and duplicate filters
+    assert report["perplexity"]["scored"] == candidates
+    assert report["perplexity"]["unscored_dropped"] == 0
+    assert len(kept) == report["output"] == report["filters"][-1]["kept"] == round(0.8 * candidates)
 
     for corpus in ("english", "real", "mt"):
         stats = json.loads((tmp_path / f"results/tokens/gl/{corpus}.json").read_text())
@@ -80,7 +88,10 @@ def test_galician_mt_filter_tokenise_mix(tmp_path, tiny_model_dir, fixture_dir):
     assert packed.dtype == np.int32 and packed.shape == (62, 32) and info["sequences"] == 62
     assert info["packing_efficiency"] >= 0.95 and set(info["corpora"]) == {"english", "real", "mt"}
     real_only = json.loads((tmp_path / f"results/mix/gl/{cells[1]}/mix.json").read_text())
-    assert set(real_only["corpora"]) == {"real"}
+    assert set(real_only["corpora"]) == {"real"} and real_only["synthetic_target_share"] == 0
+    assert 0 < info["synthetic_target_share"] == pytest.approx(
+        info["corpora"]["mt"]["tokens"] / (info["corpora"]["mt"]["tokens"]
+                                           + info["corpora"]["real"]["tokens"]), abs=1e-5)
     english_only = json.loads((tmp_path / f"results/mix/gl/{cells[2]}/mix.json").read_text())
     assert set(english_only["corpora"]) == {"english"}
 
