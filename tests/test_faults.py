@@ -274,9 +274,10 @@ def test_remote_code_runs_only_when_config_allows_it(trapped_model_dir, tmp_path
 
 
 def test_paper_outputs_of_two_runs_never_mix(clean_run):
-    """The clean run wrote claims.md and its tables under results/paper/<its run_name>/; a
-    second config (another run_name, one more CPT cell) in the same project gets its own
-    directory, and neither's metrics or compute table holds the other's cells."""
+    """The clean run wrote claims.md and its tables under results/paper/<its run_name>/ and
+    paper_publish copies them to docs/<run_name>/; a second config (another run_name, one more
+    CPT cell) in the same project gets its own directory, and neither's metrics or compute
+    table holds the other's cells."""
     import yaml
 
     config = yaml.safe_load((clean_run / "config.yaml").read_text())
@@ -284,6 +285,10 @@ def test_paper_outputs_of_two_runs_never_mix(clean_run):
     claims = (first / "claims.md").read_text()
     assert all(f"**C{n}**" in claims for n in range(1, 8))
     assert (first / "comparisons.csv").is_file() and (first / "tables/synthetic.md").is_file()
+    published = snakemake(clean_run, "paper_publish", "--cores", "1")
+    assert published.returncode == 0, (published.stdout + published.stderr)[-4000:]
+    stages = clean_run / "docs" / config["run_name"] / "stages.md"
+    assert stages.read_text() == (first / "tables" / "stages.md").read_text()
     before = {p: p.stat().st_mtime for p in first.rglob("*") if p.is_file()}
     config["run_name"] = "second-run"
     config["cpt"]["grid"][0]["mixing_ratio"] = [0.8, 0.0]
