@@ -7,7 +7,11 @@ from langadapt.eval.lm_eval_tasks import multiple_choice_task_name
 EVAL = config["evaluation"]
 MC_TASK = multiple_choice_task_name(LANG)  # the offline multiple-choice harness task
 EVAL_BATCH_SIZE = 8  # prompts / windows per forward pass (CPU memory stays under 2 GB at 135M)
-EVAL_THREADS = 1  # torch threads of one evaluation job; see docs/contract.md (measured 1 vs 2)
+# Torch threads of one evaluation job (modeling.set_cpu_threads). Measured on the 2-core CI
+# machine, SmolLM2-135M forward over 16 x 64 tokens: 1 thread 1174 bf16 / 355 fp32 tokens per
+# CPU-second, 2 threads 346 / 146 (oversubscribed when other jobs run). One thread per job and
+# two jobs side by side use the cores best; on a GPU the thread count hardly matters.
+EVAL_THREADS = 1
 
 
 def out_of_domain_inputs(wildcards):
