@@ -122,6 +122,7 @@ rule eval_checkpoint:
         extra_tasks=EVAL["lm_eval_tasks"],
         batch_size=EVAL_BATCH_SIZE,
         dtype=EVAL["dtype"],
+        multiple_choice_dtype=EVAL["multiple_choice_dtype"],
     threads: EVAL_THREADS
     resources:
         mem_mb=4000,

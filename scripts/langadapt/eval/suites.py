@@ -75,8 +75,9 @@ def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, out
     """Run every suite on ``model_dir``; ``inputs``/``outputs`` are the rule's named files.
 
     ``params``: language_name, window, max_new_tokens, resamples, task, extra_tasks,
-    batch_size, dtype. The weights load once, in float32: bits per character is scored first
-    from them, then the model is cast to ``dtype`` for the other suites.
+    batch_size, dtype (generation), multiple_choice_dtype. The weights load once, in float32:
+    bits per character is scored first from them, then the model is cast to
+    ``multiple_choice_dtype`` for the harness and to ``dtype`` for generation.
     """
     import torch
 
@@ -94,17 +95,18 @@ def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, out
             model, tokenizer, inputs["instructions"], outputs["sheet"], lang,
             params["max_new_tokens"], batch),
     }
+    dtypes = {"bpc": "float32", "lm_eval": params.get("multiple_choice_dtype", params["dtype"]),
+              "translation": params["dtype"], "instructions": params["dtype"]}
     for name, run in suites.items():
-        if name != "bpc":
-            model.to(getattr(torch, params["dtype"]))  # bf16 <- fp32 equals loading in bf16
+        # casting the float32 weights down equals loading them in that dtype
+        model.to(getattr(torch, dtypes[name]))
         started, cpu_started = time.perf_counter(), time.process_time()
         result = run()
         seconds = round(time.perf_counter() - started, 2)
         cpu_seconds = round(time.process_time() - cpu_started, 2)  # all threads of the job
-        dtype = "float32" if name == "bpc" else params["dtype"]
         write_json(outputs[name], {"checkpoint": checkpoint, "model_dir": str(model_dir),
                                    "seconds": seconds, "cpu_seconds": cpu_seconds,
-                                   "dtype": dtype, "threads": threads,
+                                   "dtype": dtypes[name], "threads": threads,
                                    "device": str(modeling.model_device()), **result})
     return merge_metrics({name: outputs[name] for name in SUITES}, checkpoint, lang,
                          outputs["metrics"])
