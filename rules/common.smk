@@ -83,13 +83,6 @@ def checkpoint_model_dir(wildcards):
     return f"results/{stage}/{wildcards.lang}/{cell}/model"
 
 
-def base_translation_result(wildcards):
-    """The base model's translation result (its hypotheses anchor the paired bootstrap)."""
-    if wildcards.checkpoint == "base":
-        return []
-    return f"results/eval/{wildcards.lang}/base/translation.json"
-
-
 def checkpoint_filename(name):
     """A checkpoint name as one file name: sft/init=cpt/instr=mt -> sft__init=cpt__instr=mt."""
     return "__".join(name.split("/"))

@@ -7,11 +7,53 @@ from langadapt.eval.lm_eval_tasks import multiple_choice_task_name
 EVAL = config["evaluation"]
 MC_TASK = multiple_choice_task_name(LANG)  # the offline multiple-choice harness task
 EVAL_BATCH_SIZE = 8  # prompts / windows per forward pass (CPU memory stays under 2 GB at 135M)
+# Torch threads of one evaluation job (modeling.set_cpu_threads). Measured on the 2-core CI
+# machine, SmolLM2-135M forward over 16 x 64 tokens: 1 thread 1174 bf16 / 355 fp32 tokens per
+# CPU-second, 2 threads 346 / 146 (oversubscribed when other jobs run). One thread per job and
+# two jobs side by side use the cores best; on a GPU the thread count hardly matters.
+EVAL_THREADS = 1
+
+
+def out_of_domain_inputs(wildcards):
+    """Extracted Debian packages of the out-of-domain text (none when it is disabled)."""
+    spec = EVAL["out_of_domain"]
+    if not spec["enabled"]:
+        return {}
+    return {"package": f"results/data/debian/{spec['package']}",
+            "english_package": f"results/data/debian/{spec['english_package']}"}
+
+
+def out_of_domain_text(wildcards):
+    return ([f"results/eval_data/{wildcards.lang}/out_of_domain.jsonl"]
+            if EVAL["out_of_domain"]["enabled"] else [])
+
+
+# Out-of-domain held-out text (Firefox UI strings, evaluation.out_of_domain): never trained on.
+rule eval_out_of_domain:
+    input:
+        unpack(out_of_domain_inputs),
+    output:
+        records="results/eval_data/{lang}/out_of_domain.jsonl",
+        summary="results/eval_data/{lang}/out_of_domain.json",
+    log:
+        "logs/eval_out_of_domain/{lang}.log",
+    params:
+        spec=EVAL["out_of_domain"],
+        language_code=config["language"]["code"],
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../envs/eval.yaml"
+    script:
+        "../scripts/eval_out_of_domain.py"
 
 
 rule eval_data:
     input:
         test="results/data/{lang}/clean/test.jsonl",
+        pairs="results/eval_data/{lang}/translation.jsonl",  # multiple choice avoids these
+        out_of_domain=out_of_domain_text,
     output:
         bpc="results/eval_data/{lang}/bpc.json",
         multiple_choice="results/eval_data/{lang}/multiple_choice.jsonl",
@@ -60,7 +102,6 @@ rule eval_checkpoint:
         task=f"results/eval_data/{{lang}}/lm_eval/{MC_TASK}.yaml",
         choices="results/eval_data/{lang}/multiple_choice.jsonl",
         instructions="results/eval_data/{lang}/instructions.jsonl",
-        base=base_translation_result,  # base hypotheses for paired bootstrap (none for base)
     output:
         bpc="results/eval/{lang}/{checkpoint}/bpc.json",
         translation="results/eval/{lang}/{checkpoint}/translation.json",
@@ -81,7 +122,8 @@ rule eval_checkpoint:
         extra_tasks=EVAL["lm_eval_tasks"],
         batch_size=EVAL_BATCH_SIZE,
         dtype=EVAL["dtype"],
-    threads: 1  # two checkpoints are evaluated side by side on 2 cores
+        multiple_choice_dtype=EVAL["multiple_choice_dtype"],
+    threads: EVAL_THREADS
     resources:
         mem_mb=4000,
         runtime=60,

@@ -1,4 +1,4 @@
-"""Rule eval_data: held-out bits-per-char text, multiple-choice task and instructions."""
+"""Rule eval_data: held-out bits-per-char documents, multiple-choice task and instructions."""
 
 from pathlib import Path
 
@@ -12,4 +12,7 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
         snakemake.params.evaluation,  # noqa: F821
         snakemake.params.language,  # noqa: F821
         seed=snakemake.params.seed,  # noqa: F821
+        translation_path=snakemake.input.pairs,  # noqa: F821
+        out_of_domain_path=snakemake.input.out_of_domain[0]  # noqa: F821
+        if snakemake.input.out_of_domain else None,  # noqa: F821
     )

@@ -13,6 +13,10 @@ keys = [
     for index, source in enumerate(snakemake.config["sources"])
     for key in ("package", "english_package")
     if source.get(key) == package
+] + [
+    f"evaluation.out_of_domain.{key}"
+    for key in ("package", "english_package")
+    if snakemake.config["evaluation"]["out_of_domain"].get(key) == package
 ]
 metadata = fetch_package(
     package, snakemake.output.tree, snakemake.output.metadata, keys[0] if keys else "sources"

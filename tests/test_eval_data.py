@@ -13,23 +13,32 @@ from langadapt.eval.lm_eval_tasks import run_lm_eval
 from langadapt.modeling import load_model, load_tokenizer
 from langadapt.textio import read_json, read_jsonl
 
-EVALUATION = {"bpc_chars": 500, "translation_sentences": 10, "multiple_choice_items": 12,
-              "instruction_prompts": 6, "test_set": None}
+EVALUATION = {"bpc_chars": 500, "bpc_document_chars": 120, "translation_sentences": 10,
+              "multiple_choice_items": 12, "instruction_prompts": 6, "test_set": None}
 LANGUAGE = {"code": "gl", "name": "Galician"}
 
 
 @pytest.fixture(scope="module")
 def eval_data(tmp_path_factory, fixture_dir):
     out = tmp_path_factory.mktemp("eval_data")
-    build_eval_data(fixture_dir / "eval_test_split.jsonl", out, EVALUATION, LANGUAGE, seed=1)
+    split = fixture_dir / "eval_test_split.jsonl"
+    build_translation_set(split, out / "translation.jsonl", EVALUATION)
+    build_eval_data(split, out, EVALUATION, LANGUAGE, seed=1,
+                    translation_path=out / "translation.jsonl")
     return out
 
 
 def test_eval_data_files(eval_data, fixture_dir):
     bpc = read_json(eval_data / "bpc.json")
-    assert len(bpc["target"]) == 500 and len(bpc["english"]) == 500
+    assert bpc["characters"]["target"] == 500
+    target, english = bpc["sets"]["target"], bpc["sets"]["english"]
+    assert [d["id"] for d in target] == [d["id"] for d in english] and len(target) >= 5
+    assert all(len(d["text"]) <= 120 for d in target + english)
     items = read_jsonl(eval_data / "multiple_choice.jsonl")
     assert len(items) == 12
+    translation = {text for pair in read_jsonl(eval_data / "translation.jsonl")
+                   for text in (pair["en"], pair["target"])}
+    assert not translation & {text for item in items for text in (item["en"], *item["choices"])}
     for item in items:
         assert len(item["choices"]) == 4 and len(set(item["choices"])) == 4
     pairs = {p["en"]: p["target"] for p in parallel_pairs(read_jsonl(
@@ -41,7 +50,8 @@ def test_eval_data_files(eval_data, fixture_dir):
     assert all("Galician" in i["prompt"] and i["reference"] for i in instructions)
     # seeded: a second build is identical
     again = eval_data.parent / "again"
-    build_eval_data(fixture_dir / "eval_test_split.jsonl", again, EVALUATION, LANGUAGE, seed=1)
+    build_eval_data(fixture_dir / "eval_test_split.jsonl", again, EVALUATION, LANGUAGE, seed=1,
+                    translation_path=eval_data / "translation.jsonl")
     assert (again / "multiple_choice.jsonl").read_text() == (
         eval_data / "multiple_choice.jsonl").read_text()
 
@@ -72,3 +82,47 @@ def test_multiple_choice_through_lm_eval(eval_data, tiny_model_dir):
     task = result["tasks"]["langadapt_translation_choice_gl"]
     assert 0 <= task["acc"] <= 1 and 0 <= task["acc_norm"] <= 1
     assert result["n_samples"]["langadapt_translation_choice_gl"]["effective"] == 12
+    # per-item correctness, in file order, agrees with the aggregate and with the answers
+    items = result["items"]["langadapt_translation_choice_gl"]
+    built = read_jsonl(eval_data / "multiple_choice.jsonl")
+    assert [item["id"] for item in items] == [item["id"] for item in built]
+    assert sum(item["acc"] for item in items) / 12 == pytest.approx(task["acc"])
+    assert all(item["acc"] == (item["chosen"] == b["answer"])
+               for item, b in zip(items, built, strict=True))
+
+
+def _pairs(count: int, seed: int) -> list[dict]:
+    """Sentence pairs whose target lengths spread like held-out help text (15-300 chars)."""
+    import random
+
+    rng = random.Random(seed)
+    words = ["menú", "ficheiro", "fórmula", "celas", "gráfico", "preme", "abre", "o", "a", "de"]
+    pairs = []
+    for index in range(count):
+        target = " ".join(rng.choice(words) for _ in range(rng.randint(3, 40)))
+        pairs.append({"id": f"p{index:04d}", "en": f"English {index} " + target[::-1],
+                      "target": f"{target} {index}."})
+    return pairs
+
+
+def test_length_only_choosers_score_at_chance():
+    """The built task: longest / shortest / median choice are at 25 % (bound: +-2 points, the
+    balancing leaves at most a few extreme items off their drawn rank), inside their interval."""
+    from langadapt.eval.multiple_choice import build_multiple_choice, length_baselines
+
+    pairs = _pairs(500, seed=3)
+    excluded = {text for pair in pairs[:100] for text in (pair["en"], pair["target"])}
+    items = build_multiple_choice(pairs, 200, seed=1, exclude=excluded)
+    assert len(items) == 200
+    assert not excluded & {text for item in items for text in (item["en"], *item["choices"])}
+    ranks = [item["answer_length_rank"] for item in items]
+    assert sorted(ranks.count(rank) for rank in range(4)) == [50, 50, 50, 50]
+    positions = [item["answer"] for item in items]
+    assert min(positions.count(p) for p in range(4)) > 30  # the position is drawn too
+    baselines = length_baselines(items)
+    for name in ("longest", "shortest", "median"):
+        low, high = baselines[name]["ci95"]
+        assert abs(baselines[name]["acc"] - 0.25) <= 0.02 and low < 0.25 < high
+    for item in items:  # the rank is what the lengths say
+        answer = len(item["choices"][item["answer"]])
+        assert sum(len(c) < answer for c in item["choices"]) == item["answer_length_rank"]

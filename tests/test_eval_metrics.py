@@ -116,12 +116,15 @@ def test_generation_is_order_independent_and_translation_runs(tiny):
     assert batched == single
     pairs = [{"id": str(i), "en": f"Open the menu {i}.", "target": f"Abre o menú {i}."}
              for i in range(5)]
-    base = evaluate_translation(model, tokenizer, pairs, "Galician", max_new_tokens=4)
-    again = evaluate_translation(model, tokenizer, pairs, "Galician", max_new_tokens=4,
-                                 baseline=base, resamples=50)
+    result = evaluate_translation(model, tokenizer, pairs, "Galician", max_new_tokens=4,
+                                  batch_size=2)
     for direction in ("en-xx", "xx-en"):
-        assert again["directions"][direction]["vs_base"]["bleu"]["p_value"] == pytest.approx(1)
-        assert len(again["directions"][direction]["hypotheses"]) == 5
+        entry = result["directions"][direction]
+        assert "vs_base" not in entry and entry["sentences"] == 5
+        saved = entry["hypotheses"]
+        assert [h["id"] for h in saved] == [p["id"] for p in pairs]
+        side = "en" if direction == "en-xx" else "target"
+        assert [h["source"] for h in saved] == [p[side] for p in pairs]
 
 
 def test_first_line_drops_an_echoed_language_label():
@@ -139,3 +142,59 @@ def test_no_heldout_instructions_gives_no_scores(tiny):
     result = evaluate_instructions(model, tokenizer, [], "gl")
     assert result["prompts"] == 0 and "no held-out instructions" in result["note"]
     assert not any(name.startswith("if_") for name in flat_metrics({"instructions": result}))
+
+
+def test_bpc_is_float32_whatever_the_evaluation_dtype(tiny_model_dir, fixture_dir, tmp_path):
+    """evaluation.dtype bfloat16: bpc.json still equals the bpc of a float32 model, while the
+    other suites run in bfloat16."""
+    from langadapt.eval.bpc import evaluate_bpc
+    from langadapt.eval.data import build_eval_data, build_translation_set
+    from langadapt.eval.suites import evaluate_checkpoint
+    from langadapt.modeling import load_model, load_tokenizer
+    from langadapt.textio import read_json
+
+    split = fixture_dir / "eval_test_split.jsonl"
+    evaluation = {"bpc_chars": 300, "bpc_document_chars": 100, "translation_sentences": 3,
+                  "multiple_choice_items": 4, "instruction_prompts": 2, "test_set": None}
+    build_translation_set(split, tmp_path / "translation.jsonl", evaluation)
+    build_eval_data(split, tmp_path, evaluation, {"code": "gl", "name": "Galician"},
+                    translation_path=tmp_path / "translation.jsonl")
+    task = "langadapt_translation_choice_gl"
+    inputs = {"bpc_text": tmp_path / "bpc.json", "pairs": tmp_path / "translation.jsonl",
+              "task": tmp_path / "lm_eval" / f"{task}.yaml",
+              "choices": tmp_path / "multiple_choice.jsonl",
+              "instructions": tmp_path / "instructions.jsonl"}
+    outputs = {name: tmp_path / "out" / f"{name}.json" for name in
+               ("bpc", "translation", "lm_eval", "instructions", "metrics")}
+    outputs["sheet"] = tmp_path / "out" / "sheet.csv"
+    params = {"language_name": "Galician", "window": 16, "max_new_tokens": 3, "resamples": 50,
+              "task": task, "extra_tasks": [], "batch_size": 4, "dtype": "bfloat16"}
+    evaluate_checkpoint(tiny_model_dir, "base", "gl", inputs, outputs, params)
+    got = read_json(outputs["bpc"])
+    assert got["dtype"] == "float32" and read_json(outputs["translation"])["dtype"] == "bfloat16"
+
+    tokenizer = load_tokenizer(tiny_model_dir)
+    sets = read_json(tmp_path / "bpc.json")["sets"]
+    fp32 = load_model(tiny_model_dir, dtype="float32", tokenizer=tokenizer).eval()
+    expected = evaluate_bpc(fp32, tokenizer, sets, window=16, resamples=50)
+    bf16 = load_model(tiny_model_dir, dtype="bfloat16", tokenizer=tokenizer).eval()
+    with pytest.raises(ValueError, match="float32"):
+        evaluate_bpc(bf16, tokenizer, sets)
+    rounded = evaluate_bpc(bf16.float(), tokenizer, sets, window=16, resamples=50)
+    for name, entry in got["bpc"].items():
+        assert entry["bits_per_char"] == pytest.approx(expected[name]["bits_per_char"], rel=1e-6)
+        for ours, theirs in zip(entry["documents"], expected[name]["documents"], strict=True):
+            assert ours["bits"] == pytest.approx(theirs["bits"], rel=1e-6)
+        # bf16 weights give a different number: the float32 path is what made them equal
+        assert rounded[name]["bits_per_char"] != pytest.approx(entry["bits_per_char"], rel=1e-6)
+        low, high = entry["ci95"]
+        assert low <= entry["bits_per_char"] <= high
+
+
+def test_bootstrap_interval_over_documents():
+    from langadapt.eval.bpc import bootstrap_interval
+
+    assert bootstrap_interval([2.0] * 10, [2] * 10) == pytest.approx([1.0, 1.0])
+    low, high = bootstrap_interval([1, 2, 3, 4, 5, 6, 7, 8], [4] * 8, resamples=2000)
+    assert low < 4.5 / 4 < high and high - low < 1  # mean bits/char 1.125
+    assert bootstrap_interval([1.0], [3]) is None

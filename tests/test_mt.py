@@ -116,3 +116,16 @@ def test_causal_lm_is_one_to_one(tiny_model_dir):
     assert len(out) == len(lines) and all("\n" not in line for line in out)
     assert "<|im_start|>" in translator.prompt("x")
     assert translator.describe()["backend"] == "causal_lm"
+
+
+def test_hf_seq2seq_runs_on_model_device(tiny_seq2seq_dir, monkeypatch):
+    """The MT backend places model and inputs where ``modeling.model_device()`` says."""
+    import torch
+    from langadapt import modeling
+
+    calls = []
+    monkeypatch.setattr(modeling, "model_device", lambda: calls.append(1) or torch.device("cpu"))
+    translator = get_translator({"backend": "hf_seq2seq", "model": str(tiny_seq2seq_dir)})
+    translator.max_new_tokens = 2
+    assert translator.translate(["Save."]) and calls
+    assert translator.model.device == torch.device("cpu") == translator.device

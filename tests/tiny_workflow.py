@@ -31,6 +31,22 @@ CPT_CELL_PATH = "ratio=0.8/tokens=8k/synth=1.0/seed=1"
 # The LibreOffice help sample in tests/fixtures/lohelp, laid out as extracted Debian packages.
 HELP_PACKAGES = {"gl": "libreoffice-help-gl", "en-us": "libreoffice-help-en-us"}
 WORKFLOW_PARTS = ("Snakefile", "rules", "scripts", "schemas", "profiles", "envs")
+# Firefox UI strings (tests/fixtures/mozilla_l10n), zipped into langpacks where
+# fetch_debian_package would extract evaluation.out_of_domain's packages.
+OOD_PACKAGES = {"gl": "firefox-esr-l10n-gl", "en-GB": "firefox-esr-l10n-en-gb"}
+
+
+def write_langpack(tree, locale: str) -> Path:
+    """An extracted langpack package: ``<tree>/.../langpack-<locale>.xpi`` of the fixture .ftl."""
+    import zipfile
+
+    source = FIXTURES / "mozilla_l10n" / locale
+    xpi = Path(tree) / "usr/lib/firefox-esr/browser/extensions" / f"langpack-{locale}.xpi"
+    xpi.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(xpi, "w") as archive:
+        for path in sorted(source.rglob("*.ftl")):
+            archive.write(path, f"localization/{locale}/{path.relative_to(source)}")
+    return xpi
 
 
 def tiny_config(model_dir, apertium: bool | None = None) -> dict:
@@ -96,6 +112,10 @@ def make_project(dest, model_dir, config: dict | None = None) -> Path:
             if path.is_file():
                 digest.update(path.read_bytes())
         metadata = {"package": package, "version": "fixture", "sha256": digest.hexdigest()}
+        (debian / f"{package}.json").write_text(json.dumps(metadata) + "\n", encoding="utf-8")
+    for locale, package in OOD_PACKAGES.items():
+        write_langpack(debian / package, locale)
+        metadata = {"package": package, "version": "fixture", "sha256": "fixture"}
         (debian / f"{package}.json").write_text(json.dumps(metadata) + "\n", encoding="utf-8")
     write_config(dest, config or tiny_config(model_dir))
     return dest

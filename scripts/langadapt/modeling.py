@@ -79,6 +79,33 @@ def ensure_chat_template(tokenizer):
     return tokenizer
 
 
+def model_device() -> torch.device:
+    """The device every model-running step uses (evaluation, generation, MT, perplexity).
+
+    accelerate's state decides: the GPU the job was given (``CUDA_VISIBLE_DEVICES`` from SLURM
+    or the user; the local rank's GPU under ``accelerate launch``), else the CPU. Call it
+    through the module (``modeling.model_device()``) so that one monkeypatch reaches every
+    step.
+    """
+    from accelerate import PartialState
+
+    return PartialState().device
+
+
+def set_cpu_threads(threads: int) -> int:
+    """Let torch use the job's cores (Snakemake ``threads:``); returns the count set."""
+    threads = max(1, int(threads))
+    torch.set_num_threads(threads)
+    return threads
+
+
+def load_inference_model(model_dir, dtype=None, tokenizer=None, trust_remote_code: bool = False):
+    """``load_model`` + eval mode + placement on ``model_device()`` (evaluation and scoring)."""
+    model = load_model(model_dir, dtype=dtype, trust_remote_code=trust_remote_code,
+                       tokenizer=tokenizer)
+    return model.to(model_device()).eval()
+
+
 def load_model(model_dir, dtype=None, trust_remote_code: bool = False, tokenizer=None):
     """Load a validated causal LM from ``model_dir`` (safetensors only).
 

@@ -10,7 +10,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from langadapt.modeling import load_model, load_tokenizer
+from langadapt import modeling
+from langadapt.modeling import load_tokenizer
 
 
 def load_scorer(model_dir, dtype: str = "bfloat16"):
@@ -20,8 +21,7 @@ def load_scorer(model_dir, dtype: str = "bfloat16"):
     ranking lines by perplexity does not need float32 precision.
     """
     tokenizer = load_tokenizer(model_dir)
-    model = load_model(model_dir, dtype=dtype, tokenizer=tokenizer)
-    model.eval()
+    model = modeling.load_inference_model(model_dir, dtype=dtype, tokenizer=tokenizer)
     return model, tokenizer
 
 
@@ -53,7 +53,7 @@ def _token_nll(model, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     else:
         hidden = model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
         logits = head(hidden[:, :-1][valid])
-    nll = torch.zeros(valid.shape, dtype=torch.float32)
+    nll = torch.zeros(valid.shape, dtype=torch.float32, device=ids.device)
     nll[valid] = F.cross_entropy(logits.float(), targets, reduction="none")
     return nll
 
@@ -68,6 +68,7 @@ def line_perplexities(
     encoded = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
     sequences = [[start] + ids[: max_tokens - 1] for ids in encoded]
     order = np.argsort([len(seq) for seq in sequences], kind="stable")
+    device = modeling.model_device()
     result = np.full(len(texts), math.inf)
     for chosen in length_batches(order, [len(seq) for seq in sequences], batch_tokens):
         width = max(len(sequences[i]) for i in chosen)
@@ -77,7 +78,7 @@ def line_perplexities(
             seq = sequences[index]
             ids[row, : len(seq)] = torch.tensor(seq)
             mask[row, : len(seq)] = 1
-        nll = _token_nll(model, ids, mask)
+        nll = _token_nll(model, ids.to(device), mask.to(device)).cpu()
         counts = mask[:, 1:].sum(dim=1)
         mean = (nll.sum(dim=1) / counts.clamp(min=1)).numpy()
         for row, index in enumerate(chosen):

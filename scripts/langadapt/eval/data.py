@@ -4,9 +4,11 @@
 Every file is derived from ``results/data/{lang}/clean/test.jsonl`` with a fixed seed, so two
 runs give identical sets:
 
-- ``bpc.json``: target-language and English held-out text (``bpc_chars`` characters each),
+- ``bpc.json``: held-out documents for bits per character (``bpc_chars`` characters per set):
+  in-domain target and English, and out-of-domain target and English when configured,
 - ``translation.jsonl``: ``{"id", "en", "target"}`` pairs (or an external set such as FLORES),
-- ``multiple_choice.jsonl`` + ``lm_eval/<task>.yaml``: pick the correct translation among four,
+- ``multiple_choice.jsonl`` + ``lm_eval/<task>.yaml``: pick the correct translation among four
+  (``langadapt.eval.multiple_choice``; disjoint from the translation pairs),
 - ``instructions.jsonl``: held-out instructions ``{"id", "prompt", "reference"}``.
 """
 
@@ -16,6 +18,7 @@ from pathlib import Path
 from langadapt.errors import config_error, file_error
 from langadapt.eval.instruction_following import build_instructions
 from langadapt.eval.lm_eval_tasks import multiple_choice_task_name, write_multiple_choice_task
+from langadapt.eval.multiple_choice import build_multiple_choice, length_baselines
 from langadapt.textio import read_jsonl, write_json, write_jsonl
 
 MIN_SENTENCE_CHARS = 15
@@ -59,48 +62,73 @@ def held_out_text(texts: list[str], max_chars: int) -> str:
     return joined[:max_chars]
 
 
-def build_bpc_text(records: list[dict], max_chars: int) -> dict:
-    """Target and English held-out text in document order (paragraphs keep their context)."""
-    ordered = sorted(records,
-                     key=lambda r: (str(r.get("doc", "")), r.get("order", 0), str(r["id"])))
-    target = held_out_text([r["target"] for r in ordered], max_chars)
-    english = held_out_text([r.get("en") or "" for r in ordered], max_chars)
-    return {"target": target, "english": english,
-            "characters": {"target": len(target), "english": len(english)}}
+def bpc_documents(records: list[dict], max_chars: int, document_chars: int,
+                  seed: int) -> dict[str, list[dict]]:
+    """Held-out documents ``{"id", "text"}`` for bits per character, target and English side.
 
-
-def build_multiple_choice(pairs: list[dict], count: int, seed: int) -> list[dict]:
-    """Belebele-like items: an English sentence and four target sentences, one its translation.
-
-    Distractors are other held-out target sentences of similar length (seeded), so length alone
-    does not give the answer away. The position of the answer is seeded too.
+    A document is a source document (``doc``, else ``group``) with its paragraphs in order,
+    cut at ``document_chars`` characters so that many documents share the budget (the
+    bootstrap interval resamples documents). Documents are taken in a seeded order until the
+    target side holds ``max_chars`` characters; the English side holds the same documents.
     """
-    if len(pairs) < 4:
-        return []
-    rng = random.Random(seed)
-    by_length = sorted(pairs, key=lambda pair: (len(pair["target"]), pair["id"]))
-    rank = {pair["id"]: index for index, pair in enumerate(by_length)}
-    items = []
-    for pair in sample(pairs, count, seed):
-        centre = rank[pair["id"]]
-        window = [p for p in by_length[max(0, centre - 6): centre + 7] if p["id"] != pair["id"]]
-        distractors = [p["target"] for p in rng.sample(window, 3)]
-        answer = rng.randrange(4)
-        choices = distractors[:answer] + [pair["target"]] + distractors[answer:]
-        items.append({"id": pair["id"], "en": pair["en"], "choices": choices, "answer": answer})
-    return items
+    documents: dict[str, list[dict]] = {}
+    for record in records:
+        documents.setdefault(str(record.get("doc", record.get("group", ""))), []).append(record)
+    order = sorted(documents)
+    random.Random(seed).shuffle(order)
+    sides: dict[str, list[dict]] = {"target": [], "english": []}
+    used = 0
+    for name in order:
+        paragraphs = sorted(documents[name], key=lambda r: (r.get("order", 0), str(r["id"])))
+        target = held_out_text([r["target"] for r in paragraphs], document_chars)
+        english = held_out_text([r.get("en") or "" for r in paragraphs], document_chars)
+        if not target or not english:
+            continue
+        target = target[: max_chars - used]
+        sides["target"].append({"id": name, "text": target})
+        sides["english"].append({"id": name, "text": english})
+        used += len(target)
+        if used >= max_chars:
+            break
+    return sides
 
 
-def build_eval_data(test_path, out_dir, evaluation: dict, language: dict, seed: int = 1) -> dict:
-    """Write bpc.json, multiple_choice.jsonl, lm_eval/<task>.yaml and instructions.jsonl."""
+def build_bpc_sets(records: list[dict], evaluation: dict, seed: int,
+                   out_of_domain: list[dict] | None = None) -> dict:
+    """``bpc.json``: documents per set (in-domain ``target``/``english``, out-of-domain
+    ``ood_target``/``ood_english``), plus the joined in-domain text under the old keys."""
+    limit, per_document = evaluation["bpc_chars"], evaluation["bpc_document_chars"]
+    sets = bpc_documents(records, limit, per_document, seed)
+    if out_of_domain:
+        ood = bpc_documents(out_of_domain, limit, per_document, seed)
+        sets.update({"ood_target": ood["target"], "ood_english": ood["english"]})
+    joined = {name: "\n".join(d["text"] for d in sets[name]) for name in ("target", "english")}
+    return {**joined,
+            "characters": {name: sum(len(d["text"]) for d in documents)
+                           for name, documents in sets.items()},
+            "documents": {name: len(documents) for name, documents in sets.items()},
+            "sets": sets}
+
+
+def build_eval_data(test_path, out_dir, evaluation: dict, language: dict, seed: int = 1,
+                    translation_path=None, out_of_domain_path=None) -> dict:
+    """Write bpc.json, multiple_choice.jsonl, lm_eval/<task>.yaml and instructions.jsonl.
+
+    Multiple-choice items avoid every pair of the translation set (``translation_path``);
+    ``out_of_domain_path`` (rule ``eval_out_of_domain``) adds the out-of-domain bpc sets.
+    """
     out_dir = Path(out_dir)
     records = load_test_split(test_path)
     pairs = parallel_pairs(records)
-    bpc = build_bpc_text(records, evaluation["bpc_chars"])
+    ood = read_jsonl(out_of_domain_path) if out_of_domain_path else None
+    bpc = build_bpc_sets(records, evaluation, seed, ood)
     write_json(out_dir / "bpc.json", bpc)
-    items = build_multiple_choice(pairs, evaluation["multiple_choice_items"], seed)
+    translation = read_jsonl(translation_path) if translation_path else []
+    exclude = {text for pair in translation for text in (pair["en"], pair["target"])}
+    items = build_multiple_choice(pairs, evaluation["multiple_choice_items"], seed, exclude)
     if not items:
-        raise file_error(test_path, f"only {len(pairs)} usable pairs; multiple choice needs 4")
+        raise file_error(test_path, f"only {len(pairs)} usable pairs ({len(exclude) // 2} "
+                                    "taken by the translation set); multiple choice needs 4")
     items_path = out_dir / "multiple_choice.jsonl"
     write_jsonl(items_path, items)
     task = multiple_choice_task_name(language["code"])
@@ -110,8 +138,9 @@ def build_eval_data(test_path, out_dir, evaluation: dict, language: dict, seed: 
                                       seed)
     write_jsonl(out_dir / "instructions.jsonl", instructions)
     summary = {"pairs_available": len(pairs), "multiple_choice_items": len(items),
+               "multiple_choice_length_baselines": length_baselines(items),
                "instructions": len(instructions), "bpc_characters": bpc["characters"],
-               "multiple_choice_task": task, "seed": seed}
+               "bpc_documents": bpc["documents"], "multiple_choice_task": task, "seed": seed}
     write_json(out_dir / "eval_data.json", summary)
     return summary
 

@@ -1,6 +1,9 @@
-"""Batched greedy generation with left padding, through the chat template when there is one."""
+"""Batched greedy generation with left padding and the KV cache, through the chat template when
+there is one, on ``modeling.model_device()``."""
 
 import torch
+
+from langadapt import modeling
 
 
 def has_chat_template(tokenizer) -> bool:
@@ -32,16 +35,17 @@ def generate(model, tokenizer, prompts: list[str], max_new_tokens: int, batch_si
     # A chat template already holds the special tokens it needs.
     add_special = not has_chat_template(tokenizer)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    device = modeling.model_device()
     outputs: list[str] = [""] * len(texts)
     model.eval()
     try:
         for start in range(0, len(order), batch_size):
             indices = order[start: start + batch_size]
             batch = tokenizer([texts[i] for i in indices], return_tensors="pt", padding=True,
-                              add_special_tokens=add_special)
+                              add_special_tokens=add_special).to(device)
             extra = {"stop_strings": stop_strings, "tokenizer": tokenizer} if stop_strings else {}
             generated = model.generate(
-                **batch, max_new_tokens=max_new_tokens, do_sample=False,
+                **batch, max_new_tokens=max_new_tokens, do_sample=False, use_cache=True,
                 pad_token_id=tokenizer.pad_token_id, **extra,
             )
             new_tokens = generated[:, batch["input_ids"].shape[1]:]

@@ -52,12 +52,32 @@ def _plain(value):
     return str(value)
 
 
+def per_item(samples: dict) -> dict:
+    """``{task: [{"doc_id", "id", "chosen", "acc", "acc_norm"}]}`` of multiple-choice tasks, for
+    paired comparisons between checkpoints (``id`` is the item's own id when it has one)."""
+    out = {}
+    for task, rows in samples.items():
+        items = []
+        for row in rows:
+            scores = [float(resp[0]) for resp in row.get("filtered_resps", [])
+                      if isinstance(resp, list | tuple) and resp]
+            if "acc" not in row or not scores:
+                continue
+            items.append({"doc_id": row["doc_id"], "id": str(row["doc"].get("id", row["doc_id"])),
+                          "chosen": max(range(len(scores)), key=scores.__getitem__),
+                          "acc": _plain(row["acc"]), "acc_norm": _plain(row.get("acc_norm"))})
+        if items:
+            out[task] = sorted(items, key=lambda item: item["doc_id"])
+    return out
+
+
 def run_lm_eval(model, tokenizer, task_dir, tasks: list[str], batch_size: int = 8,
                 extra_tasks: list[str] = (), limit: int | None = None) -> dict:
     """Run ``tasks`` (found in ``task_dir``) and ``extra_tasks`` (built-in harness tasks) on an
     already loaded ``model`` (wrapped in the harness's HFLM, so the weights load once).
 
-    Returns ``{"tasks": {name: {metric: value}}, "config": ..., "versions": ...}``.
+    Runs on ``modeling.model_device()``. Returns ``{"tasks": {name: {metric: value}},
+    "items": per_item(...), "n_samples": ..., "versions": ...}``.
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -66,22 +86,28 @@ def run_lm_eval(model, tokenizer, task_dir, tasks: list[str], batch_size: int = 
     from lm_eval.models.huggingface import HFLM
     from lm_eval.tasks import TaskManager
 
+    from langadapt import modeling  # torch: not at import time (the Snakefile imports this module)
+
     # Reading every built-in task costs seconds; only do it when the config asks for one.
     manager = TaskManager(include_path=str(task_dir), include_defaults=bool(extra_tasks))
-    harness_model = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size,
-                         device="cpu")
+    device = modeling.model_device()
+    # A pre-loaded model runs where it sits: put it on the job's device. On a GPU the harness
+    # finds the largest batch that fits ("auto"); on a CPU larger batches only pad more.
+    harness_model = HFLM(pretrained=model.to(device), tokenizer=tokenizer, device=str(device),
+                         batch_size="auto" if device.type == "cuda" else batch_size)
     output = lm_eval.simple_evaluate(
         model=harness_model,
         tasks=list(tasks) + list(extra_tasks),
         task_manager=manager,
         bootstrap_iters=0,
-        log_samples=False,
+        log_samples=True,
         limit=limit,
     )
     results = {}
     for name, metrics in output["results"].items():
         results[name] = {key.split(",")[0]: _plain(value) for key, value in metrics.items()
                          if key not in ("alias", "sample_len") and "_stderr" not in key}
-    return {"tasks": results, "n_samples": _plain(output.get("n-samples", {})),
+    return {"tasks": results, "items": per_item(output.get("samples", {})),
+            "n_samples": _plain(output.get("n-samples", {})),
             "versions": _plain(output.get("versions", {})),
             "lm_eval_version": lm_eval.__version__ if hasattr(lm_eval, "__version__") else None}

@@ -9,47 +9,54 @@ more than a suite itself at 135M parameters.
 import time
 from pathlib import Path
 
+from langadapt import modeling
 from langadapt.textio import read_json, read_jsonl, write_json
 
 SUITES = ("bpc", "translation", "lm_eval", "instructions")
 
 
 def load_checkpoint(model_dir, threads: int = 1, dtype: str = "float32"):
-    import torch
+    """Model (on ``modeling.model_device()``, eval mode) and tokenizer; torch uses ``threads``."""
+    from langadapt.modeling import load_tokenizer, set_cpu_threads
 
-    from langadapt.modeling import load_model, load_tokenizer
-
-    torch.set_num_threads(max(1, threads))
+    set_cpu_threads(threads)
     tokenizer = load_tokenizer(model_dir)
-    model = load_model(model_dir, dtype=dtype, tokenizer=tokenizer)
-    model.eval()
+    model = modeling.load_inference_model(model_dir, dtype=dtype, tokenizer=tokenizer)
     return model, tokenizer
 
 
-def run_bpc(model, tokenizer, bpc_path, window: int = 256, batch_size: int = 8) -> dict:
+def run_bpc(model, tokenizer, bpc_path, window: int = 256, batch_size: int = 8,
+            resamples: int = 1000) -> dict:
+    """Bits per character of every set in ``bpc.json`` (float32 weights only)."""
     from langadapt.eval.bpc import evaluate_bpc
 
-    texts = read_json(bpc_path)
-    texts = {"target": texts["target"], "english": texts["english"]}
-    return {"bpc": evaluate_bpc(model, tokenizer, texts, window=window, batch_size=batch_size)}
+    sets = read_json(bpc_path)["sets"]
+    return {"bpc": evaluate_bpc(model, tokenizer, sets, window, batch_size, resamples)}
 
 
 def run_translation(model, tokenizer, pairs_path, language_name: str, max_new_tokens: int = 64,
-                    batch_size: int = 8, baseline_path=None, resamples: int = 1000) -> dict:
+                    batch_size: int = 8) -> dict:
     from langadapt.eval.translation import evaluate_translation
 
-    baseline = read_json(baseline_path) if baseline_path else None
     return evaluate_translation(model, tokenizer, read_jsonl(pairs_path), language_name,
-                                max_new_tokens, batch_size, baseline, resamples)
+                                max_new_tokens, batch_size)
 
 
 def run_lm_eval(model, tokenizer, task_path, task: str, extra_tasks: list[str] = (),
-                batch_size: int = 8) -> dict:
+                batch_size: int = 8, choices_path=None) -> dict:
+    """Harness results, per-item correctness and, for the offline task, its length baselines
+    and the accuracy's Wilson interval."""
     from langadapt.eval.lm_eval_tasks import run_lm_eval as harness
+    from langadapt.eval.multiple_choice import accuracy, length_baselines
 
     result = harness(model, tokenizer, Path(task_path).parent, [task], batch_size=batch_size,
                      extra_tasks=extra_tasks)
     result["multiple_choice_task"] = task
+    if choices_path:
+        result["length_baselines"] = length_baselines(read_jsonl(choices_path))
+    items = result.get("items", {}).get(task)
+    if items:
+        result["accuracy"] = accuracy([item["acc"] for item in items])
     return result
 
 
@@ -68,27 +75,39 @@ def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, out
     """Run every suite on ``model_dir``; ``inputs``/``outputs`` are the rule's named files.
 
     ``params``: language_name, window, max_new_tokens, resamples, task, extra_tasks,
-    batch_size, dtype.
+    batch_size, dtype (generation), multiple_choice_dtype. The weights load once, in float32:
+    bits per character is scored first from them, then the model is cast to
+    ``multiple_choice_dtype`` for the harness and to ``dtype`` for generation.
     """
-    model, tokenizer = load_checkpoint(model_dir, threads, params["dtype"])
+    import torch
+
+    model, tokenizer = load_checkpoint(model_dir, threads, "float32")
     batch = params["batch_size"]
     suites = {
-        "bpc": lambda: run_bpc(model, tokenizer, inputs["bpc_text"], params["window"], batch),
+        "bpc": lambda: run_bpc(model, tokenizer, inputs["bpc_text"], params["window"], batch,
+                               params["resamples"]),
+        "lm_eval": lambda: run_lm_eval(model, tokenizer, inputs["task"], params["task"],
+                                       params["extra_tasks"], batch, inputs.get("choices")),
         "translation": lambda: run_translation(
             model, tokenizer, inputs["pairs"], params["language_name"],
-            params["max_new_tokens"], batch, inputs.get("base") or None, params["resamples"]),
-        "lm_eval": lambda: run_lm_eval(model, tokenizer, inputs["task"], params["task"],
-                                       params["extra_tasks"], batch),
+            params["max_new_tokens"], batch),
         "instructions": lambda: run_instructions(
             model, tokenizer, inputs["instructions"], outputs["sheet"], lang,
             params["max_new_tokens"], batch),
     }
+    dtypes = {"bpc": "float32", "lm_eval": params.get("multiple_choice_dtype", params["dtype"]),
+              "translation": params["dtype"], "instructions": params["dtype"]}
     for name, run in suites.items():
-        started = time.perf_counter()
+        # casting the float32 weights down equals loading them in that dtype
+        model.to(getattr(torch, dtypes[name]))
+        started, cpu_started = time.perf_counter(), time.process_time()
         result = run()
         seconds = round(time.perf_counter() - started, 2)
+        cpu_seconds = round(time.process_time() - cpu_started, 2)  # all threads of the job
         write_json(outputs[name], {"checkpoint": checkpoint, "model_dir": str(model_dir),
-                                   "seconds": seconds, **result})
+                                   "seconds": seconds, "cpu_seconds": cpu_seconds,
+                                   "dtype": dtypes[name], "threads": threads,
+                                   "device": str(modeling.model_device()), **result})
     return merge_metrics({name: outputs[name] for name in SUITES}, checkpoint, lang,
                          outputs["metrics"])
 
@@ -99,13 +118,12 @@ def flat_metrics(suites: dict) -> dict:
     if "bpc" in suites:
         for side, values in suites["bpc"]["bpc"].items():
             out[f"bpc_{side}"] = values["bits_per_char"]
+            if values.get("ci95"):
+                out[f"bpc_{side}_ci_low"], out[f"bpc_{side}_ci_high"] = values["ci95"]
     if "translation" in suites:
         for direction, entry in suites["translation"]["directions"].items():
             for name, value in entry["scores"].items():
                 out[f"{name}_{direction}"] = value["score"]
-            for name, test in entry.get("vs_base", {}).items():
-                out[f"{name}_{direction}_delta_vs_base"] = test["difference"]
-                out[f"{name}_{direction}_p_vs_base"] = test["p_value"]
     if "lm_eval" in suites:
         task = suites["lm_eval"]["multiple_choice_task"]
         for name, metrics in suites["lm_eval"]["tasks"].items():
@@ -113,6 +131,11 @@ def flat_metrics(suites: dict) -> dict:
             for metric, value in metrics.items():
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     out[f"{prefix}_{metric}"] = value
+        if suites["lm_eval"].get("accuracy", {}).get("ci95"):
+            out["mc_acc_ci_low"], out["mc_acc_ci_high"] = suites["lm_eval"]["accuracy"]["ci95"]
+        for name, baseline in suites["lm_eval"].get("length_baselines", {}).items():
+            if isinstance(baseline, dict):
+                out[f"mc_length_{name}_acc"] = baseline["acc"]
     if suites.get("instructions", {}).get("prompts"):
         result = suites["instructions"]
         out["if_target_language_share"] = result["target_language_share"]["share"]

@@ -2,14 +2,13 @@
 
 Greedy decoding with one fixed prompt per direction (through the chat template when the model
 has one), the first line of the output as hypothesis, scored with sacrebleu BLEU and chrF++
-(signatures saved). Non-base checkpoints are compared with the base model's hypotheses by
-paired bootstrap resampling.
+(signatures saved). Every sentence's source, reference and hypothesis is kept, so that the
+paper stage can compare any two checkpoints with a paired test; no comparison happens here.
 """
 
 from sacrebleu.metrics import BLEU, CHRF
 
 from langadapt.eval.generation import generate
-from langadapt.eval.significance import paired_bootstrap
 
 DIRECTIONS = ("en-xx", "xx-en")
 PROMPT = "Translate the following text from {source} to {target}.\n{source}: {text}\n{target}:"
@@ -51,9 +50,8 @@ def direction_sides(pairs: list[dict], direction: str) -> tuple[list[str], list[
 
 
 def evaluate_translation(model, tokenizer, pairs: list[dict], language_name: str,
-                         max_new_tokens: int = 64, batch_size: int = 8,
-                         baseline: dict | None = None, resamples: int = 1000) -> dict:
-    """Scores, hypotheses and (when ``baseline`` holds the base model's result) significance."""
+                         max_new_tokens: int = 64, batch_size: int = 8) -> dict:
+    """Scores and per-sentence hypotheses of both directions."""
     result = {"prompt": PROMPT, "directions": {}}
     for direction in DIRECTIONS:
         source_name, target_name = (("English", language_name) if direction == "en-xx"
@@ -62,23 +60,9 @@ def evaluate_translation(model, tokenizer, pairs: list[dict], language_name: str
         prompts = [translation_prompt(text, source_name, target_name) for text in sources]
         raw = generate(model, tokenizer, prompts, max_new_tokens, batch_size, stop_strings=["\n"])
         hypotheses = [first_line(text, target_name) for text in raw]
-        saved = [{"id": p["id"], "hypothesis": h} for p, h in zip(pairs, hypotheses, strict=True)]
-        entry = {"scores": score(hypotheses, references), "sentences": len(pairs),
-                 "hypotheses": saved}
-        if baseline is not None and resamples > 0:
-            entry["vs_base"] = compare_with_baseline(
-                hypotheses, baseline["directions"][direction]["hypotheses"], references, pairs,
-                resamples)
-        result["directions"][direction] = entry
+        saved = [{"id": p["id"], "source": source, "reference": reference, "hypothesis": h}
+                 for p, source, reference, h in zip(pairs, sources, references, hypotheses,
+                                                    strict=True)]
+        result["directions"][direction] = {"scores": score(hypotheses, references),
+                                           "sentences": len(pairs), "hypotheses": saved}
     return result
-
-
-def compare_with_baseline(hypotheses, baseline_hypotheses, references, pairs, resamples) -> dict:
-    by_id = {h["id"]: h["hypothesis"] for h in baseline_hypotheses}
-    missing = [p["id"] for p in pairs if p["id"] not in by_id]
-    if missing:
-        raise ValueError(f"base hypotheses lack {len(missing)} test ids (e.g. {missing[0]}); "
-                         "rerun the base translation evaluation")
-    baseline = [by_id[p["id"]] for p in pairs]
-    return {name: paired_bootstrap(metric, hypotheses, baseline, references, resamples)
-            for name, metric in metrics().items()}

@@ -4,6 +4,7 @@ import torch
 import transformers
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from langadapt import modeling
 from langadapt.mt.text import batches, clean_line
 
 PROMPT = (
@@ -24,7 +25,8 @@ class CausalLMTranslator:
         self.model = AutoModelForCausalLM.from_pretrained(
             self.model_name, trust_remote_code=False, use_safetensors=True
         )
-        self.model.eval()
+        self.device = modeling.model_device()
+        self.model.to(self.device).eval()
         self.target_language = target_language
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens
@@ -45,7 +47,7 @@ class CausalLMTranslator:
             prompts = [self.prompt(text) for text in batch]
             encoded = self.tokenizer(
                 prompts, return_tensors="pt", padding=True, add_special_tokens=False
-            )
+            ).to(self.device)
             generated = self.model.generate(
                 **encoded,
                 max_new_tokens=self.max_new_tokens,

@@ -4,6 +4,7 @@ import torch
 import transformers
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
+from langadapt import modeling
 from langadapt.mt.text import batches, clean_line
 
 
@@ -35,7 +36,8 @@ class Seq2SeqTranslator:
         self.model = AutoModelForSeq2SeqLM.from_pretrained(
             self.model_name, trust_remote_code=False, use_safetensors=True
         )
-        self.model.eval()
+        self.device = modeling.model_device()
+        self.model.to(self.device).eval()
         self.forced_bos_token_id = language_token_id(self.tokenizer, target_lang_code)
         self.target_lang_code = target_lang_code
         self.batch_size = batch_size
@@ -48,7 +50,7 @@ class Seq2SeqTranslator:
         for batch in batches(cleaned, self.batch_size):
             encoded = self.tokenizer(
                 batch, return_tensors="pt", padding=True, truncation=True, max_length=512
-            )
+            ).to(self.device)
             kwargs = {"max_new_tokens": self.max_new_tokens, "do_sample": False, "num_beams": 1}
             if self.forced_bos_token_id is not None:
                 kwargs["forced_bos_token_id"] = self.forced_bos_token_id
