@@ -133,9 +133,13 @@ def flat_metrics(suites: dict) -> dict:
                     out[f"{prefix}_{metric}"] = value
         if suites["lm_eval"].get("accuracy", {}).get("ci95"):
             out["mc_acc_ci_low"], out["mc_acc_ci_high"] = suites["lm_eval"]["accuracy"]["ci95"]
-        for name, baseline in suites["lm_eval"].get("length_baselines", {}).items():
-            if isinstance(baseline, dict):
-                out[f"mc_length_{name}_acc"] = baseline["acc"]
+        baselines = {name: baseline["acc"] for name, baseline
+                     in suites["lm_eval"].get("length_baselines", {}).items()
+                     if isinstance(baseline, dict)}
+        for name, accuracy in baselines.items():
+            out[f"mc_length_{name}_acc"] = accuracy
+        if baselines:  # the best length-only chooser: what a length bias alone would score
+            out["mc_length_best_acc"] = max(baselines.values())
     if suites.get("instructions", {}).get("prompts"):
         result = suites["instructions"]
         out["if_target_language_share"] = result["target_language_share"]["share"]

@@ -16,7 +16,7 @@ h       instructions           human-translated against machine-translated instr
 Per-item statistics come from the run's suite JSONs (``langadapt.eval``): translation
 hypotheses (with the references of ``translation.jsonl``) give sacrebleu sentence statistics;
 ``bpc.json`` documents (``bits`` and ``characters`` per document, when the eval writes them)
-give bits per character; per-item ``correct`` flags of ``lm_eval.json`` give MC accuracy;
+give bits per character; per-item ``acc`` of the MC task in ``lm_eval.json`` gives MC accuracy;
 instruction responses give the target-language answer rate (py3langid). The test is
 ``langadapt.eval.significance.bootstrap_difference``: sacrebleu's paired bootstrap, pooled over
 seeds when an arm has several. A metric without per-item data is compared by Welch's t over
@@ -69,20 +69,12 @@ def _metric_scorer(metric: str):
     return ratio_score
 
 
-def _documents(entry: dict) -> list | None:
-    for key in ("documents", "per_document", "items"):
-        if isinstance(entry.get(key), list) and entry[key]:
-            return entry[key]
-    return None
-
-
 def _correct_items(result: dict) -> list | None:
-    for key in ("items", "per_item", "multiple_choice_items"):
-        value = result.get(key)
-        if isinstance(value, list) and value and isinstance(value[0], dict) \
-                and "correct" in value[0]:
-            return value
-    return None
+    """Per-item ``{id, correct}`` of the multiple-choice task (``items.{task}`` with ``acc``)."""
+    items = (result.get("items") or {}).get(result.get("multiple_choice_task"))
+    if not items:
+        return None
+    return [{"id": item["id"], "correct": item["acc"]} for item in items]
 
 
 def item_statistics(suites: dict, pairs: list[dict], lang: str) -> dict:
@@ -103,14 +95,11 @@ def item_statistics(suites: dict, pairs: list[dict], lang: str) -> dict:
             out[f"{name}_{direction}"] = (ids, sentence_statistics(metric, hypotheses, references))
     bpc = read_json(suites["bpc"]) if suites.get("bpc") else {}
     for name, entry in (bpc.get("bpc") or {}).items():
-        documents = _documents(entry) if isinstance(entry, dict) else None
+        documents = entry.get("documents")
         if not documents:
             continue
-        stats = []
-        for doc in documents:
-            bits = doc["bits"] if "bits" in doc else doc["nll_nats"] / math.log(2)
-            stats.append([bits, doc.get("characters", doc.get("chars"))])
-        ids = [str(doc.get("id", index)) for index, doc in enumerate(documents)]
+        stats = [[doc["bits"], doc["characters"]] for doc in documents]
+        ids = [str(doc["id"]) for doc in documents]
         out[f"bpc_{name}"] = (ids, np.asarray(stats, dtype=float))
     lm_eval = read_json(suites["lm_eval"]) if suites.get("lm_eval") else {}
     items = _correct_items(lm_eval)

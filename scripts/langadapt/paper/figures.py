@@ -42,7 +42,7 @@ def _empty(ax, message: str) -> None:
 
 def english_bpc_metric(table: pd.DataFrame) -> str:
     """Out-of-domain English bpc when the evaluation measured it, else held-out help English."""
-    for metric in ("bpc_english_ood", "bpc_ood_english", "bpc_english"):
+    for metric in ("bpc_ood_english", "bpc_english"):
         if metric in table and table[metric].notna().any():
             return metric
     return "bpc_english"

@@ -24,15 +24,16 @@ from langadapt.paper.comparisons import MARKERS, TABLE_MARKERS, arm_of
 
 # (metric, Markdown label, LaTeX label, format); "xx" becomes the language code.
 METRICS = [
-    ("bpc_target", "bpc xx ↓", r"bpc xx $\downarrow$", "{:.3f}"),
-    ("bpc_english", "bpc en ↓", r"bpc en $\downarrow$", "{:.3f}"),
-    ("bpc_target_ood", "bpc xx OOD ↓", r"bpc xx OOD $\downarrow$", "{:.3f}"),
-    ("bpc_english_ood", "bpc en OOD ↓", r"bpc en OOD $\downarrow$", "{:.3f}"),
+    ("bpc_target", "bpc xx ↓", r"bpc xx $\downarrow$", "{:.2f}"),
+    ("bpc_english", "bpc en ↓", r"bpc en $\downarrow$", "{:.2f}"),
+    ("bpc_ood_target", "bpc xx OOD ↓", r"bpc xx OOD $\downarrow$", "{:.2f}"),
+    ("bpc_ood_english", "bpc en OOD ↓", r"bpc en OOD $\downarrow$", "{:.2f}"),
     ("chrf++_en-xx", "chrF++ en→xx", r"chrF++ en$\rightarrow$xx", "{:.1f}"),
     ("chrf++_xx-en", "chrF++ xx→en", r"chrF++ xx$\rightarrow$en", "{:.1f}"),
     ("bleu_en-xx", "BLEU en→xx", r"BLEU en$\rightarrow$xx", "{:.1f}"),
     ("bleu_xx-en", "BLEU xx→en", r"BLEU xx$\rightarrow$en", "{:.1f}"),
     ("mc_acc", "MC acc %", r"MC acc \%", "pct"),
+    ("mc_length_best_acc", "MC length-only %", r"MC length-only \%", "pct"),
     ("if_target_language_share", "IF in xx %", r"IF in xx \%", "pct"),
     ("if_chrf", "IF chrF", "IF chrF", "{:.1f}"),
     ("manual_correct", "manual correct %", r"manual correct \%", "pct"),
