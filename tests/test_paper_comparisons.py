@@ -79,7 +79,8 @@ def write_checkpoint(root, name: str, seed: int) -> dict:
         "bpc": {"bpc": bpc},
         "translation": {"directions": directions},
         "lm_eval": {"multiple_choice_task": "mc", "tasks": {"mc": {"acc": float(correct.mean())}},
-                    "items": {"mc": [{"id": f"m{i}", "acc": float(c)} for i, c in enumerate(correct)]}},
+                    "items": {"mc": [{"id": f"m{i}", "acc": float(c)}
+                                     for i, c in enumerate(correct)]}},
         "instructions": {"prompts": 30, "target_language_share": {"share": share},
                          "chrf": {"score": 20.0},
                          "responses": [{"id": f"r{i}", "response": r}
