@@ -1,6 +1,15 @@
 # Paper outputs from the per-checkpoint metrics: tidy table, tables, figures, scaling law,
 # compute table. Figures and tables carry report() flags: `snakemake --report results/report.html`.
 
+# Light (seconds, no model): on SLURM they run on the login node, not as sbatch jobs.
+localrules:
+    paper_metrics,
+    paper_tables,
+    paper_scaling_law,
+    paper_figures,
+    paper_loss_curves,
+    paper_compute,
+
 
 SCALING_DIRECTION = {"en-xx": "en-xx", "xx-en": "xx-en", "both": "en-xx"}[
     config["sft"]["translation_direction"]
@@ -19,6 +28,8 @@ rule paper_metrics:
         ),
     log:
         "logs/paper_metrics.log",
+    benchmark:
+        "benchmarks/paper/paper_metrics.tsv"
     params:
         manual=manual_sheets(),
         cpt_cell=grids.sft_init_coordinates(config),
@@ -47,6 +58,8 @@ rule paper_tables:
         ],
     log:
         "logs/paper_tables.log",
+    benchmark:
+        "benchmarks/paper/paper_tables.tsv"
     params:
         lang=LANG,
         language_name=config["language"]["name"],
@@ -66,6 +79,8 @@ rule paper_scaling_law:
         fit="results/paper/scaling_law.json",
     log:
         "logs/paper_scaling_law.log",
+    benchmark:
+        "benchmarks/paper/paper_scaling_law.tsv"
     params:
         metrics=[f"chrf++_{SCALING_DIRECTION}", f"bleu_{SCALING_DIRECTION}"],
     resources:
@@ -96,6 +111,8 @@ rule paper_figures:
         ),
     log:
         "logs/paper_figures.log",
+    benchmark:
+        "benchmarks/paper/paper_figures.tsv"
     params:
         lang=LANG,
         language_name=config["language"]["name"],
@@ -120,6 +137,8 @@ rule paper_loss_curves:
         ),
     log:
         "logs/paper_loss_curves.log",
+    benchmark:
+        "benchmarks/paper/paper_loss_curves.tsv"
     params:
         logs=train_logs(),
     resources:
@@ -145,6 +164,8 @@ rule paper_compute:
         md="results/paper/compute.md",
     log:
         "logs/paper_compute.log",
+    benchmark:
+        "benchmarks/paper/paper_compute.tsv"
     params:
         benchmarks="benchmarks",
     resources:
