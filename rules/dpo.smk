@@ -10,6 +10,7 @@ if config["synthetic"]["translation"]["backend"] == "apertium" or not config["dp
 rule instruct_preferences:
     input:
         sections="results/instruct/{lang}/sections.jsonl",
+        translation=machine_translation_available("dpo"),
     output:
         preferences="results/instruct/{lang}/preferences.jsonl",
     log:

@@ -39,6 +39,7 @@ rule instruct_sections:
 rule instruct_general:
     input:
         sections="results/instruct/{lang}/sections.jsonl",
+        translation=machine_translation_available("sft"),
     output:
         general="results/instruct/{lang}/general.{instr}.jsonl",
     log:
