@@ -5,6 +5,7 @@ The recipes are the configs' own (every key, as the trainer gets it); only the b
 trainer refuses or cannot run fails here, not hours into `snakemake` on a fresh clone.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,10 @@ def data(tiny_model_dir, fixture_dir, tmp_path_factory):
 
 
 @pytest.mark.parametrize("path", OFFLINE, ids=lambda p: p.name)
-def test_offline_config_takes_a_training_step_in_every_stage(path, data, tiny_model_dir, tmp_path):
+def test_offline_config_takes_a_training_step_in_every_stage(
+    path, data, tiny_model_dir, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("LANGADAPT_PROGRESS_SECONDS", "0")  # a progress line every step
     config = load_config(path)
     common = {"seed": 1, "deepspeed": config["cpt"]["deepspeed"]}
     cpt = train_cpt(
@@ -53,6 +57,9 @@ def test_offline_config_takes_a_training_step_in_every_stage(path, data, tiny_mo
         **common,
     )
     assert cpt["steps"] == 1 and cpt["loss_start"] > 0
+    log = capsys.readouterr().err
+    assert re.search(r"\[progress\] train: 1/1 steps \(100.0 %\), [0-9.]+ steps/s, elapsed \d+s, "
+                     r"\d+ tokens/s, loss [0-9.]+", log), log
     sft = train_sft(
         instructions=str(data["sft"]), model_dir=str(tmp_path / "cpt" / "model"),
         out_dir=str(tmp_path / "sft"), checkpoint_dir=str(tmp_path / "ck_sft"),

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from langadapt.modeling import load_model, load_tokenizer
+from langadapt.progress import progress
 
 
 def load_scorer(model_dir, dtype: str = "bfloat16"):
@@ -69,7 +70,8 @@ def line_perplexities(
     sequences = [[start] + ids[: max_tokens - 1] for ids in encoded]
     order = np.argsort([len(seq) for seq in sequences], kind="stable")
     result = np.full(len(texts), math.inf)
-    for chosen in length_batches(order, [len(seq) for seq in sequences], batch_tokens):
+    batches = length_batches(order, [len(seq) for seq in sequences], batch_tokens)
+    for chosen in progress(batches, "perplexity", len(sequences), "lines", len):
         width = max(len(sequences[i]) for i in chosen)
         ids = torch.full((len(chosen), width), pad, dtype=torch.long)
         mask = torch.zeros((len(chosen), width), dtype=torch.long)

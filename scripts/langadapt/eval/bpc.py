@@ -11,6 +11,8 @@ import math
 
 import torch
 
+from langadapt.progress import progress_batches
+
 
 def _start_token_id(tokenizer) -> int:
     for token_id in (tokenizer.bos_token_id, tokenizer.eos_token_id):
@@ -30,7 +32,7 @@ def total_nll(model, tokenizer, text: str, window: int = 256,
     windows = [[start] + ids[i: i + window] for i in range(0, len(ids), window)]
     model.eval()
     nll = 0.0
-    for first in range(0, len(windows), batch_size):
+    for first in progress_batches(len(windows), batch_size, "bits per char", "windows"):
         batch = windows[first: first + batch_size]
         length = max(len(w) for w in batch)
         input_ids = torch.full((len(batch), length), start, dtype=torch.long)

@@ -9,6 +9,7 @@ more than a suite itself at 135M parameters.
 import time
 from pathlib import Path
 
+from langadapt.progress import progress
 from langadapt.textio import read_json, read_jsonl, write_json
 
 SUITES = ("bpc", "translation", "lm_eval", "instructions")
@@ -83,7 +84,7 @@ def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, out
             model, tokenizer, inputs["instructions"], outputs["sheet"], lang,
             params["max_new_tokens"], batch),
     }
-    for name, run in suites.items():
+    for name, run in progress(list(suites.items()), f"evaluate {checkpoint}", unit="suites"):
         started = time.perf_counter()
         result = run()
         seconds = round(time.perf_counter() - started, 2)
