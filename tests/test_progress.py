@@ -53,6 +53,9 @@ def test_short_loops_stay_silent_and_resumed_runs_rate_only_new_work():
     clock.now = 10
     resumed.advance(10)
     assert "60/100 steps (60.0 %), 1 steps/s, elapsed 10s, ETA 40s" in out.getvalue()
+    clock.now = 120
+    resumed.advance(1)  # slow steps read as seconds per step
+    assert "61/100 steps (61.0 %), one per 11s, elapsed 2m00s, ETA 7m05s" in out.getvalue()
 
 
 def test_wrappers_count_items_of_each_batch(monkeypatch, capsys):

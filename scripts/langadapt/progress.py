@@ -56,7 +56,8 @@ class Progress:
         parts[0] += f" {self.unit}"
         if self.total:
             parts[0] += f" ({100 * self.done / self.total:.1f} %)"
-        parts.append(f"{rate:.3g} {self.unit}/s")
+        parts.append(f"{rate:.3g} {self.unit}/s" if rate >= 0.1 or rate == 0
+                     else f"one per {duration(1 / rate)}")
         parts.append(f"elapsed {duration(elapsed)}")
         if self.total is not None and rate > 0 and self.done < self.total:
             parts.append(f"ETA {duration((self.total - self.done) / rate)}")
