@@ -326,3 +326,15 @@ def sft_init_model_dir(wildcards):
 def translation_examples_needed():
     """Largest translation-task set any SFT cell uses (smaller sets are its prefixes)."""
     return max(int(cell["translation_examples"]) for cell in grids.sft_cells(config))
+
+
+def machine_translation_available(stage):
+    """Input function (no files) of the instruction/preference rules: while the plan is made,
+    stop a set that needs machine translation when the config turned it off."""
+    from langadapt.runnable import check_instruction_translation
+
+    def check(wildcards):
+        check_instruction_translation(config, stage, getattr(wildcards, "instr", None))
+        return []
+
+    return check

@@ -12,6 +12,11 @@ wildcard_constraints:
     source="[A-Za-z0-9_-]+",
 
 
+# Under SLURM the download runs on the login node: compute nodes often have no network.
+localrules:
+    fetch_debian_package,
+
+
 # Extract a Debian package (LibreOffice help) without installing it. Works as non-root too.
 rule fetch_debian_package:
     output:

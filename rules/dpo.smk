@@ -1,13 +1,22 @@
 # Preference pairs (results/instruct/{lang}/preferences.jsonl) and DPO with LoRA on SFT cells.
 
+# Preference pairs from the translated help sections: light unless a model translates a dataset.
+if config["synthetic"]["translation"]["backend"] == "apertium" or not config["dpo"]["preference_dataset"]:
+
+    localrules:
+        instruct_preferences,
+
 
 rule instruct_preferences:
     input:
         sections="results/instruct/{lang}/sections.jsonl",
+        translation=machine_translation_available("dpo"),
     output:
         preferences="results/instruct/{lang}/preferences.jsonl",
     log:
         "logs/instruct_preferences/{lang}.log",
+    benchmark:
+        "benchmarks/instruct_preferences/{lang}.tsv"
     params:
         examples=config["dpo"]["preference_pairs"],
         skip=config["sft"]["general_examples"],

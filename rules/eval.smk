@@ -2,6 +2,11 @@
 # one job per checkpoint that loads the model once and writes one JSON per suite + metrics.json.
 # Checkpoint names (wildcard `checkpoint`): base, cpt/<cell>, sft/<cell>, dpo/<cell>.
 
+# Held-out data is sampled from text in seconds: run on the login node under SLURM.
+localrules:
+    eval_data,
+    eval_translation_set,
+
 from langadapt.eval.lm_eval_tasks import multiple_choice_task_name
 
 EVAL = config["evaluation"]
@@ -62,6 +67,8 @@ rule eval_data:
         summary="results/eval_data/{lang}/eval_data.json",
     log:
         "logs/eval_data/{lang}.log",
+    benchmark:
+        "benchmarks/eval_data/{lang}.tsv"
     params:
         evaluation=EVAL,
         language=config["language"],
@@ -82,6 +89,8 @@ rule eval_translation_set:
         pairs="results/eval_data/{lang}/translation.jsonl",
     log:
         "logs/eval_translation_set/{lang}.log",
+    benchmark:
+        "benchmarks/eval_translation_set/{lang}.tsv"
     params:
         evaluation=EVAL,
         seed=1,

@@ -3,6 +3,18 @@
 # and claims. Figures and tables carry report() flags: `snakemake --report results/report.html`.
 # `snakemake paper_publish` copies the Markdown tables, PNG figures and claims to docs/{RUN}/.
 
+# Light (seconds, no model): on SLURM they run on the login node, not as sbatch jobs.
+localrules:
+    paper_metrics,
+    paper_tables,
+    paper_scaling_law,
+    paper_figures,
+    paper_loss_curves,
+    paper_compute,
+    paper_comparisons,
+    paper_claims,
+    paper_publish,
+
 
 SCALING_DIRECTION = {"en-xx": "en-xx", "xx-en": "xx-en", "both": "en-xx"}[
     config["sft"]["translation_direction"]
@@ -22,6 +34,8 @@ rule paper_metrics:
         ),
     log:
         f"logs/paper/{RUN}/metrics.log",
+    benchmark:
+        f"benchmarks/paper/{RUN}/paper_metrics.tsv"
     params:
         manual=manual_sheets(),
         mixtures=mixture_infos(),
@@ -46,6 +60,8 @@ rule paper_comparisons:
         csv=f"{PAPER_DIR}/comparisons.csv",
     log:
         f"logs/paper/{RUN}/comparisons.log",
+    benchmark:
+        f"benchmarks/paper/{RUN}/paper_comparisons.tsv"
     params:
         suites=eval_suite_files(),
         lang=LANG,
@@ -77,6 +93,8 @@ rule paper_tables:
         ],
     log:
         f"logs/paper/{RUN}/tables.log",
+    benchmark:
+        f"benchmarks/paper/{RUN}/paper_tables.tsv"
     params:
         lang=LANG,
         language_name=config["language"]["name"],
@@ -97,6 +115,8 @@ rule paper_scaling_law:
         fit=f"{PAPER_DIR}/scaling_law.json",
     log:
         f"logs/paper/{RUN}/scaling_law.log",
+    benchmark:
+        f"benchmarks/paper/{RUN}/paper_scaling_law.tsv"
     params:
         metrics=[f"chrf++_{SCALING_DIRECTION}", f"bleu_{SCALING_DIRECTION}"],
     resources:
@@ -127,6 +147,8 @@ rule paper_figures:
         ),
     log:
         f"logs/paper/{RUN}/figures.log",
+    benchmark:
+        f"benchmarks/paper/{RUN}/paper_figures.tsv"
     params:
         lang=LANG,
         language_name=config["language"]["name"],
@@ -151,6 +173,8 @@ rule paper_loss_curves:
         ),
     log:
         f"logs/paper/{RUN}/loss_curves.log",
+    benchmark:
+        f"benchmarks/paper/{RUN}/paper_loss_curves.tsv"
     params:
         logs=train_logs(),
     resources:
@@ -176,6 +200,8 @@ rule paper_compute:
         md=f"{PAPER_DIR}/compute.md",
     log:
         f"logs/paper/{RUN}/compute.log",
+    benchmark:
+        f"benchmarks/paper/{RUN}/paper_compute.tsv"
     params:
         benchmarks="benchmarks",
         files=run_benchmark_files(),  # this run's jobs only
@@ -198,6 +224,8 @@ rule paper_claims:
         md=f"{PAPER_DIR}/claims.md",
     log:
         f"logs/paper/{RUN}/claims.log",
+    benchmark:
+        f"benchmarks/paper/{RUN}/paper_claims.tsv"
     params:
         run=RUN,
         language_name=config["language"]["name"],
@@ -225,6 +253,8 @@ rule paper_publish:
         publish_targets(),
     log:
         f"logs/paper/{RUN}/publish.log",
+    benchmark:
+        f"benchmarks/paper/{RUN}/paper_publish.tsv"
     resources:
         mem_mb=200,
         runtime=5,

@@ -1,5 +1,18 @@
 # Instruction data (results/instruct/{lang}/) and LoRA instruction tuning, one job per SFT cell.
 
+# Instruction sets are built from text in seconds: run on the login node under SLURM. The two
+# that machine-translate stay batch jobs when a model translates (hf_seq2seq, causal_lm).
+localrules:
+    instruct_translation,
+    instruct_sft_set,
+
+
+if config["synthetic"]["translation"]["backend"] == "apertium" or not config["synthetic"]["translation"]["enabled"]:
+
+    localrules:
+        instruct_sections,
+        instruct_general,
+
 
 rule instruct_sections:
     input:
@@ -8,6 +21,8 @@ rule instruct_sections:
         sections="results/instruct/{lang}/sections.jsonl",
     log:
         "logs/instruct_sections/{lang}.log",
+    benchmark:
+        "benchmarks/instruct_sections/{lang}.tsv"
     params:
         translation=config["synthetic"]["translation"],
         examples=config["sft"]["general_examples"] + config["dpo"]["preference_pairs"],
@@ -24,10 +39,13 @@ rule instruct_sections:
 rule instruct_general:
     input:
         sections="results/instruct/{lang}/sections.jsonl",
+        translation=machine_translation_available("sft"),
     output:
         general="results/instruct/{lang}/general.{instr}.jsonl",
     log:
         "logs/instruct_general/{lang}/{instr}.log",
+    benchmark:
+        "benchmarks/instruct_general/{lang}/{instr}.tsv"
     params:
         examples=config["sft"]["general_examples"],
         dataset=config["sft"]["general_dataset"],
@@ -49,6 +67,8 @@ rule instruct_translation:
         translation="results/instruct/{lang}/translation.jsonl",
     log:
         "logs/instruct_translation/{lang}.log",
+    benchmark:
+        "benchmarks/instruct_translation/{lang}.tsv"
     params:
         examples=translation_examples_needed(),
         direction=config["sft"]["translation_direction"],
@@ -71,6 +91,8 @@ rule instruct_sft_set:
         instructions="results/instruct/{lang}/sft/instr={instr}/xlate={xlate}/seed={seed}.jsonl",
     log:
         "logs/instruct_sft_set/{lang}/instr={instr}/xlate={xlate}/seed={seed}.log",
+    benchmark:
+        "benchmarks/instruct_sft_set/{lang}/instr={instr}/xlate={xlate}/seed={seed}.tsv"
     threads: 1
     resources:
         mem_mb=1000,

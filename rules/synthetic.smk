@@ -59,6 +59,8 @@ if config["synthetic"]["transliteration"]["enabled"]:
             jsonl="results/data/{lang}/synthetic/translit.jsonl",
         log:
             "logs/transliterate/{lang}.log",
+        benchmark:
+            "benchmarks/transliterate/{lang}.tsv"
         params:
             scheme=config["synthetic"]["transliteration"]["scheme"],
         threads: 1

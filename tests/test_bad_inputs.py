@@ -159,3 +159,22 @@ def test_unknown_training_recipe_key(tmp_path):
     with pytest.raises(LangadaptError) as caught:
         make_training_args(resolved, "cpt")
     assert str(caught.value).startswith("config key 'cpt.recipe.warmup_ratio': not an argument")
+
+
+def test_trainer_key_stops_the_dry_run(project, tiny_model_dir):
+    out = _dry_run_with(
+        project, tiny_model_dir, lambda c: c["cpt"]["recipe"].update(warmup_ratio=0.1)
+    )
+    assert "config key 'cpt.recipe.warmup_ratio': not an argument of TrainingArguments" in out
+
+
+def test_mt_instructions_without_translation_stop_the_dry_run(project, tiny_model_dir):
+    config = tiny_config(tiny_model_dir)
+    config["synthetic"]["translation"]["enabled"] = False
+    write_config(project, config)
+    assert snakemake(project, "-n", "results/data/gl/clean/train.jsonl").returncode == 0
+    done = snakemake(project, "-n")  # the plan includes the 'mt' instruction arm
+    assert done.returncode != 0
+    assert "config key 'sft.grid[0].instructions': the 'mt' arm needs machine translation" in (
+        _output(done)
+    )

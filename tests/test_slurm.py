@@ -47,6 +47,7 @@ def ci_profile(directory: Path) -> Path:
         resources.update(CI_NODE_LIMITS)
         resources.pop("cpus_per_gpu", None)
         resources.pop("cpus_per_task", None)
+    profile["set-threads"] = {rule: 1 for rule in profile.get("set-threads", {})}  # 2-CPU node
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "config.yaml").write_text(yaml.safe_dump(profile))
     return directory

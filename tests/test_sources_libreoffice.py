@@ -70,3 +70,43 @@ def test_package_for_another_language_is_a_config_error():
     with pytest.raises(LangadaptError, match=r"holds the 'gl' help, but language.code is 'eu'"):
         load(source, LOHELP / "en-us", LOHELP / "gl", "eu", "sources[0]")
     assert len(load(source, LOHELP / "en-us", LOHELP / "gl", "gl")) == 151
+
+
+def _two_tree_package(tmp_path):
+    """A package laid out like libreoffice-help-ca: the ca and ca-valencia trees side by side."""
+    import shutil
+
+    help_dir = tmp_path / "usr/share/libreoffice/help"
+    (gl_tree,) = (LOHELP / "gl/usr/share/libreoffice/help").iterdir()
+    shutil.copytree(gl_tree, help_dir / "ca")
+    shutil.copytree(gl_tree / "text/smath", help_dir / "ca-valencia/text/smath")
+    return tmp_path
+
+
+def test_help_tree_key_chooses_one_of_several_trees(tmp_path):
+    package = _two_tree_package(tmp_path)
+    source = {"name": "lohelp", "package": "libreoffice-help-ca", "english_package": "en"}
+    central = load({**source, "help_tree": "ca"}, LOHELP / "en-us", package, "ca")
+    valencian = load({**source, "help_tree": "ca-valencia"}, LOHELP / "en-us", package, "ca")
+    assert len(central) == 151  # the whole copied tree
+    assert 0 < len(valencian) < len(central)
+    assert {record["group"] for record in valencian} == {"smath"}
+
+
+def test_several_trees_without_help_tree_name_them_and_the_key(tmp_path):
+    package = _two_tree_package(tmp_path)
+    source = {"name": "lohelp", "package": "libreoffice-help-ca", "english_package": "en"}
+    with pytest.raises(LangadaptError) as caught:
+        load(source, LOHELP / "en-us", package, "ca", "sources[0]")
+    assert str(caught.value) == (
+        "config key 'sources[0].package': package 'libreoffice-help-ca' should hold one "
+        "non-English language under usr/share/libreoffice/help; found: ca, ca-valencia; "
+        "choose one with help_tree"
+    )
+    with pytest.raises(LangadaptError) as caught:
+        load({**source, "help_tree": "ca-valencia-x"}, LOHELP / "en-us", package, "ca",
+             "sources[0]")
+    assert str(caught.value) == (
+        "config key 'sources[0].help_tree': package 'libreoffice-help-ca' has no "
+        "'ca-valencia-x' help tree under usr/share/libreoffice/help; found: ca, ca-valencia"
+    )

@@ -108,3 +108,44 @@ def test_unconfigured_language_and_unknown_source():
         LangadaptError, match=r"'sources': no source named 'web' \(configured: loc\)"
     ):
         load_source(config, "web", "gl")
+
+
+def test_moses_style_pair_with_explicit_text_format(tmp_path):
+    (tmp_path / "corpus.gl").write_text("Ola\nAdeus\n", encoding="utf-8")
+    (tmp_path / "corpus.en").write_text("Hello\nGoodbye\n", encoding="utf-8")
+    config = source(path=str(tmp_path / "corpus.gl"), english_path=str(tmp_path / "corpus.en"))
+    with pytest.raises(LangadaptError) as caught:
+        load(config, "gl", "sources[2]")
+    assert str(caught.value) == (
+        f"config key 'sources[2].path': {tmp_path}/corpus.gl: unsupported file type '.gl' "
+        "(use .txt, .jsonl or .parquet, or set sources[2].format: text for line-aligned "
+        "files such as Moses/OPUS corpus.en + corpus.gl)"
+    )
+    records = load({**config, "format": "text"}, "gl", "sources[2]")
+    assert [(r["en"], r["target"]) for r in records] == [("Hello", "Ola"), ("Goodbye", "Adeus")]
+
+
+def test_explicit_format_overrides_the_suffix(tmp_path):
+    path = tmp_path / "rows.data"
+    path.write_text(json.dumps({"text": "Ola"}) + "\n", encoding="utf-8")
+    assert load(source(path=str(path), format="jsonl", text_column="text"), "gl")[0]["target"] == (
+        "Ola"
+    )
+
+
+def test_schema_takes_the_format_and_help_tree_keys():
+    from langadapt.config import validate_config
+
+    config = validate_config({
+        "language": {"code": "ca"},
+        "sources": [
+            {"name": "help", "type": "libreoffice_help", "package": "libreoffice-help-ca",
+             "help_tree": "ca-valencia"},
+            {"name": "opus", "type": "local", "path": "corpus.ca", "english_path": "corpus.en",
+             "format": "text"},
+            {"name": "mono", "type": "local", "path": "mono.txt"},
+        ],
+        "synthetic": {"translation": {"enabled": False}},
+    })
+    assert [s.get("help_tree") for s in config["sources"]] == ["ca-valencia", None, None]
+    assert [s.get("format") for s in config["sources"]] == [None, "text", "auto"]

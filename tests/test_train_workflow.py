@@ -91,7 +91,7 @@ def test_training_rules_end_to_end(tiny_model_dir, fixture_dir, tmp_path):
             "--configfile",
             str(work / "config.yaml"),
         ],
-        env=subprocess_env(),
+        env={**subprocess_env(), "LANGADAPT_PROGRESS_SECONDS": "0"},  # progress every step
         capture_output=True,
         text=True,
         timeout=600,
@@ -112,5 +112,10 @@ def test_training_rules_end_to_end(tiny_model_dir, fixture_dir, tmp_path):
     # checkpoints lived outside the outputs and were removed once the model was saved
     assert list((work / "results/checkpoints/cpt/gl").rglob("run.json"))
     assert not list((work / "results/checkpoints").rglob("checkpoint-*"))
+    # the jobs' logs carry progress lines (training and machine translation)
+    cpt_log = (work / "logs/cpt/gl/ratio=0.8/tokens=12k/synth=1.0/seed=1.log").read_text()
+    assert "[progress] train: " in cpt_log and " tokens/s, loss " in cpt_log
+    assert "[progress] translate (apertium): " in (
+        work / "logs/instruct_sections/gl.log").read_text()
     human = (work / "results/instruct/gl/general.human.jsonl").read_text()
     assert "Inserir táboas" in human or "Ordenar datos" in human or "Usar unha imaxe" in human

@@ -12,6 +12,7 @@ import jsonschema
 import yaml
 
 from langadapt.errors import config_error
+from langadapt.train.recipe_keys import check_recipe_keys
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 
@@ -129,6 +130,7 @@ def _check_semantics(config: dict) -> None:
         raise config_error(f"base_model.{needed}", f"base_model.kind {kind} needs '{needed}'")
     if not config["language"]["name"]:
         config["language"]["name"] = config["language"]["code"]
+    check_recipe_keys(config)  # trainer argument names: `snakemake -n` stops on them
 
 
 def load_config(path) -> dict:

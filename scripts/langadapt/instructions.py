@@ -288,8 +288,14 @@ def _translator(spec: dict) -> Translate:
 def write_sections(train_path, out_path, translation_spec: dict, count: int) -> int:
     """Rule instruct_sections: the first ``count`` help sections, machine-translated."""
     sections = help_sections(read_jsonl(train_path))[:count]
-    translate = _translator(translation_spec) if sections else None
-    return write_jsonl(out_path, translate_sections(sections, translate) if sections else [])
+    if not sections:
+        return write_jsonl(out_path, [])
+    if not translation_spec.get("enabled", True):
+        # No MT: the config check allows only the human arm; the English task phrase and text
+        # stand in for the machine-translated fields, marked so preferences label them "en".
+        rows = translate_sections(sections, list)
+        return write_jsonl(out_path, [{**row, "machine_translated": False} for row in rows])
+    return write_jsonl(out_path, translate_sections(sections, _translator(translation_spec)))
 
 
 def write_general(

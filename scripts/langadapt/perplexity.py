@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from langadapt import modeling
 from langadapt.modeling import load_tokenizer
+from langadapt.progress import progress
 
 
 def load_scorer(model_dir, dtype: str = "bfloat16"):
@@ -70,7 +71,8 @@ def line_perplexities(
     order = np.argsort([len(seq) for seq in sequences], kind="stable")
     device = modeling.model_device()
     result = np.full(len(texts), math.inf)
-    for chosen in length_batches(order, [len(seq) for seq in sequences], batch_tokens):
+    batches = length_batches(order, [len(seq) for seq in sequences], batch_tokens)
+    for chosen in progress(batches, "perplexity", len(sequences), "lines", len):
         width = max(len(sequences[i]) for i in chosen)
         ids = torch.full((len(chosen), width), pad, dtype=torch.long)
         mask = torch.zeros((len(chosen), width), dtype=torch.long)

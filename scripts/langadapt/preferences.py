@@ -37,7 +37,7 @@ def help_preferences(sections: list[dict], count: int, skip: int) -> list[dict]:
     for section in pool[:count]:
         prompt, chosen = section_instruction(section, "human")
         _, rejected = section_instruction(section, "mt")
-        source = "mt"
+        source = "mt" if section.get("machine_translated", True) else "en"
         if _normalise(rejected) == _normalise(chosen):
             _, rejected = section_instruction(section, "en")
             source = "en"

@@ -10,6 +10,7 @@ import time
 import numpy as np
 
 from langadapt.errors import file_error
+from langadapt.progress import progress_batches
 from langadapt.textio import read_jsonl, write_json
 
 # Which field of which file holds the text of each corpus (docs/contract.md).
@@ -27,7 +28,7 @@ def tokenize_documents(texts: list[str], tokenizer, batch_size: int = 4096) -> n
     if eos is None:
         raise ValueError("the tokenizer has no eos token; documents could not be separated")
     pieces = []
-    for start in range(0, len(texts), batch_size):
+    for start in progress_batches(len(texts), batch_size, "tokenize", "documents"):
         encoded = tokenizer(texts[start : start + batch_size], add_special_tokens=False)
         for ids in encoded["input_ids"]:
             pieces.append(ids)

@@ -7,6 +7,7 @@ digits, placeholders such as ``%PRODUCTNAME``) pass through unchanged.
 from indic_transliteration import sanscript
 
 from langadapt.errors import config_error
+from langadapt.progress import progress
 
 SCHEMES = {"itrans": sanscript.ITRANS, "iast": sanscript.IAST, "optitrans": sanscript.OPTITRANS}
 
@@ -26,6 +27,7 @@ def transliterate(text: str, scheme: str = "itrans") -> str:
 
 def transliterate_lines(lines: list[str], scheme: str = "itrans") -> list[str]:
     target = _scheme(scheme)
+    lines = progress(lines, "transliterate", len(lines), "lines")
     return [sanscript.transliterate(line, sanscript.DEVANAGARI, target) for line in lines]
 
 

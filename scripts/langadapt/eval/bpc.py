@@ -20,6 +20,7 @@ import torch
 
 from langadapt import modeling
 from langadapt.perplexity import _token_nll
+from langadapt.progress import progress_batches
 
 UNIT = "document"
 
@@ -50,7 +51,7 @@ def document_nll(model, tokenizer, texts: list[str], window: int = 256,
     nll = [0.0] * len(encoded)
     device = modeling.model_device()
     model.eval()
-    for first in range(0, len(windows), batch_size):
+    for first in progress_batches(len(windows), batch_size, "bits per char", "windows"):
         batch = windows[first: first + batch_size]
         length = max(len(w) for _, w in batch)
         input_ids = torch.full((len(batch), length), start, dtype=torch.long)

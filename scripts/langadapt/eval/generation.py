@@ -4,6 +4,7 @@ there is one, on ``modeling.model_device()``."""
 import torch
 
 from langadapt import modeling
+from langadapt.progress import progress_batches
 
 
 def has_chat_template(tokenizer) -> bool:
@@ -39,7 +40,7 @@ def generate(model, tokenizer, prompts: list[str], max_new_tokens: int, batch_si
     outputs: list[str] = [""] * len(texts)
     model.eval()
     try:
-        for start in range(0, len(order), batch_size):
+        for start in progress_batches(len(order), batch_size, "generate", "prompts"):
             indices = order[start: start + batch_size]
             batch = tokenizer([texts[i] for i in indices], return_tensors="pt", padding=True,
                               add_special_tokens=add_special).to(device)

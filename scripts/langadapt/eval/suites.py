@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from langadapt import modeling
+from langadapt.progress import progress
 from langadapt.textio import read_json, read_jsonl, write_json
 
 SUITES = ("bpc", "translation", "lm_eval", "instructions")
@@ -97,7 +98,7 @@ def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, out
     }
     dtypes = {"bpc": "float32", "lm_eval": params.get("multiple_choice_dtype", params["dtype"]),
               "translation": params["dtype"], "instructions": params["dtype"]}
-    for name, run in suites.items():
+    for name, run in progress(list(suites.items()), f"evaluate {checkpoint}", unit="suites"):
         # casting the float32 weights down equals loading them in that dtype
         model.to(getattr(torch, dtypes[name]))
         started, cpu_started = time.perf_counter(), time.process_time()

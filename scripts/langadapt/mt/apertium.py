@@ -5,6 +5,7 @@ import subprocess
 
 from langadapt.errors import LangadaptError
 from langadapt.mt.text import clean_line
+from langadapt.progress import progress_batches
 
 MODES_DIR = "/usr/share/apertium/modes"
 CHUNK_LINES = 5000
@@ -79,7 +80,7 @@ class ApertiumTranslator:
     def translate(self, lines: list[str]) -> list[str]:
         cleaned = [clean_line(line) for line in lines]
         translated: list[str] = []
-        for start in range(0, len(cleaned), CHUNK_LINES):
+        for start in progress_batches(len(cleaned), CHUNK_LINES, "translate (apertium)", "lines"):
             translated.extend(self._translate_aligned(cleaned[start : start + CHUNK_LINES]))
         if len(translated) != len(
             lines

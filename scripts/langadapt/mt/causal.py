@@ -6,6 +6,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from langadapt import modeling
 from langadapt.mt.text import batches, clean_line
+from langadapt.progress import progress
 
 PROMPT = (
     "Translate the following English text into {language}. "
@@ -43,7 +44,8 @@ class CausalLMTranslator:
     def translate(self, lines: list[str]) -> list[str]:
         cleaned = [clean_line(line) for line in lines]
         out: list[str] = []
-        for batch in batches(cleaned, self.batch_size):
+        chunks = batches(cleaned, self.batch_size)
+        for batch in progress(chunks, "translate (causal LM)", len(cleaned), "lines", len):
             prompts = [self.prompt(text) for text in batch]
             encoded = self.tokenizer(
                 prompts, return_tensors="pt", padding=True, add_special_tokens=False

@@ -6,6 +6,7 @@ from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
 from langadapt import modeling
 from langadapt.mt.text import batches, clean_line
+from langadapt.progress import progress
 
 
 def language_token_id(tokenizer, code: str | None) -> int | None:
@@ -47,7 +48,8 @@ class Seq2SeqTranslator:
     def translate(self, lines: list[str]) -> list[str]:
         cleaned = [clean_line(line) for line in lines]
         out: list[str] = []
-        for batch in batches(cleaned, self.batch_size):
+        chunks = batches(cleaned, self.batch_size)
+        for batch in progress(chunks, "translate (seq2seq)", len(cleaned), "lines", len):
             encoded = self.tokenizer(
                 batch, return_tensors="pt", padding=True, truncation=True, max_length=512
             ).to(self.device)

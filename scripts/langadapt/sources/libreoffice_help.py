@@ -110,8 +110,14 @@ def extract_elements(html: str) -> list[dict]:
     return elements
 
 
-def help_tree(package_dir, package: str, config_key: str, english: bool = False) -> Path:
-    """The language tree (``.../help/<lang>``) inside an extracted help package."""
+def help_tree(
+    package_dir, package: str, config_key: str, english: bool = False, name: str | None = None
+) -> Path:
+    """The language tree (``.../help/<lang>``) inside an extracted help package.
+
+    ``name`` chooses the tree when a package holds several (``libreoffice-help-ca``: ``ca``
+    and ``ca-valencia``); it is the source's ``help_tree`` key.
+    """
     root = Path(package_dir) / HELP_DIR
     if not root.is_dir():
         raise config_error(
@@ -123,13 +129,28 @@ def help_tree(package_dir, package: str, config_key: str, english: bool = False)
         trees = [p for p in trees if p.name == ENGLISH_TREE]
     else:
         trees = [p for p in trees if p.name != ENGLISH_TREE]
+    found = ", ".join(p.name for p in trees) or "none"
+    if name is not None:
+        chosen = [p for p in trees if p.name == name]
+        if not chosen:
+            raise config_error(
+                _sibling_key(config_key, "help_tree"),
+                f"package '{package}' has no '{name}' help tree under {HELP_DIR}; found: {found}",
+            )
+        return chosen[0]
     if len(trees) != 1:
-        found = ", ".join(p.name for p in trees) or "none"
         wanted = ENGLISH_TREE if english else "one non-English language"
+        hint = "" if english or len(trees) < 2 else "; choose one with help_tree"
         raise config_error(
-            config_key, f"package '{package}' should hold {wanted} under {HELP_DIR}; found: {found}"
+            config_key,
+            f"package '{package}' should hold {wanted} under {HELP_DIR}; found: {found}{hint}",
         )
     return trees[0]
+
+
+def _sibling_key(config_key: str, name: str) -> str:
+    """``sources[0].package`` -> ``sources[0].help_tree``."""
+    return f"{config_key.rsplit('.', 1)[0]}.{name}"
 
 
 def _read_page(path: Path) -> list[dict]:
@@ -181,7 +202,9 @@ def load(
     english_tree = help_tree(
         english_dir, source["english_package"], f"{config_key}.english_package", english=True
     )
-    target_tree = help_tree(target_dir, source["package"], f"{config_key}.package")
+    target_tree = help_tree(
+        target_dir, source["package"], f"{config_key}.package", name=source.get("help_tree")
+    )
     if target_tree.name.split("-")[0].lower() != lang:
         raise config_error(
             f"{config_key}.package",

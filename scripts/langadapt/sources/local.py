@@ -3,7 +3,8 @@
 Relative paths resolve against the working directory (the Snakemake workdir). Text files may
 carry a byte-order mark and CRLF/LF line endings (normalised). A monolingual text file gives
 one record per non-blank line; a parallel pair (``path`` = target side, ``english_path`` =
-English side) must have the same number of lines, and a line left empty on one side is kept
+English side) must have the same number of lines (``format: text`` reads files of any suffix
+as text: Moses/OPUS pairs ``corpus.en`` + ``corpus.gl``), and a line left empty on one side is kept
 here and dropped, with a count, by the cleaning stage. Record ids are ``<source>:<line>``.
 """
 
@@ -55,26 +56,41 @@ def _text_records(source: dict, path: Path, config_key: str) -> list[dict]:
     ]
 
 
+FORMATS = {"text": TEXT_SUFFIXES, "jsonl": {".jsonl"}, "parquet": {".parquet"}}
+
+
+def file_format(source: dict, path: Path, config_key: str) -> str:
+    """``format`` from the config, else from the suffix (``auto``)."""
+    chosen = source.get("format") or "auto"
+    if chosen != "auto":
+        return chosen
+    suffix = path.suffix.lower()
+    for name, suffixes in FORMATS.items():
+        if suffix in suffixes:
+            return name
+    raise config_error(
+        f"{config_key}.path",
+        f"{path}: unsupported file type '{suffix}' (use .txt, .jsonl or .parquet, or set "
+        f"{config_key}.format: text for line-aligned files such as Moses/OPUS corpus.en + "
+        "corpus.gl)",
+    )
+
+
 def load(source: dict, lang: str, config_key: str = "sources") -> list[dict]:
     """Records of a ``local`` source."""
     path = Path(source["path"])
     if not path.is_file():
         raise config_error(f"{config_key}.path", f"file not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
+    kind = file_format(source, path, config_key)
+    if kind == "text":
         return _text_records(source, path, config_key)
-    if suffix == ".jsonl":
+    if kind == "jsonl":
         rows = iter_jsonl(path)
         return list(
             rows_to_records(rows, source, lang, config_key, lambda number: f"{path}:{number}")
         )
-    if suffix == ".parquet":
-        table = pq.read_table(path).to_pylist()
-        rows = enumerate(table, start=1)
-        return list(
-            rows_to_records(rows, source, lang, config_key, lambda number: f"{path} row {number}")
-        )
-    raise config_error(
-        f"{config_key}.path",
-        f"{path}: unsupported file type '{suffix}' (use .txt, .jsonl or .parquet)",
+    table = pq.read_table(path).to_pylist()
+    rows = enumerate(table, start=1)
+    return list(
+        rows_to_records(rows, source, lang, config_key, lambda number: f"{path} row {number}")
     )

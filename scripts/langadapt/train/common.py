@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from langadapt.errors import config_error
+from langadapt.progress import training_callback
 from langadapt.train import recipes
 from langadapt.train.logs import DropPickledArguments, ElapsedCallback, write_train_log
 from langadapt.train.resume import (
@@ -54,6 +55,7 @@ def run_trainer(trainer, checkpoint_dir, fingerprint: dict | None = None) -> Non
     import torch.distributed as dist
 
     trainer.add_callback(ElapsedCallback())
+    trainer.add_callback(training_callback())  # step/total, tokens/s, ETA every ~30 s
     trainer.add_callback(DropPickledArguments())
     backend = dist.get_backend() if dist.is_available() and dist.is_initialized() else "none"
     print(

@@ -78,8 +78,8 @@ def launch(
         params_path or Path(params["checkpoint_dir"]) / "launch_params.json", params
     )
     env = dict(os.environ)
-    if threads:
-        env["OMP_NUM_THREADS"] = str(threads)
+    if threads:  # the job's cores, shared by its processes
+        env["OMP_NUM_THREADS"] = str(max(1, int(threads) // max(gpus, 1)))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SCRIPTS_DIR), env.get("PYTHONPATH")]))
     command = launch_command(stage, params_path, max(gpus, 1), deepspeed)
     print("launching: " + " ".join(command), file=sys.stderr, flush=True)

@@ -60,11 +60,7 @@ def resolve_recipe(stage: str, recipe: dict, seed: int, checkpoint_dir, deepspee
     """Defaults <- ``recipe`` <- workflow-owned keys; returns a new dict (LoRA keys included)."""
     if stage not in STAGE_DEFAULTS:
         raise ValueError(f"unknown stage {stage!r}")
-    for key in OWNED_KEYS:
-        if key in (recipe or {}):
-            raise config_error(
-                f"{stage}.recipe.{key}", "is set by the workflow (paths, grid seed); remove it"
-            )
+    check_owned_keys(stage, recipe)
     defaults = {**COMMON_DEFAULTS, **STAGE_DEFAULTS[stage]}
     if "gradient_checkpointing" in (recipe or {}):  # the transformers 4 name of the same switch
         defaults.pop("activation_checkpointing")
@@ -73,6 +69,15 @@ def resolve_recipe(stage: str, recipe: dict, seed: int, checkpoint_dir, deepspee
     if deepspeed:
         resolved["deepspeed"] = str(deepspeed)
     return resolved
+
+
+def check_owned_keys(stage: str, recipe: dict | None) -> None:
+    """A recipe must not set a key the workflow owns (it would be silently overridden)."""
+    for key in OWNED_KEYS:
+        if key in (recipe or {}):
+            raise config_error(
+                f"{stage}.recipe.{key}", "is set by the workflow (paths, grid seed); remove it"
+            )
 
 
 def split_lora(resolved: dict) -> tuple[dict, dict]:
