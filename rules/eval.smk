@@ -6,6 +6,7 @@
 localrules:
     eval_data,
     eval_translation_set,
+    eval_out_of_domain,
 
 from langadapt.eval.lm_eval_tasks import multiple_choice_task_name
 
@@ -42,6 +43,8 @@ rule eval_out_of_domain:
         summary="results/eval_data/{lang}/out_of_domain.json",
     log:
         "logs/eval_out_of_domain/{lang}.log",
+    benchmark:
+        "benchmarks/eval_out_of_domain/{lang}.tsv"
     params:
         spec=EVAL["out_of_domain"],
         language_code=config["language"]["code"],
