@@ -1,17 +1,18 @@
-# Preference pairs (results/instruct/{lang}/preferences.jsonl) and DPO with LoRA on SFT cells.
+# Preference pairs (results/instruct/{lang}/preferences.jsonl) and DPO (dpo.method: LoRA or full,
+# full with a separate frozen reference model) on SFT cells.
 
 
 rule instruct_preferences:
     input:
         sections="results/instruct/{lang}/sections.jsonl",
+        plan="results/data/{lang}/plan_check.json",
     output:
         preferences="results/instruct/{lang}/preferences.jsonl",
     log:
         "logs/instruct_preferences/{lang}.log",
     params:
-        examples=config["dpo"]["preference_pairs"],
-        skip=config["sft"]["general_examples"],
-        dataset=config["dpo"]["preference_dataset"],
+        parts=config["dpo"]["parts"],
+        skip=help_section_counts(config)[0],
         translation=config["synthetic"]["translation"],
     threads: 1
     resources:
@@ -39,6 +40,7 @@ rule dpo:
     params:
         checkpoint_dir=resume_checkpoint_dir,
         recipe=config["dpo"]["recipe"],
+        method=config["dpo"]["method"],
         gpus=config["dpo"]["gpus"],
         deepspeed=config["dpo"]["deepspeed"],
     threads: 2

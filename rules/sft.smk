@@ -1,4 +1,5 @@
-# Instruction data (results/instruct/{lang}/) and LoRA instruction tuning, one job per SFT cell.
+# Instruction data (results/instruct/{lang}/) and instruction tuning (sft.method: LoRA or full),
+# one job per SFT cell.
 
 
 rule instruct_sections:
@@ -10,7 +11,7 @@ rule instruct_sections:
         "logs/instruct_sections/{lang}.log",
     params:
         translation=config["synthetic"]["translation"],
-        examples=config["sft"]["general_examples"] + config["dpo"]["preference_pairs"],
+        examples=sum(help_section_counts(config)),
     threads: 1
     resources:
         mem_mb=2000,
@@ -24,13 +25,13 @@ rule instruct_sections:
 rule instruct_general:
     input:
         sections="results/instruct/{lang}/sections.jsonl",
+        plan="results/data/{lang}/plan_check.json",
     output:
         general="results/instruct/{lang}/general.{instr}.jsonl",
     log:
         "logs/instruct_general/{lang}/{instr}.log",
     params:
-        examples=config["sft"]["general_examples"],
-        dataset=config["sft"]["general_dataset"],
+        parts=config["sft"]["parts"],
         translation=config["synthetic"]["translation"],
     threads: 1
     resources:
@@ -45,6 +46,7 @@ rule instruct_general:
 rule instruct_translation:
     input:
         train="results/data/{lang}/clean/train.jsonl",
+        plan="results/data/{lang}/plan_check.json",
     output:
         translation="results/instruct/{lang}/translation.jsonl",
     log:
@@ -97,6 +99,7 @@ rule sft:
     params:
         checkpoint_dir=resume_checkpoint_dir,
         recipe=config["sft"]["recipe"],
+        method=config["sft"]["method"],
         gpus=config["sft"]["gpus"],
         deepspeed=config["sft"]["deepspeed"],
     threads: 2
