@@ -79,6 +79,9 @@ rule eval_checkpoint:
         resamples=EVAL["bootstrap_resamples"],
         task=MC_TASK,
         extra_tasks=EVAL["lm_eval_tasks"],
+        include_paths=EVAL["lm_eval_include_paths"],
+        spbleu=EVAL["spbleu"],
+        comet_model=EVAL["comet_model"],
         batch_size=EVAL_BATCH_SIZE,
         dtype=EVAL["dtype"],
     threads: 1  # two checkpoints are evaluated side by side on 2 cores

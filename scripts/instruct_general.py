@@ -1,4 +1,4 @@
-"""Rule instruct_general: the general-instruction parts of an SFT set, mt or human arm (rules/sft.smk)."""
+"""Rule instruct_general: the general parts of an SFT set, mt or human arm (rules/sft.smk)."""
 
 from langadapt.instructions import write_general
 from langadapt.logs import log_to

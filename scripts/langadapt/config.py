@@ -167,13 +167,6 @@ def _check_part(config: dict, stage: str, index: int, part: dict) -> None:
     if stage == "dpo" and dataset is None and treatment != "mt":
         raise config_error(f"{key}.treatment", "help-corpus preference pairs are built with MT "
                            "(chosen: human translation, rejected: MT); use treatment mt")
-    if dataset is None and (stage == "dpo" or treatment == "as_is"):
-        return  # English side of the help sections; help pairs reject the English answer w/o MT
-    uses_mt = treatment == "mt" or (treatment == "cell" and any(
-        "mt" in entry.get("instructions", ["mt"]) for entry in config["sft"]["grid"]))
-    if uses_mt and part["examples"] and not config["synthetic"]["translation"]["enabled"]:
-        raise config_error(f"{key}.treatment", f"{treatment} machine-translates this part; "
-                           "synthetic.translation.enabled is false")
     if stage == "sft" and treatment == "cell" and dataset is not None:
         human = any("human" in entry.get("instructions", []) for entry in config["sft"]["grid"])
         if human:

@@ -39,6 +39,23 @@ def parallel_sources(config: dict) -> list[str]:
     return names
 
 
+def check_translation_needed(config: dict) -> None:
+    """A part that is machine-translated needs synthetic translation enabled."""
+    if config["synthetic"]["translation"]["enabled"]:
+        return
+    arms = {arm for entry in config["sft"]["grid"] for arm in entry.get("instructions", ["mt"])}
+    stages = [("sft", part) for part in config["sft"]["parts"]]
+    if config["dpo"].get("enabled", True):
+        stages += [("dpo", part) for part in config["dpo"]["parts"] if part.get("dataset")]
+    for index, (stage, part) in enumerate(stages):
+        number = index if stage == "sft" else index - len(config["sft"]["parts"])
+        mt = part["treatment"] == "mt" or (part["treatment"] == "cell" and "mt" in arms)
+        if mt and part["examples"]:
+            raise config_error(f"{stage}.parts[{number}].treatment",
+                               f"{part['treatment']} machine-translates part '{part['name']}' "
+                               "but synthetic.translation.enabled is false")
+
+
 def dataset_rows(spec: dict) -> int | None:
     """Rows of a part's dataset split, or None when that is not cheap to know."""
     import datasets
@@ -69,6 +86,7 @@ def check_plan(config: dict, source_paths: dict[str, str], out_path=None) -> dic
             raise config_error(key, f"{requested} requested but {what} hold(s) at most "
                                     f"{available} (counted before training, by plan_check)")
 
+    check_translation_needed(config)
     xlate = max((int(c["translation_examples"]) for c in grids.sft_cells(config)), default=0)
     if xlate:
         pairs = len(usable_pairs(train))

@@ -184,9 +184,9 @@ def load_part_dataset(spec: dict, count: int, key: str, fields: list[str]):
         if field not in dataset.column_names:
             raise config_error(f"{key}.dataset", f"column {field!r} not in {dataset.column_names}")
     if count > len(dataset):
+        where = spec.get("data_files") or spec.get("split", "train")
         raise config_error(f"{key}.examples", f"{count} requested but dataset {spec['path']} "
-                                              f"({spec.get('data_files') or spec.get('split', 'train')}) "
-                                              f"has {len(dataset)} rows")
+                                              f"({where}) has {len(dataset)} rows")
     return dataset.select(range(count))
 
 

@@ -27,7 +27,6 @@ def english_records(train_path, max_sentences: int | None = None) -> list[dict]:
 def translate_english(train_path, out_path, provenance_path, spec: dict) -> dict:
     """Translate the English side of the clean train split 1:1 into the target language."""
     from langadapt.mt import get_translator
-
     from langadapt.mt.document import segment_stats, translate_documents
 
     records = english_records(train_path, spec.get("max_sentences"))

@@ -35,20 +35,26 @@ def run_bpc(model, tokenizer, bpc_path, window: int = 256, batch_size: int = 8) 
 
 
 def run_translation(model, tokenizer, pairs_path, language_name: str, max_new_tokens: int = 64,
-                    batch_size: int = 8, baseline_path=None, resamples: int = 1000) -> dict:
+                    batch_size: int = 8, baseline_path=None, resamples: int = 1000,
+                    spbleu: dict | None = None, comet_model=None) -> dict:
     from langadapt.eval.translation import evaluate_translation
 
     baseline = read_json(baseline_path) if baseline_path else None
+    comet = None
+    if comet_model:
+        from langadapt.eval.comet import load_comet
+
+        comet = load_comet(comet_model)
     return evaluate_translation(model, tokenizer, read_jsonl(pairs_path), language_name,
-                                max_new_tokens, batch_size, baseline, resamples)
+                                max_new_tokens, batch_size, baseline, resamples, spbleu, comet)
 
 
-def run_lm_eval(model, tokenizer, task_path, task: str, extra_tasks: list[str] = (),
-                batch_size: int = 8) -> dict:
+def run_lm_eval(model, tokenizer, task_path, task: str, extra_tasks: list = (),
+                batch_size: int = 8, include_paths: list[str] = ()) -> dict:
     from langadapt.eval.lm_eval_tasks import run_lm_eval as harness
 
     result = harness(model, tokenizer, Path(task_path).parent, [task], batch_size=batch_size,
-                     extra_tasks=extra_tasks)
+                     extra_tasks=extra_tasks, include_paths=include_paths)
     result["multiple_choice_task"] = task
     return result
 
@@ -76,9 +82,11 @@ def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, out
         "bpc": lambda: run_bpc(model, tokenizer, inputs["bpc_text"], params["window"], batch),
         "translation": lambda: run_translation(
             model, tokenizer, inputs["pairs"], params["language_name"],
-            params["max_new_tokens"], batch, inputs.get("base") or None, params["resamples"]),
+            params["max_new_tokens"], batch, inputs.get("base") or None, params["resamples"],
+            params.get("spbleu"), params.get("comet_model")),
         "lm_eval": lambda: run_lm_eval(model, tokenizer, inputs["task"], params["task"],
-                                       params["extra_tasks"], batch),
+                                       params["extra_tasks"], batch,
+                                       params.get("include_paths", ())),
         "instructions": lambda: run_instructions(
             model, tokenizer, inputs["instructions"], outputs["sheet"], lang,
             params["max_new_tokens"], batch),
