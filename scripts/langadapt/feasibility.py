@@ -74,6 +74,7 @@ def dataset_rows(spec: dict) -> int | None:
 
 def check_plan(config: dict, source_paths: dict[str, str], out_path=None) -> dict:
     """Check requested sizes; write the counts to ``out_path``; raise on the first shortfall."""
+    check_translation_needed(config)
     sources = {name: read_jsonl(path) for name, path in source_paths.items()}
     splits, _ = clean_and_split(sources, config["split"]) if sources else ({"train": []}, {})
     train = splits["train"]
@@ -86,7 +87,6 @@ def check_plan(config: dict, source_paths: dict[str, str], out_path=None) -> dic
             raise config_error(key, f"{requested} requested but {what} hold(s) at most "
                                     f"{available} (counted before training, by plan_check)")
 
-    check_translation_needed(config)
     xlate = max((int(c["translation_examples"]) for c in grids.sft_cells(config)), default=0)
     if xlate:
         pairs = len(usable_pairs(train))
