@@ -265,7 +265,7 @@ def data_card_inputs(wildcards):
     inputs["report"] = f"{clean}/report.json"
     inputs["tokenizer"] = "results/models/base"
     inputs["debian"] = debian_metadata_files()
-    if config["synthetic"]["translation"]["enabled"]:
+    if "mt" in corpora.corpus_plan(config, wildcards.lang):
         inputs["filter_report"] = f"results/data/{wildcards.lang}/synthetic/mt.filter_report.json"
     return inputs
 

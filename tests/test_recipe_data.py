@@ -149,7 +149,8 @@ def test_english_role_source_records_hold_english(tmp_path):
      "dpo.parts[0].treatment", "help-corpus preference pairs are built with MT"),
     (lambda c: c["synthetic"].update(translation={"enabled": False}, transliteration={
         "enabled": True, "corpora": ["mt"]}) or c["language"].update(script="Deva"),
-     "synthetic.transliteration.corpora", "'mt' needs synthetic.translation.enabled: true"),
+     "synthetic.transliteration.corpora",
+     "'mt' needs synthetic.translation.enabled: true and cpt_corpus: true"),
     (lambda c: c["sft"].update(parts=[{"name": "a", "treatment": "mt", "examples": 1},
                                       {"name": "a", "treatment": "human", "examples": 1}]),
      "sft.parts[1].name", "duplicate part name 'a'"),

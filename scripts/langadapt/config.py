@@ -141,9 +141,10 @@ def _check_recipes(config: dict) -> None:
     _check_english_source(config, "synthetic.translation.english_source",
                           translation["english_source"])
     translit = config["synthetic"]["transliteration"]
-    if translit["enabled"] and "mt" in translit["corpora"] and not translation["enabled"]:
+    if translit["enabled"] and "mt" in translit["corpora"] and not (
+            translation["enabled"] and translation["cpt_corpus"]):
         raise config_error("synthetic.transliteration.corpora",
-                           "'mt' needs synthetic.translation.enabled: true")
+                           "'mt' needs synthetic.translation.enabled: true and cpt_corpus: true")
     for stage in ("sft", "dpo"):
         names = [part["name"] for part in config[stage]["parts"]]
         for index, name in enumerate(names):

@@ -6,7 +6,7 @@ DESIGN.md, "corpora and training sets as declared data". The config's short form
   the clean train pairs, or a source with ``role: english`` (FineWeb, local English text);
 * ``real`` (role target, real): the target side of the clean train split;
 * ``mt`` (role target, synthetic) = translate(``synthetic.translation.english_source``),
-  filtered; present when synthetic translation is enabled;
+  filtered; present when synthetic translation is enabled with ``cpt_corpus: true``;
 * ``translit`` = transliterate(``real``) and ``translit_mt`` = transliterate(``mt``) (role
   target, synthetic), as ``synthetic.transliteration.corpora`` lists them.
 
@@ -38,7 +38,7 @@ def corpus_plan(config: dict, lang: str) -> dict[str, dict]:
         "real": {"role": "target", "kind": "real", "field": "target",
                  "file": f"results/data/{lang}/clean/train.jsonl", "origin": "clean train split"},
     }
-    if synthetic["translation"]["enabled"]:
+    if synthetic["translation"]["enabled"] and synthetic["translation"].get("cpt_corpus", True):
         plan["mt"] = {
             "role": "target", "kind": "synthetic", "field": "target",
             "file": f"results/data/{lang}/synthetic/mt.filtered.jsonl",
