@@ -332,6 +332,8 @@ def help_section_counts(config: dict) -> tuple[int, int]:
 def write_sections(train_path, out_path, translation_spec: dict, count: int) -> int:
     """Rule instruct_sections: the first ``count`` help sections, machine-translated when
     synthetic translation is enabled (else only the English and human sides)."""
+    if count == 0:  # no help part: the clean split may hold no help-corpus records at all
+        return write_jsonl(out_path, [])
     sections = help_sections(read_jsonl(train_path))[:count]
     translate = None
     if sections and translation_spec.get("enabled", True):
