@@ -60,6 +60,7 @@ def snakemake(tmp_path, *targets, flags=()):
         "Snakefile",
         "--allowed-rules",
         "load_source",
+        "plan_check",  # every non-parallel source waits for the plan-time size check
         "clean_and_split",
         "data_card",
         *flags,
