@@ -298,9 +298,10 @@ def test_plan_check_stops_a_dataset_part_beyond_its_rows(help_source, alpaca):
         feasibility.check_plan(config, help_source)
 
 
-def test_plan_check_stops_mt_parts_without_translation(help_source):
-    config = default_config()
-    config["synthetic"]["translation"] = {"enabled": False}
-    config = validate_config(config)
-    with pytest.raises(LangadaptError, match=r"'sft.parts\[0\].treatment': cell machine-"):
-        feasibility.check_plan(config, help_source)
+def test_mt_part_without_translation_stops_the_set(tmp_path):
+    with pytest.raises(LangadaptError) as caught:
+        inst.write_general(tmp_path / "none.jsonl", tmp_path / "general.jsonl", "mt",
+                           [{"name": "general", "dataset": None, "treatment": "cell",
+                             "examples": 2}], {"enabled": False})
+    assert str(caught.value) == ("config key 'sft.parts[0].treatment': cell machine-translates "
+                                 "part 'general' but synthetic.translation.enabled is false")

@@ -39,23 +39,6 @@ def parallel_sources(config: dict) -> list[str]:
     return names
 
 
-def check_translation_needed(config: dict) -> None:
-    """A part that is machine-translated needs synthetic translation enabled."""
-    if config["synthetic"]["translation"]["enabled"]:
-        return
-    arms = {arm for entry in config["sft"]["grid"] for arm in entry.get("instructions", ["mt"])}
-    stages = [("sft", part) for part in config["sft"]["parts"]]
-    if config["dpo"].get("enabled", True):
-        stages += [("dpo", part) for part in config["dpo"]["parts"] if part.get("dataset")]
-    for index, (stage, part) in enumerate(stages):
-        number = index if stage == "sft" else index - len(config["sft"]["parts"])
-        mt = part["treatment"] == "mt" or (part["treatment"] == "cell" and "mt" in arms)
-        if mt and part["examples"]:
-            raise config_error(f"{stage}.parts[{number}].treatment",
-                               f"{part['treatment']} machine-translates part '{part['name']}' "
-                               "but synthetic.translation.enabled is false")
-
-
 def dataset_rows(spec: dict) -> int | None:
     """Rows of a part's dataset split, or None when that is not cheap to know."""
     import datasets
@@ -74,7 +57,6 @@ def dataset_rows(spec: dict) -> int | None:
 
 def check_plan(config: dict, source_paths: dict[str, str], out_path=None) -> dict:
     """Check requested sizes; write the counts to ``out_path``; raise on the first shortfall."""
-    check_translation_needed(config)
     sources = {name: read_jsonl(path) for name, path in source_paths.items()}
     splits, _ = clean_and_split(sources, config["split"]) if sources else ({"train": []}, {})
     train = splits["train"]

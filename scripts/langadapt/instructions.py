@@ -344,6 +344,13 @@ def write_sections(train_path, out_path, translation_spec: dict, count: int) -> 
 def write_general(sections_path, out_path, arm: str, parts: list[dict],
                   translation_spec=None) -> int:
     """Rule instruct_general: the general parts (``sft.parts``) of arm ``mt`` or ``human``."""
+    for index, part in enumerate(parts):
+        treatment = arm if part["treatment"] == "cell" else part["treatment"]
+        if treatment == "mt" and part["examples"] and not (translation_spec or {}).get(
+                "enabled", True):
+            raise config_error(f"sft.parts[{index}].treatment",
+                               f"{part['treatment']} machine-translates part '{part['name']}' "
+                               "but synthetic.translation.enabled is false")
     sections = read_jsonl(sections_path)
     translator = []
 
