@@ -11,8 +11,8 @@ One row per training job (every CPT, SFT and DPO grid cell) and a total. Assumpt
 * Full training (CPT, and SFT/DPO with ``method: full``): 6·N·D FLOPs — forward 2·N·D,
   backward 4·N·D (gradients with respect to activations and to weights, 2·N·D each).
 * LoRA (SFT, DPO with ``method: lora``): the base is frozen, so the weight-gradient half of
-  the backward pass is
-  skipped but activation gradients still flow through every layer to reach the adapters:
+  the backward pass is skipped but activation gradients still flow through every layer to
+  reach the adapters:
   2·N·D forward + 2·N·D backward = 4·N·D (adapter FLOPs, <1 % of N at rank 8-64, ignored).
   Activation checkpointing (on by default in trl) recomputes the forward: not counted.
 * DPO: D counts chosen + rejected tokens (2 sequences per pair); the frozen reference model

@@ -17,7 +17,13 @@ Three sources (Llama-eus, x-LLaMA):
   ``xx-en`` the reverse, ``both`` alternates. Their order is fixed (independent of the cell
   seed), so the first ``n`` examples of a larger set are the smaller set: sizes are nested.
 
-``sft_set`` joins the general instructions with the first ``xlate`` translation examples and
+An SFT set is a list of **parts** (``sft.parts``; ``general_dataset``/``general_examples`` are
+its one-part short form), each a source (the help sections or a dataset), a language treatment
+(``as_is``: English as written or a target-language dataset read as is; ``mt``; ``human``; ``cell``:
+the cell's ``instructions`` axis) and a size — x-LLaMA: English Alpaca as is + translated
+Alpaca; Llama-eus: translated No_Robots + SlimOrca; Nemotron: English as is. Machine
+translation is document-level (``langadapt.mt.document``): long answers are segmented, never
+cut. ``sft_set`` joins the general parts with the first ``xlate`` translation examples and
 shuffles them with the cell seed.
 """
 

@@ -17,25 +17,31 @@ import re
 _SENTENCE_END = re.compile(r"(?<=[.!?।؟。])\s+")
 
 
-def _split_long(sentence: str, max_chars: int) -> list[str]:
-    """A sentence longer than ``max_chars`` cut at spaces (at ``max_chars`` when it has none)."""
-    pieces, current = [], ""
-    for word in sentence.split(" "):
-        while len(word) > max_chars:  # one "word" longer than a segment (URLs, code)
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(word[:max_chars])
-            word = word[max_chars:]
-        candidate = f"{current} {word}" if current else word
+def _pack(pieces: list[str], max_chars: int) -> list[str]:
+    """Join consecutive ``pieces`` with spaces into segments of at most ``max_chars``
+    (a piece longer than that stays alone)."""
+    segments, current = [], ""
+    for piece in pieces:
+        candidate = f"{current} {piece}" if current else piece
         if len(candidate) > max_chars and current:
-            pieces.append(current)
-            current = word
+            segments.append(current)
+            current = piece
         else:
             current = candidate
     if current:
-        pieces.append(current)
-    return pieces
+        segments.append(current)
+    return segments
+
+
+def _split_long(sentence: str, max_chars: int) -> list[str]:
+    """A sentence longer than ``max_chars`` cut at spaces (at ``max_chars`` when it has none)."""
+    words = []
+    for word in sentence.split(" "):
+        while len(word) > max_chars:  # one "word" longer than a segment (URLs, code)
+            words.append(word[:max_chars])
+            word = word[max_chars:]
+        words.append(word)
+    return _pack(words, max_chars)
 
 
 def segment_line(line: str, max_chars: int) -> list[str]:
@@ -47,17 +53,7 @@ def segment_line(line: str, max_chars: int) -> list[str]:
     for sentence in _SENTENCE_END.split(line):
         sentences.extend(_split_long(sentence, max_chars) if len(sentence) > max_chars
                          else [sentence])
-    segments, current = [], ""
-    for sentence in sentences:
-        candidate = f"{current} {sentence}" if current else sentence
-        if len(candidate) > max_chars and current:
-            segments.append(current)
-            current = sentence
-        else:
-            current = candidate
-    if current:
-        segments.append(current)
-    return segments
+    return _pack(sentences, max_chars)
 
 
 def segment_document(text: str, max_chars: int) -> list[list[str]]:
