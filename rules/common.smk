@@ -156,6 +156,7 @@ def mixture_token_files(wildcards):
 
 def data_targets():
     return [
+        f"results/data/{LANG}/plan_check.json",
         f"results/data/{LANG}/card.json",
         f"results/data/{LANG}/card.md",
     ] + [f"results/mix/{LANG}/{part}/packed.npy" for part in mixture_paths()]

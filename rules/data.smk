@@ -105,6 +105,7 @@ rule plan_check:
         "results/data/{lang}/plan_check.json",
     log:
         "logs/plan_check/{lang}.log",
+    priority: 100  # first: a config that asks for too much stops before the long jobs
     resources:
         mem_mb=4000,
         runtime=20,

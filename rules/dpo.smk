@@ -5,7 +5,6 @@
 rule instruct_preferences:
     input:
         sections="results/instruct/{lang}/sections.jsonl",
-        plan="results/data/{lang}/plan_check.json",
     output:
         preferences="results/instruct/{lang}/preferences.jsonl",
     log:

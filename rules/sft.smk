@@ -25,7 +25,6 @@ rule instruct_sections:
 rule instruct_general:
     input:
         sections="results/instruct/{lang}/sections.jsonl",
-        plan="results/data/{lang}/plan_check.json",
     output:
         general="results/instruct/{lang}/general.{instr}.jsonl",
     log:
@@ -46,7 +45,6 @@ rule instruct_general:
 rule instruct_translation:
     input:
         train="results/data/{lang}/clean/train.jsonl",
-        plan="results/data/{lang}/plan_check.json",
     output:
         translation="results/instruct/{lang}/translation.jsonl",
     log:
