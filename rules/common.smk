@@ -220,7 +220,9 @@ def source_inputs(wildcards):
     check_language(config, wildcards.lang)
     source, _ = source_config(config, wildcards.source)
     if wildcards.source not in plan_check_sources():  # large sources wait for the size check
-        return {"plan": f"results/data/{wildcards.lang}/plan_check.json", **_source_files(source)}
+        # ancient: a rerun of the cheap check never reloads a large source
+        plan = ancient(f"results/data/{wildcards.lang}/plan_check.json")
+        return {"plan": plan, **_source_files(source)}
     return _source_files(source)
 
 
