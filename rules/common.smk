@@ -5,9 +5,10 @@ from pathlib import Path
 
 sys.path.insert(0, f"{workflow.basedir}/scripts")
 
-from langadapt import grids
+from langadapt import corpora, grids
 from langadapt.config import validate_config
 from langadapt.paper.run import run_name
+from langadapt.instructions import help_section_counts
 
 if workflow.overwrite_configfiles:
     # A --configfile is a whole experiment: it replaces config.yaml instead of being merged
@@ -106,13 +107,8 @@ def train_logs():
 
 
 def corpora_for_mixing():
-    """Tokenised corpora a mixture draws from."""
-    corpora = ["english", "real"]
-    if config["synthetic"]["translation"]["enabled"]:
-        corpora.append("mt")
-    if config["synthetic"]["transliteration"]["enabled"]:
-        corpora.append("translit")
-    return corpora
+    """Tokenised corpora a mixture draws from (langadapt.corpora: the config's declared corpora)."""
+    return list(corpora.corpus_plan(config, LANG))
 
 
 def perplexity_model_dir():
@@ -122,17 +118,12 @@ def perplexity_model_dir():
 
 def corpus_text_file(wildcards):
     """JSONL file whose text becomes tokenised corpus wildcards.corpus."""
-    return {
-        "english": f"results/data/{wildcards.lang}/clean/train.jsonl",
-        "real": f"results/data/{wildcards.lang}/clean/train.jsonl",
-        "mt": f"results/data/{wildcards.lang}/synthetic/mt.filtered.jsonl",
-        "translit": f"results/data/{wildcards.lang}/synthetic/translit.jsonl",
-    }[wildcards.corpus]
+    return corpora.corpus_plan(config, wildcards.lang)[wildcards.corpus]["file"]
 
 
 def corpus_text_field(wildcards):
     """Record field holding the text of tokenised corpus wildcards.corpus."""
-    return {"english": "en", "real": "target", "mt": "target", "translit": "text"}[wildcards.corpus]
+    return corpora.corpus_plan(config, wildcards.lang)[wildcards.corpus]["field"]
 
 
 def mixture_corpora(wildcards):
@@ -140,12 +131,12 @@ def mixture_corpora(wildcards):
     no synthetic text at synth 0."""
     ratio, synth = float(wildcards.ratio), float(wildcards.synth)
     chosen = []
-    for corpus in corpora_for_mixing():
+    for corpus, spec in corpora.corpus_plan(config, wildcards.lang).items():
         if corpus == "english" and ratio >= 1.0:
             continue
         if corpus != "english" and ratio <= 0.0:
             continue
-        if corpus in ("mt", "translit") and synth <= 0.0:
+        if spec["kind"] == "synthetic" and synth <= 0.0:
             continue
         chosen.append(corpus)
     return chosen
@@ -161,6 +152,7 @@ def mixture_token_files(wildcards):
 
 def data_targets():
     return [
+        f"results/data/{LANG}/plan_check.json",
         f"results/data/{LANG}/card.json",
         f"results/data/{LANG}/card.md",
     ] + [f"results/mix/{LANG}/{part}/packed.npy" for part in mixture_paths()]
@@ -250,7 +242,8 @@ def source_files(wildcards):
     from langadapt.sources import check_language
 
     check_language(config, wildcards.lang)
-    return {name: f"results/data/{wildcards.lang}/sources/{name}.jsonl" for name in source_names()}
+    return {name: f"results/data/{wildcards.lang}/sources/{name}.jsonl"
+            for name in corpora.target_sources(config)}
 
 
 def source_inputs(wildcards):
@@ -259,6 +252,14 @@ def source_inputs(wildcards):
 
     check_language(config, wildcards.lang)
     source, _ = source_config(config, wildcards.source)
+    if wildcards.source not in plan_check_sources():  # large sources wait for the size check
+        # ancient: a rerun of the cheap check never reloads a large source
+        plan = ancient(f"results/data/{wildcards.lang}/plan_check.json")
+        return {"plan": plan, **_source_files(source)}
+    return _source_files(source)
+
+
+def _source_files(source):
     if source["type"] == "libreoffice_help":
         return {
             "package": f"results/data/debian/{source['package']}",
@@ -300,7 +301,7 @@ def data_card_inputs(wildcards):
     inputs["report"] = f"{clean}/report.json"
     inputs["tokenizer"] = "results/models/base"
     inputs["debian"] = debian_metadata_files()
-    if config["synthetic"]["translation"]["enabled"]:
+    if "mt" in corpora.corpus_plan(config, wildcards.lang):
         inputs["filter_report"] = f"results/data/{wildcards.lang}/synthetic/mt.filter_report.json"
     return inputs
 
@@ -338,3 +339,31 @@ def machine_translation_available(stage):
         return []
 
     return check
+# ---- recipe plan (langadapt.corpora, langadapt.feasibility) ---------------------------------
+
+
+def plan_check_sources():
+    """Parallel sources the plan check reads (small; every other source waits for the check)."""
+    from langadapt.feasibility import parallel_sources
+
+    return parallel_sources(config)
+
+
+def plan_check_inputs(wildcards):
+    return {name: f"results/data/{wildcards.lang}/sources/{name}.jsonl"
+            for name in plan_check_sources()}
+
+
+def translation_input(wildcards):
+    """English JSONL the synthetic mt corpus translates (synthetic.translation.english_source)."""
+    spec = config["synthetic"]["translation"]
+    return corpora.english_file(config, wildcards.lang, spec["english_source"])
+
+
+def translit_input(wildcards):
+    return corpora.translit_input(config, wildcards.lang, wildcards.corpus)[0]
+
+
+def translit_corpora():
+    """Transliterated corpora this config defines (translit, translit_mt)."""
+    return [name for name in corpora.corpus_plan(config, LANG) if name.startswith("translit")]

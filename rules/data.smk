@@ -99,3 +99,22 @@ rule data_card:
         "../envs/data.yaml"
     script:
         "../scripts/data_card.py"
+
+
+# Plan-time feasibility: requested sizes against the parallel sources, before any large source
+# loads (their load_source jobs wait for it) or any model trains. langadapt.feasibility.
+rule plan_check:
+    input:
+        unpack(plan_check_inputs),
+    output:
+        "results/data/{lang}/plan_check.json",
+    log:
+        "logs/plan_check/{lang}.log",
+    priority: 100  # first: a config that asks for too much stops before the long jobs
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    conda:
+        "../envs/data.yaml"
+    script:
+        "../scripts/plan_check.py"

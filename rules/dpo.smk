@@ -1,4 +1,5 @@
-# Preference pairs (results/instruct/{lang}/preferences.jsonl) and DPO with LoRA on SFT cells.
+# Preference pairs (results/instruct/{lang}/preferences.jsonl) and DPO (dpo.method: LoRA or full,
+# full with a separate frozen reference model) on SFT cells.
 
 # Preference pairs from the translated help sections: light unless a model translates a dataset.
 if config["synthetic"]["translation"]["backend"] == "apertium" or not config["dpo"]["preference_dataset"]:
@@ -18,9 +19,8 @@ rule instruct_preferences:
     benchmark:
         "benchmarks/instruct_preferences/{lang}.tsv"
     params:
-        examples=config["dpo"]["preference_pairs"],
-        skip=config["sft"]["general_examples"],
-        dataset=config["dpo"]["preference_dataset"],
+        parts=config["dpo"]["parts"],
+        skip=help_section_counts(config)[0],
         translation=config["synthetic"]["translation"],
     threads: 1
     resources:
@@ -48,6 +48,7 @@ rule dpo:
     params:
         checkpoint_dir=resume_checkpoint_dir,
         recipe=config["dpo"]["recipe"],
+        method=config["dpo"]["method"],
         gpus=config["dpo"]["gpus"],
         deepspeed=config["dpo"]["deepspeed"],
     threads: 2

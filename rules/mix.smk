@@ -3,7 +3,7 @@
 
 
 rule tokenize_corpus:
-    """Tokenise one corpus (english, real, mt, translit) with the base tokenizer."""
+    """Tokenise one corpus (english, real, mt, translit, translit_mt) with the base tokenizer."""
     input:
         text=corpus_text_file,
         tokenizer="results/models/base",
@@ -15,7 +15,7 @@ rule tokenize_corpus:
     benchmark:
         "benchmarks/tokenize_corpus/{lang}/{corpus}.tsv"
     wildcard_constraints:
-        corpus="english|real|mt|translit",
+        corpus="english|real|mt|translit|translit_mt",
     params:
         field=corpus_text_field,
     threads: 2

@@ -1,4 +1,5 @@
-# Instruction data (results/instruct/{lang}/) and LoRA instruction tuning, one job per SFT cell.
+# Instruction data (results/instruct/{lang}/) and instruction tuning (sft.method: LoRA or full),
+# one job per SFT cell.
 
 # Instruction sets are built from text in seconds: run on the login node under SLURM. The two
 # that machine-translate stay batch jobs when a model translates (hf_seq2seq, causal_lm).
@@ -25,7 +26,7 @@ rule instruct_sections:
         "benchmarks/instruct_sections/{lang}.tsv"
     params:
         translation=config["synthetic"]["translation"],
-        examples=config["sft"]["general_examples"] + config["dpo"]["preference_pairs"],
+        examples=sum(help_section_counts(config)),
     threads: 1
     resources:
         mem_mb=2000,
@@ -47,8 +48,7 @@ rule instruct_general:
     benchmark:
         "benchmarks/instruct_general/{lang}/{instr}.tsv"
     params:
-        examples=config["sft"]["general_examples"],
-        dataset=config["sft"]["general_dataset"],
+        parts=config["sft"]["parts"],
         translation=config["synthetic"]["translation"],
     threads: 1
     resources:
@@ -119,6 +119,7 @@ rule sft:
     params:
         checkpoint_dir=resume_checkpoint_dir,
         recipe=config["sft"]["recipe"],
+        method=config["sft"]["method"],
         gpus=config["sft"]["gpus"],
         deepspeed=config["sft"]["deepspeed"],
     threads: 2

@@ -4,9 +4,9 @@
 if config["synthetic"]["translation"]["enabled"]:
 
     rule translate_english:
-        """Translate the English side of the clean train split into the target language (1:1)."""
+        """Translate English text (synthetic.translation.english_source) document by document."""
         input:
-            train="results/data/{lang}/clean/train.jsonl",
+            train=translation_input,
         output:
             jsonl="results/data/{lang}/synthetic/mt.jsonl",
             provenance="results/data/{lang}/synthetic/mt.provenance.json",
@@ -52,15 +52,18 @@ if config["synthetic"]["translation"]["enabled"]:
 if config["synthetic"]["transliteration"]["enabled"]:
 
     rule transliterate:
-        """Romanise the Devanagari target side of the clean train split."""
+        """Romanise Devanagari target text: the clean train split (translit) or the mt corpus
+        (translit_mt), as synthetic.transliteration.corpora lists them."""
         input:
-            train="results/data/{lang}/clean/train.jsonl",
+            train=translit_input,
         output:
-            jsonl="results/data/{lang}/synthetic/translit.jsonl",
+            jsonl="results/data/{lang}/synthetic/{corpus}.jsonl",
         log:
-            "logs/transliterate/{lang}.log",
+            "logs/transliterate/{lang}/{corpus}.log",
         benchmark:
-            "benchmarks/transliterate/{lang}.tsv"
+            "benchmarks/transliterate/{lang}/{corpus}.tsv"
+        wildcard_constraints:
+            corpus="translit|translit_mt",
         params:
             scheme=config["synthetic"]["transliteration"]["scheme"],
         threads: 1

@@ -1,4 +1,4 @@
-"""Rule sft: LoRA instruction tuning of one SFT cell (rules/sft.smk)."""
+"""Rule sft: instruction tuning (LoRA or full, sft.method) of one SFT cell (rules/sft.smk)."""
 
 from pathlib import Path
 
@@ -15,6 +15,7 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
             "checkpoint_dir": snakemake.params.checkpoint_dir,  # noqa: F821
             "recipe": dict(snakemake.params.recipe),  # noqa: F821
             "seed": int(snakemake.wildcards.seed),  # noqa: F821
+            "method": snakemake.params.method,  # noqa: F821
         },
         gpus=snakemake.params.gpus,  # noqa: F821
         deepspeed=snakemake.params.deepspeed,  # noqa: F821

@@ -1,4 +1,4 @@
-"""Rule transliterate: Devanagari target side of the clean train split -> translit.jsonl."""
+"""Rule transliterate: Devanagari target text (clean train split or mt corpus) -> Roman script."""
 
 from langadapt.logs import log_to
 from langadapt.synthetic import transliterate_train

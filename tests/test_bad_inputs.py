@@ -178,3 +178,23 @@ def test_mt_instructions_without_translation_stop_the_dry_run(project, tiny_mode
     assert "config key 'sft.grid[0].instructions': the 'mt' arm needs machine translation" in (
         _output(done)
     )
+
+
+def test_translation_examples_beyond_the_parallel_pairs_stop_at_plan_check(project, tiny_model_dir):
+    """Feasibility at plan time: the size check runs before any model trains (issue 13)."""
+    config = tiny_config(tiny_model_dir)
+    config["sft"]["grid"][0]["translation_examples"] = [10000]
+    write_config(project, config)
+    done = snakemake(project, "--cores", "1", "results/data/gl/plan_check.json")
+    assert done.returncode != 0
+    log = (project / "logs" / "plan_check" / "gl.log").read_text(encoding="utf-8")
+    assert ("config key 'sft.grid.translation_examples': 10000 requested but the parallel "
+            "training pairs of lohelp hold(s) at most") in log
+
+
+def test_english_source_that_is_not_an_english_source_stops_the_run(project, tiny_model_dir):
+    out = _dry_run_with(
+        project, tiny_model_dir, lambda c: c["mixture"].update(english_source="lohelp")
+    )
+    assert ("config key 'mixture.english_source': source 'lohelp' has role target; an English "
+            "source needs `role: english`") in out

@@ -94,3 +94,30 @@ def test_cli_prints_rows_and_total(tmp_path, capsys):
     assert ce.main(["--configfile", str(path), "--mfu", "0.5", "--gpu-peak-tflops", "1000"]) == 0
     out = capsys.readouterr().out
     assert "total" in out and "4 jobs" in out and "MFU 0.5" in out
+
+
+def test_full_sft_and_full_dpo_are_priced_as_full_training():
+    """method: full prices SFT at 6ND (LoRA 4ND) and DPO at 8ND (LoRA 6ND: no second copy)."""
+    config = _config()
+    config["sft"]["method"] = config["dpo"]["method"] = "full"
+    jobs = ce.estimate(config)
+    n = 8_030_261_248
+    _, sft0, _, dpo = jobs
+    assert sft0.flops == 6 * n * sft0.tokens
+    assert dpo.flops == 8 * n * dpo.tokens
+    lora = ce.estimate(_config())
+    assert lora[1].flops / sft0.flops == pytest.approx(4 / 6)
+    assert lora[3].flops / dpo.flops == pytest.approx(6 / 8)
+
+
+def test_tokens_sum_the_parts_of_a_set():
+    config = _config()
+    config["sft"]["parts"] = [
+        {"name": "en", "dataset": {"path": "json", "data_files": "a.jsonl"}, "treatment": "as_is",
+         "examples": 1000},
+        {"name": "mt", "dataset": {"path": "json", "data_files": "a.jsonl"}, "treatment": "as_is",
+         "examples": 500},
+    ]
+    config = validate_config(config)
+    sft0 = ce.estimate(config)[1]
+    assert sft0.tokens == 1500 * 1024 * 3

@@ -123,9 +123,11 @@ def test_general_dataset_from_local_jsonl(tmp_path):
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     spec = {"path": "json", "data_files": str(path), "input_field": "input"}
-    out = inst.general_from_dataset(spec, 5, fake_mt)
+    out = inst.general_from_dataset(spec, 2, fake_mt)
     assert len(out) == 2
+    with pytest.raises(LangadaptError, match="'sft.general_dataset.examples': 5 requested"):
+        inst.general_from_dataset(spec, 5, fake_mt)  # never cut silently to what the file has
     assert out[1]["messages"][0]["content"] == "MT<Add the numbers.>\nMT<2 and 3>"
     assert out[1]["messages"][1]["content"] == "MT<Five.>\nMT<That is 5.>"
     with pytest.raises(LangadaptError, match="general_dataset"):
-        inst.general_from_dataset({**spec, "response_field": "answer"}, 5, fake_mt)
+        inst.general_from_dataset({**spec, "response_field": "answer"}, 2, fake_mt)

@@ -103,3 +103,34 @@ def test_sft_then_dpo_train_and_save_merged_models(data, tiny_model_dir, tmp_pat
     assert (tmp_path / "dpo" / "adapter" / "adapter_model.safetensors").is_file()
     AutoModelForCausalLM.from_pretrained(tmp_path / "dpo" / "model")
     assert sft["steps"] > 0 and dpo["steps"] > 0
+
+
+def test_full_sft_then_full_dpo_train_every_weight(data, tiny_model_dir, tmp_path):
+    """method: full trains every weight (no adapter); full DPO starts at log 2 against its
+    separate frozen reference and leaves the reference untouched."""
+    from langadapt.modeling import load_model
+    from langadapt.train.full import reference_model
+
+    full_recipe = {k: v for k, v in SFT_RECIPE.items() if not k.startswith("lora_")}
+    full_recipe.update(learning_rate=1.0e-3, num_train_epochs=1)
+    train_sft(instructions=str(data["sft"]), model_dir=str(tiny_model_dir),
+              out_dir=str(tmp_path / "sft"), checkpoint_dir=str(tmp_path / "ck" / "sft"),
+              recipe=full_recipe, seed=1, method="full")
+    assert (tmp_path / "sft" / "adapter" / "method.json").is_file()
+    assert not (tmp_path / "sft" / "adapter" / "adapter_model.safetensors").exists()
+    before = dict(load_model(str(tiny_model_dir)).named_parameters())
+    after = dict(load_model(str(tmp_path / "sft" / "model")).named_parameters())
+    changed = [name for name, value in after.items() if not value.equal(before[name])]
+    assert len(changed) == len(after)  # every weight trained, not only attention adapters
+
+    dpo_recipe = {**full_recipe, "beta": 0.1, "per_device_train_batch_size": 2}
+    dpo = train_dpo(preferences=str(data["preferences"]), model_dir=str(tmp_path / "sft" / "model"),
+                    out_dir=str(tmp_path / "dpo"), checkpoint_dir=str(tmp_path / "ck" / "dpo"),
+                    recipe=dpo_recipe, seed=1, method="full")
+    rows = read_train_log(tmp_path / "dpo" / "train_log.csv")
+    assert rows[0]["loss"] == pytest.approx(0.6931, abs=1e-3)  # policy == separate reference
+    assert dpo["steps"] > 0
+    reference = reference_model(str(tmp_path / "sft" / "model"), None)
+    assert not any(p.requires_grad for p in reference.parameters())
+    aligned = dict(load_model(str(tmp_path / "dpo" / "model")).named_parameters())
+    assert any(not aligned[n].equal(p) for n, p in reference.named_parameters())

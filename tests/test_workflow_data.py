@@ -45,6 +45,9 @@ def tiny_project(tmp_path, tokenizer_dir):
         ],
         "split": {"test_groups": ["smath"], "dev_groups": ["schart"], "max_test_pairs": 10},
         "synthetic": {"translation": {"enabled": False}},
+        # sizes these sources can supply (plan_check runs before the monolingual source loads)
+        "sft": {"general_examples": 0, "grid": [{"translation_examples": [8]}]},
+        "dpo": {"enabled": False},
     }
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     shutil.copytree(tokenizer_dir, tmp_path / "results/models/base")
@@ -60,6 +63,7 @@ def snakemake(tmp_path, *targets, flags=()):
         "Snakefile",
         "--allowed-rules",
         "load_source",
+        "plan_check",  # every non-parallel source waits for the plan-time size check
         "clean_and_split",
         "data_card",
         *flags,

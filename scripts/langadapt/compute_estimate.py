@@ -8,15 +8,18 @@ One row per training job (every CPT, SFT and DPO grid cell) and a total. Assumpt
 * Parameters N: a table of known model ids, or computed from ``config.json`` dimensions for
   ``base_model.kind: local`` (Llama-style decoder: embeddings, attention with grouped KV
   heads, gated MLP, norms; a separate output matrix unless embeddings are tied).
-* Full training (CPT): 6·N·D FLOPs — forward 2·N·D, backward 4·N·D (gradients with respect
-  to activations and to weights, 2·N·D each).
-* LoRA (SFT, DPO): the base is frozen, so the weight-gradient half of the backward pass is
-  skipped but activation gradients still flow through every layer to reach the adapters:
+* Full training (CPT, and SFT/DPO with ``method: full``): 6·N·D FLOPs — forward 2·N·D,
+  backward 4·N·D (gradients with respect to activations and to weights, 2·N·D each).
+* LoRA (SFT, DPO with ``method: lora``): the base is frozen, so the weight-gradient half of
+  the backward pass is skipped but activation gradients still flow through every layer to
+  reach the adapters:
   2·N·D forward + 2·N·D backward = 4·N·D (adapter FLOPs, <1 % of N at rank 8-64, ignored).
   Activation checkpointing (on by default in trl) recomputes the forward: not counted.
 * DPO: D counts chosen + rejected tokens (2 sequences per pair); the frozen reference model
-  adds one forward pass, 2·N·D, so 6·N·D in total.
-* SFT/DPO tokens are an upper bound: every example counted at ``recipe.max_length``.
+  adds one forward pass, 2·N·D: 6·N·D with LoRA, 8·N·D full (6·N·D policy + 2·N·D reference,
+  a separate copy of the weights).
+* SFT/DPO tokens are an upper bound: every example counted at ``recipe.max_length``; the
+  examples are the sum of the set's parts (``sft.parts`` + translation_examples, ``dpo.parts``).
 * CPT tokens: ``token_budget`` x ``cpt.epochs``.
 * GPU-hours = FLOPs / (MFU x peak FLOP/s) / 3600. Defaults: MFU 0.4 (a good dense
   bf16 run; 0.3 is more typical with ZeRO-3), peak 989 TFLOP/s (H100 SXM dense bf16;
@@ -47,7 +50,7 @@ KNOWN_PARAMETERS = {
 # The embedded default ships SmolLM2-135M-Instruct as a GGUF file.
 GGUF_PARAMETERS = {"SmolLM2-135M-Instruct": 134_515_008}
 
-FLOPS_PER_TOKEN_PARAM = {"full": 6, "lora": 4, "lora_dpo": 6}
+FLOPS_PER_TOKEN_PARAM = {"full": 6, "lora": 4, "lora_dpo": 6, "full_dpo": 8}
 
 
 @dataclass
@@ -110,16 +113,19 @@ def training_jobs(config: dict) -> list[Job]:
     sft_epochs = sft.get("recipe", {}).get("num_train_epochs", 1)
     sft_length = sft.get("recipe", {}).get("max_length", config["mixture"]["seq_len"])
     for cell in grids.sft_cells(config):
-        examples = sft["general_examples"] + int(cell["translation_examples"])
+        general = sum(part["examples"] for part in sft["parts"])
+        examples = general + int(cell["translation_examples"])
         tokens = int(examples * sft_length * sft_epochs)
-        jobs.append(Job("sft", grids.cell_path(cell, grids.SFT_AXES), tokens, parameters, "lora"))
+        jobs.append(Job("sft", grids.cell_path(cell, grids.SFT_AXES), tokens, parameters,
+                        sft["method"]))
     dpo = config["dpo"]
     dpo_epochs = dpo.get("recipe", {}).get("num_train_epochs", 1)
     dpo_length = dpo.get("recipe", {}).get("max_length", config["mixture"]["seq_len"])
     for cell in grids.dpo_cells(config):
-        tokens = int(dpo["preference_pairs"] * 2 * dpo_length * dpo_epochs)
+        pairs = sum(part["examples"] for part in dpo["parts"])
+        tokens = int(pairs * 2 * dpo_length * dpo_epochs)
         path = grids.cell_path(cell, grids.SFT_AXES)
-        jobs.append(Job("dpo", path, tokens, parameters, "lora_dpo"))
+        jobs.append(Job("dpo", path, tokens, parameters, f"{dpo['method']}_dpo"))
     return jobs
 
 
@@ -147,7 +153,8 @@ def format_report(jobs: list[Job], mfu: float, gpu_peak_tflops: float) -> str:
     lines.append(f"{'total':5} {f'{len(jobs)} jobs':42} {'':>10} {'':>9} {total_flops:>9.3g} "
                  f"{total_hours:>9.1f}")
     lines.append(
-        f"FLOPs: 6ND full (CPT), 4ND LoRA (SFT), 6ND LoRA DPO (policy + reference); "
+        f"FLOPs: 6ND full (CPT, full SFT), 4ND LoRA SFT, 6ND LoRA DPO, 8ND full DPO "
+        f"(policy + reference); "
         f"GPU-hours at MFU {mfu} of {gpu_peak_tflops:g} TFLOP/s peak."
     )
     return "\n".join(lines)

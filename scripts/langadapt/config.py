@@ -88,7 +88,95 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
         raise config_error(key, message)
     _fill_defaults(config, schema, schema)
     _check_semantics(config)
+    expand_short_forms(config)
+    _check_recipes(config)
     return config
+
+
+def expand_short_forms(config: dict) -> None:
+    """Write the short forms out in the declared-data shape (DESIGN.md, "corpora and training
+    sets as declared data"): ``sft.parts`` / ``dpo.parts`` from ``general_dataset`` /
+    ``general_examples`` and ``preference_dataset`` / ``preference_pairs``. Idempotent."""
+    sft, dpo = config["sft"], config["dpo"]
+    if sft.get("parts") is None:
+        sft["parts"] = [{"name": "general", "dataset": sft.get("general_dataset"),
+                         "treatment": "cell", "examples": sft["general_examples"]}]
+    if dpo.get("parts") is None:
+        dpo["parts"] = [{"name": "preferences", "dataset": dpo.get("preference_dataset"),
+                         "treatment": "mt", "examples": dpo["preference_pairs"]}]
+    for stage in (sft, dpo):
+        for part in stage["parts"]:
+            part.setdefault("dataset", None)
+
+
+def _source_roles(config: dict) -> dict[str, str]:
+    return {source["name"]: source.get("role", "target") for source in config["sources"]}
+
+
+def _check_english_source(config: dict, key: str, name: str) -> None:
+    if name == "parallel":
+        return
+    roles = _source_roles(config)
+    if name not in roles:
+        raise config_error(key, f"'{name}' is neither 'parallel' nor a configured source "
+                                f"(configured: {', '.join(roles)})")
+    if roles[name] != "english":
+        raise config_error(key, f"source '{name}' has role {roles[name]}; an English source "
+                                "needs `role: english`")
+
+
+def _check_recipes(config: dict) -> None:
+    """Checks of the recipe shape: sources by role, parts, training method."""
+    roles = _source_roles(config)
+    for index, source in enumerate(config["sources"]):
+        if roles[source["name"]] != "english":
+            continue
+        if source.get("english_path") or source.get("english_column") or source.get(
+                "translation_column") or source.get("target_column"):
+            raise config_error(f"sources[{index}].role", "an English source is monolingual: "
+                               "give text_column (or a plain text path), not parallel columns")
+    if "target" not in roles.values():
+        raise config_error("sources", "no source has role target (target-language text)")
+    _check_english_source(config, "mixture.english_source", config["mixture"]["english_source"])
+    translation = config["synthetic"]["translation"]
+    _check_english_source(config, "synthetic.translation.english_source",
+                          translation["english_source"])
+    translit = config["synthetic"]["transliteration"]
+    if translit["enabled"] and "mt" in translit["corpora"] and not (
+            translation["enabled"] and translation["cpt_corpus"]):
+        raise config_error("synthetic.transliteration.corpora",
+                           "'mt' needs synthetic.translation.enabled: true and cpt_corpus: true")
+    for stage in ("sft", "dpo"):
+        names = [part["name"] for part in config[stage]["parts"]]
+        for index, name in enumerate(names):
+            if names.index(name) != index:
+                raise config_error(f"{stage}.parts[{index}].name", f"duplicate part name '{name}'")
+        for index, part in enumerate(config[stage]["parts"]):
+            _check_part(config, stage, index, part)
+        if config[stage]["method"] == "full":
+            lora = sorted(key for key in config[stage]["recipe"] if key.startswith("lora_"))
+            if lora:
+                raise config_error(f"{stage}.recipe.{lora[0]}",
+                                   f"{stage}.method is full (every weight trains): remove the "
+                                   "LoRA keys or set method: lora")
+
+
+def _check_part(config: dict, stage: str, index: int, part: dict) -> None:
+    key = f"{stage}.parts[{index}]"
+    treatment, dataset = part["treatment"], part.get("dataset")
+    if dataset is not None and not dataset.get("path"):
+        raise config_error(f"{key}.dataset.path", "name a dataset (hub id, json, parquet)")
+    if stage == "dpo" and dataset is None and treatment != "mt":
+        raise config_error(f"{key}.treatment", "help-corpus preference pairs are built with MT "
+                           "(chosen: human translation, rejected: MT); use treatment mt")
+    if stage == "sft" and treatment == "cell" and dataset is not None:
+        human = any("human" in entry.get("instructions", []) for entry in config["sft"]["grid"])
+        if human:
+            raise config_error("sft.grid.instructions",
+                               f"'human' needs human-translated instructions; part "
+                               f"'{part['name']}' is an English dataset that only machine "
+                               "translation can provide (use 'mt', or add a part with "
+                               "treatment human and a target-language dataset)")
 
 
 def _check_semantics(config: dict) -> None:

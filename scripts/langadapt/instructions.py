@@ -17,7 +17,13 @@ Three sources (Llama-eus, x-LLaMA):
   ``xx-en`` the reverse, ``both`` alternates. Their order is fixed (independent of the cell
   seed), so the first ``n`` examples of a larger set are the smaller set: sizes are nested.
 
-``sft_set`` joins the general instructions with the first ``xlate`` translation examples and
+An SFT set is a list of **parts** (``sft.parts``; ``general_dataset``/``general_examples`` are
+its one-part short form), each a source (the help sections or a dataset), a language treatment
+(``as_is``: English as written or a target-language dataset read as is; ``mt``; ``human``; ``cell``:
+the cell's ``instructions`` axis) and a size — x-LLaMA: English Alpaca as is + translated
+Alpaca; Llama-eus: translated No_Robots + SlimOrca; Nemotron: English as is. Machine
+translation is document-level (``langadapt.mt.document``): long answers are segmented, never
+cut. ``sft_set`` joins the general parts with the first ``xlate`` translation examples and
 shuffles them with the cell seed.
 """
 
@@ -97,11 +103,16 @@ def help_sections(records: list[dict]) -> list[dict]:
     return sections
 
 
-def translate_sections(sections: list[dict], translate: Translate) -> list[dict]:
-    """Add ``task`` (English phrase), ``task_mt``, ``heading_mt`` and ``answer_mt``.
+def translate_sections(sections: list[dict], translate: Translate | None) -> list[dict]:
+    """Add ``task`` (English phrase), ``task_mt``, ``heading_mt`` and ``answer_mt`` (None
+    without a translator; ``task_mt`` is then the English phrase).
 
     All lines go to the translator in one call (one output line per input line).
     """
+    if translate is None:  # no MT configured: English and human sides only
+        return [{**section, "task": GENERAL_TASKS[index % len(GENERAL_TASKS)],
+                 "task_mt": GENERAL_TASKS[index % len(GENERAL_TASKS)], "heading_mt": None,
+                 "answer_mt": None} for index, section in enumerate(sections)]
     lines = list(GENERAL_TASKS)
     for section in sections:
         lines.append(section["heading_en"])
@@ -143,15 +154,18 @@ def section_instruction(section: dict, arm: str) -> tuple[str, str]:
     return f"{section['task_mt']}: {heading}", "\n\n".join(answer)
 
 
-def general_instructions(sections: list[dict], arm: str, count: int) -> list[dict]:
-    """The first ``count`` translated sections as chat examples of arm ``mt`` or ``human``."""
+def general_instructions(sections: list[dict], arm: str, count: int,
+                         key: str = "sft.general_examples") -> list[dict]:
+    """The first ``count`` help sections as chat examples of arm ``mt``, ``human`` or ``en``."""
     if count > len(sections):
         raise config_error(
-            "sft.general_examples",
-            f"{count} requested but the help corpus has {len(sections)} sections with text",
+            key, f"{count} requested but the help corpus has {len(sections)} sections with text"
         )
     rows = []
     for section in sections[:count]:
+        if arm == "mt" and section.get("answer_mt") is None:
+            raise config_error(key, "machine-translated help instructions need "
+                                    "synthetic.translation.enabled: true")
         prompt, answer = section_instruction(section, arm)
         rows.append(
             {
@@ -164,27 +178,35 @@ def general_instructions(sections: list[dict], arm: str, count: int) -> list[dic
     return rows
 
 
-def general_from_dataset(spec: dict, count: int, translate: Translate) -> list[dict]:
-    """English instructions from a dataset (``sft.general_dataset``), machine-translated.
+def load_part_dataset(spec: dict, count: int, key: str, fields: list[str]):
+    """The first ``count`` rows of a part's dataset; an error naming ``key`` if it has fewer."""
+    from datasets import load_dataset
+
+    if not spec.get("path"):
+        raise config_error(f"{key}.dataset.path", "name a dataset (hub id, json, parquet)")
+    arguments = {k: spec[k] for k in ("path", "name", "data_files") if spec.get(k)}
+    dataset = load_dataset(**arguments, split=spec.get("split", "train"))
+    for field in fields:
+        if field not in dataset.column_names:
+            raise config_error(f"{key}.dataset", f"column {field!r} not in {dataset.column_names}")
+    if count > len(dataset):
+        where = spec.get("data_files") or spec.get("split", "train")
+        raise config_error(f"{key}.examples", f"{count} requested but dataset {spec['path']} "
+                                              f"({where}) has {len(dataset)} rows")
+    return dataset.select(range(count))
+
+
+def general_from_dataset(spec: dict, count: int, translate: Translate | None,
+                         key: str = "sft.general_dataset", max_chars: int = 400) -> list[dict]:
+    """Instructions from a dataset, machine-translated when ``translate`` is given.
 
     ``spec``: ``path`` (hub id, or ``json``/``parquet`` with ``data_files``), optional
     ``name``, ``split`` (default ``train``), ``data_files``, ``prompt_field`` (default
     ``instruction``), ``input_field`` (optional, appended to the prompt), ``response_field``
     (default ``output``).
     """
-    from datasets import load_dataset
-
-    if not spec.get("path"):
-        raise config_error("sft.general_dataset.path", "name a dataset (hub id, json, parquet)")
-    arguments = {k: spec[k] for k in ("path", "name", "data_files") if spec.get(k)}
-    dataset = load_dataset(**arguments, split=spec.get("split", "train"))
-    fields = (spec.get("prompt_field", "instruction"), spec.get("response_field", "output"))
-    for field in fields:
-        if field not in dataset.column_names:
-            raise config_error(
-                "sft.general_dataset", f"column {field!r} not in {dataset.column_names}"
-            )
-    rows = dataset.select(range(min(count, len(dataset))))
+    fields = [spec.get("prompt_field", "instruction"), spec.get("response_field", "output")]
+    rows = load_part_dataset(spec, count, key, fields)
     prompts = []
     for row in rows:
         prompt = row[fields[0]]
@@ -192,33 +214,56 @@ def general_from_dataset(spec: dict, count: int, translate: Translate) -> list[d
             prompt = f"{prompt}\n{row[spec['input_field']]}"
         prompts.append(prompt)
     responses = [row[fields[1]] for row in rows]
-    # one line per input line: translate line by line and rejoin multi-line texts
-    translated = _translate_texts(prompts + responses, translate)
-    out = []
-    for index in range(len(prompts)):
-        out.append(
-            {
-                "id": f"general/{spec['path']}/{index}",
-                "task": "general",
-                "instructions": "mt",
-                "messages": chat(translated[index], translated[len(prompts) + index]),
-            }
-        )
-    return out
+    texts = prompts + responses
+    if translate is not None:
+        texts = _translate_texts(texts, translate, max_chars)
+    return [
+        {
+            "id": f"general/{spec['path']}/{index}",
+            "task": "general",
+            "instructions": "mt" if translate is not None else "as_is",
+            "messages": chat(texts[index], texts[len(prompts) + index]),
+        }
+        for index in range(len(prompts))
+    ]
 
 
-def _translate_texts(texts: list[str], translate: Translate) -> list[str]:
-    """Translate multi-line texts through a line-based translator, keeping line breaks."""
-    lines, spans = [], []
-    for text in texts:
-        parts = text.split("\n")
-        spans.append((len(lines), len(parts)))
-        lines.extend(parts)
-    nonempty = [i for i, line in enumerate(lines) if line.strip()]
-    result = list(lines)
-    for i, line in zip(nonempty, translate([lines[i] for i in nonempty]), strict=True):
-        result[i] = line
-    return ["\n".join(result[start : start + size]) for start, size in spans]
+HELP_ARMS = {"as_is": "en", "mt": "mt", "human": "human"}
+
+
+def part_instructions(part: dict, key: str, arm: str, sections: list[dict],
+                      translate_factory: Callable[[], Translate], max_chars: int = 400):
+    """Rows of one SFT part for a cell whose ``instructions`` axis is ``arm``."""
+    treatment = arm if part["treatment"] == "cell" else part["treatment"]
+    if part["examples"] == 0:
+        return []
+    if part.get("dataset") is None:
+        rows = general_instructions(sections, HELP_ARMS[treatment], part["examples"],
+                                    f"{key}.examples")
+    else:
+        translate = translate_factory() if treatment == "mt" else None
+        rows = general_from_dataset(part["dataset"], part["examples"], translate, key, max_chars)
+    return [{**row, "id": f"{part['name']}/{row['id']}", "part": part["name"],
+             "instructions": treatment} for row in rows]
+
+
+def _translate_texts(texts: list[str], translate: Translate, max_chars: int = 400) -> list[str]:
+    """Translate multi-line texts document-level (segmented, so no backend input is cut),
+    keeping line breaks (``langadapt.mt.document``)."""
+    from langadapt.mt.document import translate_documents
+
+    return translate_documents(texts, translate, max_chars)
+
+
+def usable_pairs(pairs: list[dict], min_chars: int = 20, max_chars: int = 300) -> list[dict]:
+    """Parallel pairs a translation-task example can use, sorted by id."""
+    usable = [
+        p
+        for p in pairs
+        if p.get("en") and p.get("target") and min_chars <= len(p["en"]) <= max_chars
+    ]
+    usable.sort(key=lambda p: p["id"])
+    return usable
 
 
 def translation_instructions(
@@ -236,12 +281,7 @@ def translation_instructions(
     """
     if direction not in ("en-xx", "xx-en", "both"):
         raise config_error("sft.translation_direction", f"{direction!r}: en-xx, xx-en or both")
-    usable = [
-        p
-        for p in pairs
-        if p.get("en") and p.get("target") and min_chars <= len(p["en"]) <= max_chars
-    ]
-    usable.sort(key=lambda p: p["id"])
+    usable = usable_pairs(pairs, min_chars, max_chars)
     random.Random(SECTION_ORDER_SEED).shuffle(usable)
     if count > len(usable):
         raise config_error(
@@ -285,33 +325,51 @@ def _translator(spec: dict) -> Translate:
     return get_translator(spec).translate
 
 
+def help_section_counts(config: dict) -> tuple[int, int]:
+    """(SFT, DPO) help sections: every SFT help part reads the first sections (its arms and
+    treatments differ in language, not content); DPO's help pairs come after them."""
+    sft = [p["examples"] for p in config["sft"]["parts"] if p.get("dataset") is None]
+    dpo = [p["examples"] for p in config["dpo"]["parts"] if p.get("dataset") is None]
+    if not config["dpo"].get("enabled", True):
+        dpo = []
+    return max(sft, default=0), sum(dpo)
+
+
 def write_sections(train_path, out_path, translation_spec: dict, count: int) -> int:
-    """Rule instruct_sections: the first ``count`` help sections, machine-translated."""
-    sections = help_sections(read_jsonl(train_path))[:count]
-    if not sections:
+    """Rule instruct_sections: the first ``count`` help sections, machine-translated when
+    synthetic translation is enabled (else only the English and human sides)."""
+    if count == 0:  # no help part: the clean split may hold no help-corpus records at all
         return write_jsonl(out_path, [])
-    if not translation_spec.get("enabled", True):
-        # No MT: the config check allows only the human arm; the English task phrase and text
-        # stand in for the machine-translated fields, marked so preferences label them "en".
-        rows = translate_sections(sections, list)
-        return write_jsonl(out_path, [{**row, "machine_translated": False} for row in rows])
-    return write_jsonl(out_path, translate_sections(sections, _translator(translation_spec)))
+    sections = help_sections(read_jsonl(train_path))[:count]
+    translate = None
+    if sections and translation_spec.get("enabled", True):
+        translate = _translator(translation_spec)
+    return write_jsonl(out_path, translate_sections(sections, translate) if sections else [])
 
 
-def write_general(
-    sections_path, out_path, arm: str, count: int, dataset_spec=None, translation_spec=None
-) -> int:
-    """Rule instruct_general: ``count`` general instructions of arm ``mt`` or ``human``."""
-    if dataset_spec:
-        if arm != "mt":
-            raise config_error(
-                "sft.grid.instructions",
-                "'human' needs human-translated instructions; sft.general_dataset is English "
-                "text that only machine translation can provide (use 'mt')",
-            )
-        rows = general_from_dataset(dataset_spec, count, _translator(translation_spec))
-    else:
-        rows = general_instructions(read_jsonl(sections_path), arm, count)
+def write_general(sections_path, out_path, arm: str, parts: list[dict],
+                  translation_spec=None) -> int:
+    """Rule instruct_general: the general parts (``sft.parts``) of arm ``mt`` or ``human``."""
+    for index, part in enumerate(parts):
+        treatment = arm if part["treatment"] == "cell" else part["treatment"]
+        if treatment == "mt" and part["examples"] and not (translation_spec or {}).get(
+                "enabled", True):
+            raise config_error(f"sft.parts[{index}].treatment",
+                               f"{part['treatment']} machine-translates part '{part['name']}' "
+                               "but synthetic.translation.enabled is false")
+    sections = read_jsonl(sections_path)
+    translator = []
+
+    def translate_factory():
+        if not translator:
+            translator.append(_translator(translation_spec))
+        return translator[0]
+
+    max_chars = int((translation_spec or {}).get("max_segment_chars") or 400)
+    rows = []
+    for index, part in enumerate(parts):
+        rows.extend(part_instructions(part, f"sft.parts[{index}]", arm, sections,
+                                      translate_factory, max_chars))
     return write_jsonl(out_path, rows)
 
 

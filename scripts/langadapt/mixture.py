@@ -19,7 +19,7 @@ import numpy as np
 
 from langadapt.errors import LangadaptError
 
-TARGET_CORPORA = ("real", "mt", "translit")
+TARGET_CORPORA = ("real", "mt", "translit", "translit_mt")
 
 
 def document_bounds(ids: np.ndarray, eos: int) -> tuple[np.ndarray, np.ndarray]:

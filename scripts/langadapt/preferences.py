@@ -11,9 +11,11 @@ the SFT stage already covers; English is the fallback so no pair has chosen == r
 Sections used here come after the ones used for SFT general instructions, so DPO prompts are
 new to the model.
 
-Paper configs can name an English preference dataset (``dpo.preference_dataset``, e.g.
-UltraFeedback) with ``prompt``/``chosen``/``rejected`` text fields; all three are
-machine-translated.
+A preference set is a list of parts (``dpo.parts``; ``dpo.preference_dataset`` and
+``preference_pairs`` are its one-part short form): the help corpus, or a dataset with
+``prompt``/``chosen``/``rejected`` text fields taken as is (English, or already in the target
+language) or machine-translated (all three fields, document-level). Nemotron: English pairs as
+is + machine-translated Hindi pairs; Llama-eus: machine-translated UltraFeedback.
 """
 
 from langadapt.errors import config_error
@@ -36,9 +38,11 @@ def help_preferences(sections: list[dict], count: int, skip: int) -> list[dict]:
     rows = []
     for section in pool[:count]:
         prompt, chosen = section_instruction(section, "human")
-        _, rejected = section_instruction(section, "mt")
-        source = "mt" if section.get("machine_translated", True) else "en"
-        if _normalise(rejected) == _normalise(chosen):
+        source, rejected = "en", None
+        if section.get("answer_mt") is not None:  # without MT the English answer is rejected
+            _, rejected = section_instruction(section, "mt")
+            source = "mt"
+        if rejected is None or _normalise(rejected) == _normalise(chosen):
             _, rejected = section_instruction(section, "en")
             source = "en"
         rows.append(
@@ -53,47 +57,50 @@ def help_preferences(sections: list[dict], count: int, skip: int) -> list[dict]:
     return rows
 
 
-def dataset_preferences(spec: dict, count: int, translate) -> list[dict]:
-    """Pairs from an English preference dataset with text fields, machine-translated."""
-    from datasets import load_dataset
+def dataset_preferences(spec: dict, count: int, translate, key: str = "dpo.preference_dataset",
+                        max_chars: int = 400) -> list[dict]:
+    """Pairs from a preference dataset with text fields; machine-translated when ``translate``
+    is given, as written otherwise (English as is, or a human-translated target set)."""
+    from langadapt.instructions import load_part_dataset
 
-    if not spec.get("path"):
-        raise config_error("dpo.preference_dataset.path", "name a dataset (hub id, json, parquet)")
-    arguments = {k: spec[k] for k in ("path", "name", "data_files") if spec.get(k)}
-    dataset = load_dataset(**arguments, split=spec.get("split", "train"))
     fields = [spec.get(f"{k}_field", k) for k in ("prompt", "chosen", "rejected")]
-    for field in fields:
-        if field not in dataset.column_names:
-            raise config_error(
-                "dpo.preference_dataset", f"column {field!r} not in {dataset.column_names}"
-            )
-    rows = dataset.select(range(min(count, len(dataset))))
+    rows = load_part_dataset(spec, count, key, fields)
     texts = [row[field] for field in fields for row in rows]
-    translated = _translate_texts(texts, translate)
+    if translate is not None:
+        texts = _translate_texts(texts, translate, max_chars)
     n = len(rows)
     return [
         {
             "id": f"preference/{spec['path']}/{i}",
-            "prompt": [{"role": "user", "content": translated[i]}],
-            "chosen": [{"role": "assistant", "content": translated[n + i]}],
-            "rejected": [{"role": "assistant", "content": translated[2 * n + i]}],
+            "prompt": [{"role": "user", "content": texts[i]}],
+            "chosen": [{"role": "assistant", "content": texts[n + i]}],
+            "rejected": [{"role": "assistant", "content": texts[2 * n + i]}],
             "rejected_source": "dataset",
         }
         for i in range(n)
     ]
 
 
-def write_preferences(
-    sections_path, out_path, count: int, skip: int, dataset_spec=None, translation_spec=None
-) -> int:
-    """Rule instruct_preferences: ``count`` DPO pairs (help sections or a dataset)."""
+def write_preferences(sections_path, out_path, parts: list[dict], skip: int,
+                      translation_spec=None) -> int:
+    """Rule instruct_preferences: the DPO pairs of every part of ``dpo.parts``."""
     from langadapt.textio import read_jsonl, write_jsonl
 
-    if dataset_spec:
-        from langadapt.mt import get_translator
+    max_chars = int((translation_spec or {}).get("max_segment_chars") or 400)
+    rows = []
+    for index, part in enumerate(parts):
+        key, count = f"dpo.parts[{index}]", part["examples"]
+        if count == 0:
+            continue
+        if part.get("dataset") is None:
+            part_rows = help_preferences(read_jsonl(sections_path), count, skip)
+        else:
+            translate = None
+            if part["treatment"] == "mt":
+                from langadapt.mt import get_translator
 
-        translate = get_translator(translation_spec).translate
-        rows = dataset_preferences(dataset_spec, count, translate)
-    else:
-        rows = help_preferences(read_jsonl(sections_path), count, skip)
+                translate = get_translator(translation_spec).translate
+            part_rows = dataset_preferences(part["dataset"], count, translate, key, max_chars)
+        rows.extend({**row, "id": f"{part['name']}/{row['id']}", "part": part["name"],
+                     "treatment": part["treatment"]} for row in part_rows)
     return write_jsonl(out_path, rows)

@@ -26,13 +26,16 @@ def english_records(train_path, max_sentences: int | None = None, seed: int = 1)
 def translate_english(train_path, out_path, provenance_path, spec: dict) -> dict:
     """Translate the English side of the clean train split 1:1 into the target language."""
     from langadapt.mt import get_translator
+    from langadapt.mt.document import segment_stats, translate_documents
 
     records = english_records(train_path, spec.get("max_sentences"), spec.get("seed", 1))
     if not records:
         raise file_error(train_path, "no record has English text to translate")
     translator = get_translator(spec)
+    max_chars = int(spec.get("max_segment_chars") or 400)
+    texts = [record["en"] for record in records]
     started = time.perf_counter()
-    translated = translator.translate([record["en"] for record in records])
+    translated = translate_documents(texts, translator.translate, max_chars)
     seconds = time.perf_counter() - started
     if len(translated) != len(records):
         raise file_error(
@@ -49,10 +52,17 @@ def translate_english(train_path, out_path, provenance_path, spec: dict) -> dict
         **translator.describe(),
         "input": str(train_path),
         "sample": f"seeded random sample (seed {spec.get('seed', 1)}) of the train split",
+        "english_source": spec.get("english_source", "parallel"),
+        "segmentation": segment_stats(texts, max_chars),
         "sentences": len(records),
         "seconds": round(seconds, 3),
         "sentences_per_second": round(len(records) / max(seconds, 1e-9), 1),
     }
+    cut = provenance.get("truncated") or {}
+    if any(cut.values()):
+        print(f"warning: the MT backend cut {cut.get('inputs', 0)} inputs and "
+              f"{cut.get('outputs', 0)} outputs (max_segment_chars {max_chars}); "
+              f"counts in {provenance_path}", flush=True)
     write_json(provenance_path, provenance)
     return provenance
 

@@ -14,7 +14,9 @@ from langadapt.progress import progress_batches
 from langadapt.textio import read_jsonl, write_json
 
 # Which field of which file holds the text of each corpus (docs/contract.md).
-CORPUS_FIELDS = {"english": "en", "real": "target", "mt": "target", "translit": "text"}
+CORPUS_FIELDS = {
+    "english": "en", "real": "target", "mt": "target", "translit": "text", "translit_mt": "text"
+}
 
 
 def corpus_texts(path, field: str) -> list[str]:

@@ -2,7 +2,10 @@
 
 The offline default ships one task YAML over local JSONL (pick the correct translation among
 four); paper configs add standard harness tasks by name (``evaluation.lm_eval_tasks``), which
-need their datasets on the hub or in the local cache. Log-likelihoods come from the harness.
+need their datasets on the hub or in the local cache, each with the paper's few-shot count
+(``{name, num_fewshot}``), and directories of their own task YAMLs
+(``evaluation.lm_eval_include_paths``: hand-translated Basque sets, Indic tasks).
+Log-likelihoods come from the harness.
 """
 
 import os
@@ -71,25 +74,67 @@ def per_item(samples: dict) -> dict:
     return out
 
 
+def task_specs(extra_tasks) -> list[tuple[str, int | None]]:
+    """``evaluation.lm_eval_tasks`` entries (a name or ``{name, num_fewshot}``) as pairs."""
+    specs = []
+    for entry in extra_tasks or ():
+        if isinstance(entry, str):
+            specs.append((entry, None))
+        else:
+            specs.append((entry["name"], entry.get("num_fewshot")))
+    return specs
+
+
+def task_manager(task_dir, include_paths=(), names=()):
+    """A harness TaskManager over ``task_dir`` and ``include_paths``; the built-in tasks are
+    indexed (seconds) only when a requested name is not in those directories."""
+    from lm_eval.tasks import TaskManager
+
+    paths = [str(task_dir)] + [str(Path(path).resolve()) for path in include_paths]
+    for path in paths[1:]:
+        if not Path(path).is_dir():
+            from langadapt.errors import config_error
+
+            raise config_error("evaluation.lm_eval_include_paths", f"{path}: not a directory")
+    manager = TaskManager(include_path=paths, include_defaults=False)
+    if any(name not in manager.all_tasks for name in names):
+        manager = TaskManager(include_path=paths, include_defaults=True)
+    return manager
+
+
+def requested_tasks(manager, tasks, extra_tasks) -> list:
+    """Task names, and Task objects with the configured few-shot count set on them (the
+    harness's ``num_fewshot`` argument is one number for all tasks)."""
+    requested = list(tasks)
+    for name, shots in task_specs(extra_tasks):
+        if shots is None:
+            requested.append(name)
+            continue
+        for task in manager.load([name])["tasks"].values():
+            task.set_config(key="num_fewshot", value=int(shots))
+            requested.append(task)
+    return requested
+
+
 def run_lm_eval(model, tokenizer, task_dir, tasks: list[str], batch_size: int = 8,
-                extra_tasks: list[str] = (), limit: int | None = None) -> dict:
-    """Run ``tasks`` (found in ``task_dir``) and ``extra_tasks`` (built-in harness tasks) on an
-    already loaded ``model`` (wrapped in the harness's HFLM, so the weights load once).
+                extra_tasks=(), limit: int | None = None, include_paths=()) -> dict:
+    """Run ``tasks`` (found in ``task_dir``) and ``extra_tasks`` (harness tasks by name, or
+    ``{name, num_fewshot}``; built in or in ``include_paths``) on an already loaded ``model``
+    (wrapped in the harness's HFLM, so the weights load once).
 
     Runs on ``modeling.model_device()``. Returns ``{"tasks": {name: {metric: value}},
-    "items": per_item(...), "n_samples": ..., "versions": ...}``.
+    "items": per_item(...), "n_shot": ..., "versions": ...}``.
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import lm_eval
     from lm_eval.models.huggingface import HFLM
-    from lm_eval.tasks import TaskManager
 
     from langadapt import modeling  # torch: not at import time (the Snakefile imports this module)
 
     # Reading every built-in task costs seconds; only do it when the config asks for one.
-    manager = TaskManager(include_path=str(task_dir), include_defaults=bool(extra_tasks))
+    manager = task_manager(task_dir, include_paths, [name for name, _ in task_specs(extra_tasks)])
     device = modeling.model_device()
     # A pre-loaded model runs where it sits: put it on the job's device. On a GPU the harness
     # finds the largest batch that fits ("auto"); on a CPU larger batches only pad more.
@@ -97,7 +142,7 @@ def run_lm_eval(model, tokenizer, task_dir, tasks: list[str], batch_size: int = 
                          batch_size="auto" if device.type == "cuda" else batch_size)
     output = lm_eval.simple_evaluate(
         model=harness_model,
-        tasks=list(tasks) + list(extra_tasks),
+        tasks=requested_tasks(manager, tasks, extra_tasks),
         task_manager=manager,
         bootstrap_iters=0,
         log_samples=True,
@@ -109,5 +154,6 @@ def run_lm_eval(model, tokenizer, task_dir, tasks: list[str], batch_size: int = 
                          if key not in ("alias", "sample_len") and "_stderr" not in key}
     return {"tasks": results, "items": per_item(output.get("samples", {})),
             "n_samples": _plain(output.get("n-samples", {})),
+            "n_shot": _plain(output.get("n-shot", {})),
             "versions": _plain(output.get("versions", {})),
             "lm_eval_version": lm_eval.__version__ if hasattr(lm_eval, "__version__") else None}

@@ -36,22 +36,27 @@ def run_bpc(model, tokenizer, bpc_path, window: int = 256, batch_size: int = 8,
 
 
 def run_translation(model, tokenizer, pairs_path, language_name: str, max_new_tokens: int = 64,
-                    batch_size: int = 8) -> dict:
+                    batch_size: int = 8, spbleu: dict | None = None, comet_model=None) -> dict:
     from langadapt.eval.translation import evaluate_translation
 
+    comet = None
+    if comet_model:
+        from langadapt.eval.comet import load_comet
+
+        comet = load_comet(comet_model)
     return evaluate_translation(model, tokenizer, read_jsonl(pairs_path), language_name,
-                                max_new_tokens, batch_size)
+                                max_new_tokens, batch_size, spbleu, comet)
 
 
-def run_lm_eval(model, tokenizer, task_path, task: str, extra_tasks: list[str] = (),
-                batch_size: int = 8, choices_path=None) -> dict:
+def run_lm_eval(model, tokenizer, task_path, task: str, extra_tasks: list = (),
+                batch_size: int = 8, choices_path=None, include_paths: list[str] = ()) -> dict:
     """Harness results, per-item correctness and, for the offline task, its length baselines
     and the accuracy's Wilson interval."""
     from langadapt.eval.lm_eval_tasks import run_lm_eval as harness
     from langadapt.eval.multiple_choice import accuracy, length_baselines
 
     result = harness(model, tokenizer, Path(task_path).parent, [task], batch_size=batch_size,
-                     extra_tasks=extra_tasks)
+                     extra_tasks=extra_tasks, include_paths=include_paths)
     result["multiple_choice_task"] = task
     if choices_path:
         result["length_baselines"] = length_baselines(read_jsonl(choices_path))
@@ -88,10 +93,11 @@ def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, out
         "bpc": lambda: run_bpc(model, tokenizer, inputs["bpc_text"], params["window"], batch,
                                params["resamples"]),
         "lm_eval": lambda: run_lm_eval(model, tokenizer, inputs["task"], params["task"],
-                                       params["extra_tasks"], batch, inputs.get("choices")),
+                                       params["extra_tasks"], batch, inputs.get("choices"),
+                                       params.get("include_paths", ())),
         "translation": lambda: run_translation(
             model, tokenizer, inputs["pairs"], params["language_name"],
-            params["max_new_tokens"], batch),
+            params["max_new_tokens"], batch, params.get("spbleu"), params.get("comet_model")),
         "instructions": lambda: run_instructions(
             model, tokenizer, inputs["instructions"], outputs["sheet"], lang,
             params["max_new_tokens"], batch),

@@ -2,12 +2,18 @@
 
 Greedy decoding with one fixed prompt per direction (through the chat template when the model
 has one), the first line of the output as hypothesis, scored with sacrebleu BLEU and chrF++
-(signatures saved). Every sentence's source, reference and hypothesis is kept, so that the
-paper stage can compare any two checkpoints with a paired test; no comparison happens here.
+(signatures saved), and spBLEU (``evaluation.spbleu``: BLEU over the SentencePiece pieces of
+sacrebleu's flores101/flores200 tokenizers, as x-LLaMA scored FLORES-101) when enabled; COMET
+(optional) is ``langadapt.eval.comet``. Every sentence's source, reference and hypothesis is
+kept, so that the paper stage can compare any two checkpoints with a paired test; no comparison
+happens here.
 """
+
+from pathlib import Path
 
 from sacrebleu.metrics import BLEU, CHRF
 
+from langadapt.errors import config_error
 from langadapt.eval.generation import generate
 
 DIRECTIONS = ("en-xx", "xx-en")
@@ -29,15 +35,55 @@ def first_line(text: str, target_name: str = "") -> str:
     return ""
 
 
-def metrics() -> dict:
-    """Fresh sacrebleu metrics: BLEU (13a) and chrF++ (word order 2)."""
-    return {"bleu": BLEU(), "chrf++": CHRF(word_order=2)}
+def spbleu_metric(tokenizer: str = "flores101", spm_model=None) -> BLEU:
+    """sacrebleu BLEU with the flores101/flores200 SentencePiece tokenizer.
+
+    sacrebleu downloads the tokenizer's SentencePiece model into its cache on first use; where
+    that cannot happen (offline), ``spm_model`` names a local copy, loaded into sacrebleu's own
+    tokenizer class (same pieces, same signature ``tok:flores101``/``flores200``).
+    """
+    from sacrebleu.tokenizers.tokenizer_spm import SPM_MODELS, TokenizerSPM
+
+    if tokenizer not in ("flores101", "flores200"):
+        raise config_error("evaluation.spbleu.tokenizer", f"{tokenizer!r}: flores101 or flores200")
+    model_name = Path(SPM_MODELS[tokenizer]["url"]).name
+    if spm_model is None:
+        try:
+            return BLEU(tokenize=tokenizer)
+        except Exception as error:  # noqa: BLE001 (download failed: say which key fixes it)
+            raise config_error("evaluation.spbleu.spm_model",
+                               f"sacrebleu could not load or download the {tokenizer} "
+                               f"SentencePiece model ({type(error).__name__}: {error}); set it "
+                               f"to a local copy of {model_name}") from error
+    path = Path(spm_model)
+    if not path.is_file():
+        raise config_error("evaluation.spbleu.spm_model", f"{path}: file not found")
+    import sentencepiece
+
+    spm_tokenizer = TokenizerSPM.__new__(TokenizerSPM)  # sacrebleu's class, our model file
+    spm_tokenizer.name = SPM_MODELS[tokenizer]["signature"]
+    spm_tokenizer.sp = sentencepiece.SentencePieceProcessor()
+    if not spm_tokenizer.sp.Load(str(path)):
+        raise config_error("evaluation.spbleu.spm_model", f"{path}: not a SentencePiece model")
+    metric = BLEU(tokenize="none")
+    metric.tokenizer = spm_tokenizer
+    metric.tokenizer_signature = spm_tokenizer.signature()
+    return metric
 
 
-def score(hypotheses: list[str], references: list[str]) -> dict:
-    """Corpus BLEU and chrF++ with their sacrebleu signatures."""
+def metrics(spbleu: dict | None = None) -> dict:
+    """Fresh sacrebleu metrics: BLEU (13a), chrF++ (word order 2), spBLEU when enabled."""
+    out = {"bleu": BLEU(), "chrf++": CHRF(word_order=2)}
+    if spbleu and spbleu.get("enabled"):
+        out["spbleu"] = spbleu_metric(spbleu.get("tokenizer", "flores101"),
+                                      spbleu.get("spm_model"))
+    return out
+
+
+def score(hypotheses: list[str], references: list[str], spbleu: dict | None = None) -> dict:
+    """Corpus BLEU and chrF++ (and spBLEU) with their sacrebleu signatures."""
     out = {}
-    for name, metric in metrics().items():
+    for name, metric in metrics(spbleu).items():
         result = metric.corpus_score(hypotheses, [references])
         out[name] = {"score": float(result.score), "signature": str(metric.get_signature())}
     return out
@@ -50,7 +96,8 @@ def direction_sides(pairs: list[dict], direction: str) -> tuple[list[str], list[
 
 
 def evaluate_translation(model, tokenizer, pairs: list[dict], language_name: str,
-                         max_new_tokens: int = 64, batch_size: int = 8) -> dict:
+                         max_new_tokens: int = 64, batch_size: int = 8,
+                         spbleu: dict | None = None, comet=None) -> dict:
     """Scores and per-sentence hypotheses of both directions."""
     result = {"prompt": PROMPT, "directions": {}}
     for direction in DIRECTIONS:
@@ -63,6 +110,11 @@ def evaluate_translation(model, tokenizer, pairs: list[dict], language_name: str
         saved = [{"id": p["id"], "source": source, "reference": reference, "hypothesis": h}
                  for p, source, reference, h in zip(pairs, sources, references, hypotheses,
                                                     strict=True)]
-        result["directions"][direction] = {"scores": score(hypotheses, references),
-                                           "sentences": len(pairs), "hypotheses": saved}
+        scores = score(hypotheses, references, spbleu)
+        if comet is not None:  # a loaded COMET model (langadapt.eval.comet)
+            from langadapt.eval.comet import comet_score
+
+            scores["comet"] = comet_score(comet, sources, hypotheses, references, batch_size)
+        result["directions"][direction] = {"scores": scores, "sentences": len(pairs),
+                                           "hypotheses": saved}
     return result

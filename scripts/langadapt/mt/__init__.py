@@ -41,6 +41,9 @@ def get_translator(spec: dict) -> Translator:
                 "synthetic.translation.model", f"backend {backend} needs a model id or directory"
             )
         batch_size = int(spec.get("batch_size") or 16)
+        limits = {}
+        if spec.get("max_new_tokens"):
+            limits["max_new_tokens"] = int(spec["max_new_tokens"])
         if backend == "hf_seq2seq":
             from langadapt.mt.seq2seq import Seq2SeqTranslator
 
@@ -49,6 +52,7 @@ def get_translator(spec: dict) -> Translator:
                 source_lang_code=spec.get("source_lang_code"),
                 target_lang_code=spec.get("target_lang_code"),
                 batch_size=batch_size,
+                **limits,
             )
         from langadapt.mt.causal import CausalLMTranslator
 
@@ -58,6 +62,7 @@ def get_translator(spec: dict) -> Translator:
             or spec.get("target_lang_code")
             or "the target language",
             batch_size=batch_size,
+            **limits,
         )
     raise config_error(
         "synthetic.translation.backend", f"{backend!r} is not apertium, hf_seq2seq or causal_lm"

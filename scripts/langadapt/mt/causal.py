@@ -5,7 +5,7 @@ import transformers
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from langadapt import modeling
-from langadapt.mt.text import batches, clean_line
+from langadapt.mt.text import batches, clean_line, count_cut_outputs
 from langadapt.progress import progress
 
 PROMPT = (
@@ -31,6 +31,7 @@ class CausalLMTranslator:
         self.target_language = target_language
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens
+        self.truncated = {"inputs": 0, "outputs": 0}  # counted, reported in provenance
 
     def prompt(self, text: str) -> str:
         message = PROMPT.format(language=self.target_language, text=text)
@@ -58,6 +59,8 @@ class CausalLMTranslator:
                 pad_token_id=self.tokenizer.pad_token_id,
             )
             new_tokens = generated[:, encoded["input_ids"].shape[1] :]
+            self.truncated["outputs"] += count_cut_outputs(
+                new_tokens, self.tokenizer.eos_token_id, self.max_new_tokens)
             for text in self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True):
                 first = next((line for line in text.strip().splitlines() if line.strip()), "")
                 out.append(clean_line(first))
@@ -69,4 +72,6 @@ class CausalLMTranslator:
             "version": transformers.__version__,
             "model": self.model_name,
             "prompt": PROMPT,
+            "max_new_tokens": self.max_new_tokens,
+            "truncated": dict(self.truncated),
         }

@@ -5,7 +5,7 @@ import transformers
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
 from langadapt import modeling
-from langadapt.mt.text import batches, clean_line
+from langadapt.mt.text import batches, clean_line, count_cut_outputs
 from langadapt.progress import progress
 
 
@@ -19,6 +19,9 @@ def language_token_id(tokenizer, code: str | None) -> int | None:
         if isinstance(token_id, int) and token_id != unk and token_id is not None:
             return token_id
     return None
+
+
+MAX_INPUT_TOKENS = 512
 
 
 class Seq2SeqTranslator:
@@ -43,6 +46,8 @@ class Seq2SeqTranslator:
         self.target_lang_code = target_lang_code
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens
+        self.max_input_tokens = MAX_INPUT_TOKENS
+        self.truncated = {"inputs": 0, "outputs": 0}  # counted, reported in provenance
 
     @torch.inference_mode()
     def translate(self, lines: list[str]) -> list[str]:
@@ -50,13 +55,18 @@ class Seq2SeqTranslator:
         out: list[str] = []
         chunks = batches(cleaned, self.batch_size)
         for batch in progress(chunks, "translate (seq2seq)", len(cleaned), "lines", len):
+            lengths = [len(ids) for ids in self.tokenizer(batch)["input_ids"]]
+            self.truncated["inputs"] += sum(n > self.max_input_tokens for n in lengths)
             encoded = self.tokenizer(
-                batch, return_tensors="pt", padding=True, truncation=True, max_length=512
+                batch, return_tensors="pt", padding=True, truncation=True,
+                max_length=self.max_input_tokens,
             ).to(self.device)
             kwargs = {"max_new_tokens": self.max_new_tokens, "do_sample": False, "num_beams": 1}
             if self.forced_bos_token_id is not None:
                 kwargs["forced_bos_token_id"] = self.forced_bos_token_id
             generated = self.model.generate(**encoded, **kwargs)
+            self.truncated["outputs"] += count_cut_outputs(
+                generated, self.model.generation_config.eos_token_id, self.max_new_tokens, 1)
             decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
             out.extend(clean_line(text) for text in decoded)
         return out
@@ -68,4 +78,7 @@ class Seq2SeqTranslator:
             "model": self.model_name,
             "target_lang_code": self.target_lang_code,
             "forced_bos_token_id": self.forced_bos_token_id,
+            "max_input_tokens": self.max_input_tokens,
+            "max_new_tokens": self.max_new_tokens,
+            "truncated": dict(self.truncated),
         }

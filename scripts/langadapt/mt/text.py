@@ -15,3 +15,14 @@ def batches(items: list, size: int):
     """Consecutive slices of ``items`` of at most ``size`` elements."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def count_cut_outputs(generated, eos_token_id, max_new_tokens: int, prompt_length: int = 0) -> int:
+    """Rows of ``generated`` that reached ``max_new_tokens`` new tokens without an EOS (cut)."""
+    import torch
+
+    new_tokens = generated[:, prompt_length:]
+    if new_tokens.shape[1] < max_new_tokens or eos_token_id is None:
+        return 0
+    ids = list(eos_token_id) if isinstance(eos_token_id, list | tuple) else [eos_token_id]
+    return int((~torch.isin(new_tokens, torch.tensor(ids)).any(dim=1)).sum())

@@ -1,7 +1,8 @@
 """Text sources: each configured source becomes ``results/data/{lang}/sources/{source}.jsonl``.
 
 ``load_source`` dispatches on ``source["type"]``; every loader returns records
-``{"id", "group", "en", "target"}`` (``en`` is None for monolingual text) plus optional extra
+``{"id", "group", "en", "target"}`` (``en`` is None for monolingual target text, ``target`` is
+None for a source with ``role: english``) plus optional extra
 fields (``doc``, ``kind``, ``order`` for the LibreOffice help).
 """
 
@@ -53,7 +54,9 @@ def write_source(
 ) -> int:
     """Load source ``name`` and write it as JSONL (atomically); return the record count."""
     records = load_source(config, name, lang, package_dirs)
+    source, key = source_config(config, name)
     if not records:
-        source, key = source_config(config, name)
         raise config_error(key, f"source '{name}' yielded no records")
+    if source.get("role", "target") == "english":  # monolingual English: the text is English
+        records = [{**record, "en": record["target"], "target": None} for record in records]
     return write_jsonl(output, records)

@@ -1,7 +1,9 @@
-"""Preference alignment (DPO) with LoRA: trl ``DPOTrainer`` + peft on the merged SFT model.
+"""Preference alignment (DPO): trl ``DPOTrainer`` on the merged SFT model, with LoRA (peft) or
+every weight (``method: full``).
 
 With a LoRA adapter the reference model is the same network with the adapter disabled, so no
-second copy of the weights is loaded. Recipe keys ``lora_*`` become the ``LoraConfig``;
+second copy of the weights is loaded; full DPO loads a separate frozen copy
+(``langadapt.train.full.reference_model``). Recipe keys ``lora_*`` become the ``LoraConfig``;
 everything else (``beta``, ``learning_rate``, ...) goes to ``DPOConfig`` unchanged. Entry point
 for multi-process launches: ``python -m langadapt.train.dpo params.json``.
 """
@@ -13,6 +15,7 @@ from langadapt.errors import file_error
 from langadapt.textio import read_jsonl
 from langadapt.train import recipes
 from langadapt.train.common import finish_training, make_training_args, run_trainer
+from langadapt.train.full import reference_model, save_full_model
 from langadapt.train.lora import save_adapter_and_merged
 from langadapt.train.resume import run_fingerprint
 
@@ -35,8 +38,10 @@ def train_dpo(
     seed: int = 1,
     deepspeed: str | None = None,
     keep_checkpoints: bool = False,
+    method: str = "lora",
 ) -> dict:
-    """DPO-tune ``model_dir`` (a merged SFT model) on ``preferences``."""
+    """DPO-tune ``model_dir`` (a merged SFT model) on ``preferences``; ``method`` full trains
+    every weight against a separate frozen copy of ``model_dir`` as the reference."""
     import torch
     from datasets import Dataset
     from trl import DPOConfig, DPOTrainer
@@ -52,12 +57,14 @@ def train_dpo(
     torch.manual_seed(seed)
     model = load_model(model_dir, tokenizer=tokenizer)
     model.config.use_cache = False
+    full = method == "full"
     trainer = DPOTrainer(
         model=model,
+        ref_model=reference_model(model_dir, tokenizer) if full else None,
         args=args,
         train_dataset=dataset,
         processing_class=tokenizer,
-        peft_config=recipes.lora_config(lora_kwargs, "dpo"),
+        peft_config=None if full else recipes.lora_config(lora_kwargs, "dpo"),
     )
     run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, [preferences, model_dir]))
     extra = {
@@ -65,6 +72,7 @@ def train_dpo(
         "init_model": str(model_dir),
         "preferences": str(preferences),
         "pairs": len(dataset),
+        "method": method,
     }
     return finish_training(
         trainer,
@@ -72,7 +80,8 @@ def train_dpo(
         resolved,
         extra,
         started,
-        lambda _model_dir: save_adapter_and_merged(trainer, tokenizer, out_dir),
+        lambda _model_dir: save_full_model(trainer, tokenizer, out_dir, "dpo")
+        if full else save_adapter_and_merged(trainer, tokenizer, out_dir),
         keep_checkpoints=keep_checkpoints,
     )
 

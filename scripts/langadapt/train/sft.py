@@ -1,4 +1,5 @@
-"""Instruction tuning (SFT) with LoRA: trl ``SFTTrainer`` + peft.
+"""Instruction tuning (SFT): trl ``SFTTrainer`` with LoRA (peft), or every weight with
+``method: full`` (``langadapt.train.full``).
 
 Loss on assistant tokens only. trl's ``assistant_only_loss`` needs a chat template with
 ``{% generation %}`` markers, which neither SmolLM2's nor the fallback ChatML template has, so
@@ -18,6 +19,7 @@ from langadapt.errors import file_error
 from langadapt.textio import read_jsonl
 from langadapt.train import recipes
 from langadapt.train.common import finish_training, make_training_args, run_trainer
+from langadapt.train.full import save_full_model
 from langadapt.train.lora import save_adapter_and_merged
 from langadapt.train.resume import run_fingerprint
 
@@ -33,7 +35,8 @@ def prompt_completion(rows: list[dict], path="instructions") -> list[dict]:
     return examples
 
 
-def build_sft_trainer(instructions, model_dir, checkpoint_dir, recipe, seed, deepspeed=None):
+def build_sft_trainer(instructions, model_dir, checkpoint_dir, recipe, seed, deepspeed=None,
+                      method="lora"):
     """(trainer, tokenizer, resolved recipe) for ``instructions`` on ``model_dir``."""
     import torch
     from datasets import Dataset
@@ -54,7 +57,7 @@ def build_sft_trainer(instructions, model_dir, checkpoint_dir, recipe, seed, dee
         args=args,
         train_dataset=dataset,
         processing_class=tokenizer,
-        peft_config=recipes.lora_config(lora_kwargs, "sft"),
+        peft_config=recipes.lora_config(lora_kwargs, "sft") if method == "lora" else None,
     )
     return trainer, tokenizer, resolved
 
@@ -68,11 +71,13 @@ def train_sft(
     seed: int = 1,
     deepspeed: str | None = None,
     keep_checkpoints: bool = False,
+    method: str = "lora",
 ) -> dict:
-    """LoRA-tune ``model_dir`` on chat ``instructions``; write adapter/, model/ (merged), logs."""
+    """Tune ``model_dir`` on chat ``instructions`` (``method`` lora: adapter/ + merged model/;
+    full: every weight, model/); logs."""
     started = time.monotonic()
     trainer, tokenizer, resolved = build_sft_trainer(
-        instructions, model_dir, checkpoint_dir, recipe, seed, deepspeed
+        instructions, model_dir, checkpoint_dir, recipe, seed, deepspeed, method
     )
     run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, [instructions, model_dir]))
     extra = {
@@ -80,6 +85,7 @@ def train_sft(
         "init_model": str(model_dir),
         "instructions": str(instructions),
         "examples": len(trainer.train_dataset),
+        "method": method,
     }
     return finish_training(
         trainer,
@@ -87,7 +93,8 @@ def train_sft(
         resolved,
         extra,
         started,
-        lambda _model_dir: save_adapter_and_merged(trainer, tokenizer, out_dir),
+        lambda _model_dir: save_adapter_and_merged(trainer, tokenizer, out_dir)
+        if method == "lora" else save_full_model(trainer, tokenizer, out_dir, "sft"),
         keep_checkpoints=keep_checkpoints,
     )
 
