@@ -110,6 +110,8 @@ rule plan_check:
         "results/data/{lang}/plan_check.json",
     log:
         "logs/plan_check/{lang}.log",
+    benchmark:
+        "benchmarks/plan_check/{lang}.tsv"
     priority: 100  # first: a config that asks for too much stops before the long jobs
     resources:
         mem_mb=4000,

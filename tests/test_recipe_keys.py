@@ -102,7 +102,7 @@ def test_sections_without_translation_give_human_sets_and_english_rejected(
     out = tmp_path / "sections.jsonl"
     inst.write_sections(fixture_dir / "help_sections.jsonl", out, {"enabled": False}, 6)
     sections = inst.read_jsonl(out)
-    assert sections and all(s["machine_translated"] is False for s in sections)
+    assert sections and all(s["answer_mt"] is None for s in sections)
     general = inst.general_instructions(sections, "human", 2)
     assert general[0]["messages"][1]["content"] == "\n\n".join(sections[0]["answer_target"])
     pairs = prefs.help_preferences(sections, 2, skip=2)
