@@ -1,4 +1,4 @@
-"""Preference alignment (DPO) with LoRA: trl ``DPOTrainer`` + peft on the merged SFT model.
+"""Preference alignment (DPO) with LoRA: trl ``DPOTrainer`` + peft on the SFT model.
 
 With a LoRA adapter the reference model is the same network with the adapter disabled, so no
 second copy of the weights is loaded. Recipe keys ``lora_*`` become the ``LoraConfig``;
@@ -13,7 +13,7 @@ from langadapt.errors import file_error
 from langadapt.textio import read_jsonl
 from langadapt.train import recipes
 from langadapt.train.common import finish_training, make_training_args, run_trainer
-from langadapt.train.lora import save_adapter_and_merged
+from langadapt.train.lora import save_adapter
 from langadapt.train.resume import run_fingerprint
 
 
@@ -36,7 +36,7 @@ def train_dpo(
     deepspeed: str | None = None,
     keep_checkpoints: bool = False,
 ) -> dict:
-    """DPO-tune ``model_dir`` (a merged SFT model) on ``preferences``."""
+    """DPO-tune ``model_dir`` (an SFT stage, merged in memory) on ``preferences``."""
     import torch
     from datasets import Dataset
     from trl import DPOConfig, DPOTrainer
@@ -72,7 +72,7 @@ def train_dpo(
         resolved,
         extra,
         started,
-        lambda _model_dir: save_adapter_and_merged(trainer, tokenizer, out_dir),
+        lambda stage_dir: save_adapter(trainer, tokenizer, stage_dir, model_dir, "dpo"),
         keep_checkpoints=keep_checkpoints,
     )
 

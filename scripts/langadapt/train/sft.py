@@ -18,7 +18,7 @@ from langadapt.errors import file_error
 from langadapt.textio import read_jsonl
 from langadapt.train import recipes
 from langadapt.train.common import finish_training, make_training_args, run_trainer
-from langadapt.train.lora import save_adapter_and_merged
+from langadapt.train.lora import save_adapter
 from langadapt.train.resume import run_fingerprint
 
 
@@ -69,7 +69,7 @@ def train_sft(
     deepspeed: str | None = None,
     keep_checkpoints: bool = False,
 ) -> dict:
-    """LoRA-tune ``model_dir`` on chat ``instructions``; write adapter/, model/ (merged), logs."""
+    """LoRA-tune ``model_dir`` on chat ``instructions``; write model/ (adapter + pointer), logs."""
     started = time.monotonic()
     trainer, tokenizer, resolved = build_sft_trainer(
         instructions, model_dir, checkpoint_dir, recipe, seed, deepspeed
@@ -87,7 +87,7 @@ def train_sft(
         resolved,
         extra,
         started,
-        lambda _model_dir: save_adapter_and_merged(trainer, tokenizer, out_dir),
+        lambda stage_dir: save_adapter(trainer, tokenizer, stage_dir, model_dir, "sft"),
         keep_checkpoints=keep_checkpoints,
     )
 
