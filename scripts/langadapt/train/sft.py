@@ -93,8 +93,9 @@ def train_sft(
 
 
 def main(argv=None) -> None:
-    from langadapt.train.launch import read_params
+    from langadapt.train.launch import die_with_launcher, read_params
 
+    die_with_launcher()
     train_sft(**read_params((argv or sys.argv[1:])[0]))
 
 
