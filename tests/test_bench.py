@@ -109,3 +109,18 @@ def test_copy_repository_skips_results(tmp_path):
     copy = bench.copy_repository(ROOT, tmp_path / "copy")
     assert (copy / "Snakefile").exists() and (copy / "scripts/langadapt/bench/figures.py").exists()
     assert not (copy / "results").exists()
+
+
+def test_bare_snakefile_has_the_requested_number_of_jobs(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "Snakefile").write_text(bench.bare_snakefile(25))
+    snakemake = str(Path(sys.executable).with_name("snakemake"))
+    done = subprocess.run(
+        [snakemake, "-n", "--cores", "1"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    from langadapt.bench.workflow import _dry_run_jobs
+
+    assert _dry_run_jobs(done.stdout) == 25

@@ -159,6 +159,20 @@ def grid_config(base: dict, cells: int = 1000) -> dict:
     return config
 
 
+def bare_snakefile(jobs: int) -> str:
+    """A Snakefile with exactly ``jobs`` jobs (``jobs - 1`` independent ones and ``all``) and no
+    workflow logic: the floor a dry run of the real workflow is compared with."""
+    if jobs < 2:
+        raise ValueError("a bare Snakefile needs at least 2 jobs")
+    return (
+        "rule all:\n"
+        f"    input: expand('out/{{index}}.txt', index=range({jobs - 1}))\n\n"
+        "rule make:\n"
+        "    output: 'out/{index}.txt'\n"
+        "    shell: 'touch {output}'\n"
+    )
+
+
 def _with_first(value, values: list) -> list:
     """``values`` (length kept) with ``value`` in it."""
     if value in values:
