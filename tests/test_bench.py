@@ -124,3 +124,17 @@ def test_bare_snakefile_has_the_requested_number_of_jobs(tmp_path):
     from langadapt.bench.workflow import _dry_run_jobs
 
     assert _dry_run_jobs(done.stdout) == 25
+
+
+def test_training_overhead_is_job_time_outside_the_loop(tmp_path):
+    cell = "gl/ratio=0.8/tokens=8k/synth=1.0/seed=1"
+    tsv = tmp_path / "benchmarks" / "cpt" / f"{cell}.tsv"
+    tsv.parent.mkdir(parents=True)
+    tsv.write_text("s\th:m:s\n50.0\t0:00:50\n")
+    log = tmp_path / "results" / "cpt" / cell / "train_log.csv"
+    log.parent.mkdir(parents=True)
+    log.write_text(
+        "step,epoch,loss,learning_rate,tokens_seen,elapsed_s\n1,0.5,6.0,1e-4,1024,20.0\n"
+        "2,1.0,5.9,1e-4,2048,40.0\n"
+    )
+    assert bench.training_overhead(tmp_path / "benchmarks", tmp_path / "results") == (50.0, 10.0)

@@ -37,6 +37,7 @@ from langadapt.bench.figures import (  # noqa: F401 (the helpers tests/test_benc
     packing_efficiency,
     read_step_times,
     train_eval_share,
+    training_overhead,
     window_throughput,
 )
 from langadapt.bench.workflow import copy_repository  # noqa: F401

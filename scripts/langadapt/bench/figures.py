@@ -194,6 +194,26 @@ def benchmark_seconds(benchmarks_dir) -> dict[str, float]:
     return totals
 
 
+def training_overhead(benchmarks_dir, results_dir) -> tuple[float, float]:
+    """(job seconds of the cpt/sft/dpo jobs, seconds of them outside the training loop).
+
+    Outside = the job's benchmark seconds minus the loop's last ``elapsed_s`` in its
+    ``train_log.csv``: process start-up, imports, model load, data preparation and saving.
+    """
+    job_s = outside_s = 0.0
+    for stage in ("cpt", "sft", "dpo"):
+        root = Path(benchmarks_dir) / stage
+        for tsv in sorted(root.rglob("*.tsv")) if root.is_dir() else []:
+            cell = tsv.relative_to(root).with_suffix("")
+            log = Path(results_dir) / stage / cell / "train_log.csv"
+            with open(tsv, newline="", encoding="utf-8") as handle:
+                seconds = sum(float(row["s"]) for row in csv.DictReader(handle, delimiter="\t"))
+            inside = read_step_times(log)[-1] if log.is_file() else 0.0
+            job_s += seconds
+            outside_s += max(0.0, seconds - inside)
+    return job_s, outside_s
+
+
 def train_eval_share(rule_seconds: dict[str, float], wall_s: float) -> tuple[float, float]:
     """(seconds inside training + evaluation rules, their share of the wall time)."""
     inside = sum(s for rule, s in rule_seconds.items() if TRAIN_EVAL_RULE.match(rule))

@@ -19,6 +19,7 @@ from langadapt.bench.figures import (
     benchmark_seconds,
     grid_config,
     train_eval_share,
+    training_overhead,
 )
 
 
@@ -181,6 +182,7 @@ def measure_end_to_end(repo: Path) -> list[Figure]:
                 )
             ]
         rules = benchmark_seconds(copy / "benchmarks")
+        training_s, outside_s = training_overhead(copy / "benchmarks", copy / "results")
         inside, share = train_eval_share(rules, wall)
         noop, _ = run_snakemake(copy, "--cores", "2", timeout=600)
     top = sorted(rules.items(), key=lambda item: -item[1])[:6]
@@ -206,6 +208,14 @@ def measure_end_to_end(repo: Path) -> list[Figure]:
             "%",
             target=("<=", 25.0),
             note="everything outside training/evaluation jobs",
+        ),
+        Figure(
+            "e2e_training_startup_share",
+            100 * outside_s / training_s if training_s else None,
+            "%",
+            target=("<=", 20.0),
+            note=f"{outside_s:.0f} of {training_s:.0f} job-seconds of cpt/sft/dpo outside the "
+            "training loop (start-up, imports, load, save)",
         ),
         Figure(
             "e2e_noop_rerun_s",
