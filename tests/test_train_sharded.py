@@ -1,10 +1,10 @@
-"""Sharded and multi-node CPT on CPU (gloo): the same loss curve as one process.
+"""Sharded and multi-node training on CPU (gloo): the same loss curve as one process.
 
 One process at batch 4 is the reference. Two processes at batch 2 each (the same global batch)
 under DeepSpeed ZeRO-3, under DDP killed mid-way, and then resumed as two emulated SLURM nodes
 (two node launchers on this host through ``python -m langadapt.train.launch node``, the code
-path ``srun`` runs on a cluster) must give the same per-step losses within LOSS_TOLERANCE.
-Measured here: identical to five decimals (gloo all-reduce of two equal-sized halves).
+path ``srun`` runs on a cluster) must give the same per-step losses within LOSS_TOLERANCE;
+so must LoRA SFT under DDP. Measured here: identical to five decimals.
 """
 
 import json
@@ -167,3 +167,36 @@ def test_ddp_killed_then_resumed_on_two_emulated_nodes(
     _assert_same_curve(_losses(tmp_path), reference)
     state = json.loads((checkpoints / f"checkpoint-{STEPS}" / "trainer_state.json").read_text())
     assert state["global_step"] == STEPS
+
+
+def test_lora_sft_two_processes_match_one_process(tiny_model_dir, fixture_dir, tmp_path):
+    """The LoRA stage under DDP: completion-only loss over examples of different lengths."""
+    from langadapt import instructions as inst
+
+    sections = inst.translate_sections(
+        inst.help_sections(inst.read_jsonl(fixture_dir / "help_sections.jsonl")),
+        lambda lines: [line.upper() for line in lines],
+    )
+    pairs = inst.read_jsonl(fixture_dir / "clean_train.jsonl")
+    general = inst.general_instructions(sections, "human", 6)
+    translation = inst.translation_instructions(pairs, 40, "en-xx", "Galician")
+    instructions = tmp_path / "sft.jsonl"
+    inst.write_jsonl(instructions, inst.sft_set(general, translation, 40, seed=1))
+    recipe = {"lora_r": 8, "lora_alpha": 16, "lora_target_modules": ["q_proj", "v_proj"]}
+    recipe.update(learning_rate=1e-2, max_steps=6, max_length=128, save_steps=1000)
+    curves = []
+    for processes, batch in ((1, 4), (2, 2)):
+        out = tmp_path / f"processes={processes}"
+        params = {
+            "instructions": str(instructions),
+            "model_dir": str(tiny_model_dir),
+            "out_dir": str(out / "cell"),
+            "checkpoint_dir": str(out / "checkpoints"),
+            "recipe": {**recipe, "per_device_train_batch_size": batch},
+            "seed": 1,
+        }
+        path = out / "p.json" if processes > 1 else None
+        launch("sft", params, gpus=processes, params_path=path, threads=1)
+        curves.append(_losses(out))
+        assert (out / "cell" / "model" / "adapter_model.safetensors").is_file()
+    _assert_same_curve(curves[1], curves[0])
