@@ -111,6 +111,7 @@ def test_copy_repository_skips_results(tmp_path):
     assert not (copy / "results").exists()
 
 
+@pytest.mark.workflow  # runs snakemake -n (a few seconds)
 def test_bare_snakefile_has_the_requested_number_of_jobs(tmp_path):
     import subprocess
     import sys
