@@ -38,7 +38,6 @@ rule dpo:
         model="results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}/model",
     output:
         model=directory("results/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}/model"),
-        adapter=directory("results/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}/adapter"),
         train_log="results/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}/train_log.csv",
         recipe="results/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}/recipe.yaml",
     log:

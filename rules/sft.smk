@@ -109,7 +109,6 @@ rule sft:
         model=sft_init_model_dir,
     output:
         model=directory("results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}/model"),
-        adapter=directory("results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}/adapter"),
         train_log="results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}/train_log.csv",
         recipe="results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}/recipe.yaml",
     log:
@@ -131,3 +130,26 @@ rule sft:
         "../envs/train.yaml"
     script:
         "../scripts/sft.py"
+
+
+# A merged safetensors copy of an SFT or DPO cell, for users who want one (not part of `all`):
+# snakemake results/sft/gl/init=cpt/instr=mt/xlate=32/seed=1/merged
+rule export_merged:
+    input:
+        model="results/{stage}/{lang}/{cell}/model",
+    output:
+        merged=directory("results/{stage}/{lang}/{cell}/merged"),
+    log:
+        "logs/export_merged/{stage}/{lang}/{cell}.log",
+    benchmark:
+        "benchmarks/export_merged/{stage}/{lang}/{cell}.tsv"
+    wildcard_constraints:
+        stage="sft|dpo",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../scripts/export_merged.py"

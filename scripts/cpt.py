@@ -20,4 +20,5 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
         gpus=snakemake.params.gpus,  # noqa: F821
         deepspeed=snakemake.params.deepspeed,  # noqa: F821
         threads=snakemake.threads,  # noqa: F821
+        nodes=snakemake.resources.get("nodes", 1),  # noqa: F821 (>1: srun, one launcher a node)
     )

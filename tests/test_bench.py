@@ -109,3 +109,33 @@ def test_copy_repository_skips_results(tmp_path):
     copy = bench.copy_repository(ROOT, tmp_path / "copy")
     assert (copy / "Snakefile").exists() and (copy / "scripts/langadapt/bench/figures.py").exists()
     assert not (copy / "results").exists()
+
+
+@pytest.mark.workflow  # runs snakemake -n (a few seconds)
+def test_bare_snakefile_has_the_requested_number_of_jobs(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "Snakefile").write_text(bench.bare_snakefile(25))
+    snakemake = str(Path(sys.executable).with_name("snakemake"))
+    done = subprocess.run(
+        [snakemake, "-n", "--cores", "1"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    from langadapt.bench.workflow import _dry_run_jobs
+
+    assert _dry_run_jobs(done.stdout) == 25
+
+
+def test_training_overhead_is_job_time_outside_the_loop(tmp_path):
+    cell = "gl/ratio=0.8/tokens=8k/synth=1.0/seed=1"
+    tsv = tmp_path / "benchmarks" / "cpt" / f"{cell}.tsv"
+    tsv.parent.mkdir(parents=True)
+    tsv.write_text("s\th:m:s\n50.0\t0:00:50\n")
+    log = tmp_path / "results" / "cpt" / cell / "train_log.csv"
+    log.parent.mkdir(parents=True)
+    log.write_text(
+        "step,epoch,loss,learning_rate,tokens_seen,elapsed_s\n1,0.5,6.0,1e-4,1024,20.0\n"
+        "2,1.0,5.9,1e-4,2048,40.0\n"
+    )
+    assert bench.training_overhead(tmp_path / "benchmarks", tmp_path / "results") == (50.0, 10.0)

@@ -230,9 +230,10 @@ def test_same_seed_gives_identical_metrics(clean_run, trapped_model_dir, tmp_pat
 def test_no_pickle_weights_under_results(clean_run):
     pickled = [str(p.relative_to(clean_run)) for p in (clean_run / "results").rglob("*.bin")]
     assert not pickled, f".bin files under results/: {pickled}"
-    model_dirs = [p.parent for p in (clean_run / "results").rglob("config.json")
-                  if "checkpoints" not in p.parts]
+    model_dirs = [p.parent for name in ("config.json", "adapter_config.json")
+                  for p in (clean_run / "results").rglob(name) if "checkpoints" not in p.parts]
     assert model_dirs
+    assert any((d / "adapter_config.json").exists() for d in model_dirs)  # SFT/DPO cells
     for model_dir in model_dirs:
         if (model_dir / "adapter_config.json").exists():
             assert list(model_dir.glob("adapter_model.safetensors")), model_dir

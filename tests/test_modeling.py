@@ -79,3 +79,46 @@ def test_remote_code_is_off_by_default(model_copy, monkeypatch):
 def test_missing_gguf_package_names_config_key():
     with pytest.raises(LangadaptError, match="base_model.package"):
         find_packaged_gguf("no_such_package_xyz", "model.gguf")
+
+
+@pytest.fixture
+def adapter_dir(tiny_model_dir, tmp_path):
+    """A LoRA stage directory on the tiny model: adapter + tokenizer + base pointer."""
+    from langadapt.modeling import write_adapter_pointer
+    from peft import LoraConfig, get_peft_model
+
+    model = get_peft_model(
+        load_model(tiny_model_dir),
+        LoraConfig(task_type="CAUSAL_LM", r=4, target_modules=["q_proj"], init_lora_weights=False),
+    )
+    out = tmp_path / "sft" / "model"
+    model.save_pretrained(out)
+    load_tokenizer(tiny_model_dir).save_pretrained(out)
+    write_adapter_pointer(out, tiny_model_dir, "sft")
+    return out
+
+
+def test_adapter_stage_loads_base_plus_adapter_merged(adapter_dir, tiny_model_dir):
+    import torch
+
+    pointer = json.loads((adapter_dir / "base_model.json").read_text())
+    assert not pointer["base_model"].startswith("/")  # relative: results/ can move
+    model = load_model(adapter_dir, dtype="bfloat16", tokenizer=load_tokenizer(adapter_dir))
+    assert model.dtype == torch.bfloat16 and not hasattr(model, "peft_config")
+    base = load_model(tiny_model_dir)
+    changed = model.model.layers[0].self_attn.q_proj.weight.float()
+    assert not torch.allclose(changed, base.model.layers[0].self_attn.q_proj.weight, atol=1e-3)
+
+
+def test_adapter_without_base_pointer_is_named(adapter_dir):
+    (adapter_dir / "base_model.json").unlink()
+    with pytest.raises(LangadaptError, match=r"base_model\.json: missing: a LoRA adapter"):
+        load_model(adapter_dir)
+
+
+def test_adapter_pointing_nowhere_is_named(adapter_dir, tmp_path):
+    from langadapt.modeling import write_adapter_pointer
+
+    write_adapter_pointer(adapter_dir, tmp_path / "gone", "sft")
+    with pytest.raises(LangadaptError, match=r"base_model\.json: points to .*gone, which does not"):
+        load_model(adapter_dir)

@@ -5,7 +5,7 @@ model, small local English corpus, local dataset parts, local task YAMLs), in on
 import pytest
 import yaml
 from langadapt.eval.lm_eval_tasks import run_lm_eval
-from langadapt.modeling import load_model, load_tokenizer
+from langadapt.modeling import is_adapter_dir, load_model, load_tokenizer
 from langadapt.textio import read_json, read_jsonl
 from paper_standins import prepare_and_train, standin_config
 
@@ -44,7 +44,7 @@ def test_paper_recipes_prepare_data_and_train_one_step(tiny_model_dir, tmp_path)
     english_rows = [r for r in sft if r.get("part") == "alpaca_en"]
     assert not any("Translate" in r["messages"][0]["content"][:9] for r in english_rows)
     assert method(tmp_path / "x-llama", "sft") == "full" and "cpt" not in xllama["trained"]
-    assert (tmp_path / "x-llama" / "sft" / "adapter" / "method.json").is_file()
+    assert not is_adapter_dir(tmp_path / "x-llama" / "sft" / "model")  # full weights
 
     hindi = runs["nemotron-hi"]
     assert list(hindi["corpora"]) == ["english", "real", "mt", "translit", "translit_mt"]

@@ -1,16 +1,23 @@
-"""The multi-process path: accelerate launch + DeepSpeed, exercised on CPU with one process."""
+"""Launch command lines: accelerate launch, DeepSpeed configs, SLURM multi-node rendezvous.
+
+The launches themselves run in tests/test_train_sharded.py (2 processes, gloo, on CPU).
+"""
 
 import json
 import sys
 from pathlib import Path
 
 import pytest
-from langadapt.train.launch import launch, launch_command, read_params, write_params
-from langadapt.train.logs import read_train_log
-from train_helpers import TINY_CPT_RECIPE, make_packed
+from langadapt.train.launch import (
+    first_host,
+    launch_command,
+    read_params,
+    slurm_rendezvous,
+    srun_command,
+    write_params,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
-ZERO2 = ROOT / "envs" / "deepspeed" / "zero2.json"
 
 
 def test_launch_command_for_a_cluster_job(tmp_path):
@@ -36,23 +43,49 @@ def test_params_round_trip(tmp_path):
     assert read_params(write_params(tmp_path / "p.json", params)) == params
 
 
-@pytest.mark.workflow
-def test_cpt_under_accelerate_launch_with_deepspeed(tiny_model_dir, tmp_path, capfd):
-    """One process, gloo on CPU: distributed init, ZeRO-2 engine, rank-0 saving, checkpoints."""
-    packed = make_packed(tiny_model_dir, tmp_path / "packed.npy")
-    params = {
-        "packed": str(packed),
-        "base_model": str(tiny_model_dir),
-        "out_dir": str(tmp_path / "cell"),
-        "checkpoint_dir": str(tmp_path / "checkpoints"),
-        "recipe": {**TINY_CPT_RECIPE, "max_steps": 6},
-        "seed": 1,
-        "epochs": 1,
-        "keep_checkpoints": True,
+@pytest.mark.parametrize(
+    "nodelist, first",
+    [
+        ("gpu07", "gpu07"),
+        ("gpu[07-09,12],cpu1", "gpu07"),
+        ("a1,b[2-3]", "a1"),
+        ("n[3,5-6]-ib", "n3-ib"),
+        ("rack[1-2]-n[01-04]", "rack1-n01"),
+    ],
+)
+def test_first_host_of_a_slurm_node_list(nodelist, first):
+    assert first_host(nodelist) == first
+
+
+def test_rendezvous_from_the_slurm_environment():
+    env = {
+        "SLURM_NNODES": "2",
+        "SLURM_NODEID": "1",
+        "SLURM_JOB_NODELIST": "gpu[07-08]",
+        "SLURM_JOB_ID": "123456",
     }
-    launch("cpt", params, gpus=1, deepspeed=ZERO2, params_path=tmp_path / "params.json", threads=1)
-    err = capfd.readouterr().err
-    assert "distributed backend: gloo" in err and "deepspeed: True" in err
-    assert (tmp_path / "cell" / "model" / "model.safetensors").is_file()
-    assert len(read_train_log(tmp_path / "cell" / "train_log.csv")) == 6
-    assert list((tmp_path / "checkpoints" / "checkpoint-6").glob("global_step*"))
+    assert slurm_rendezvous(env) == {
+        "num_machines": 2,
+        "machine_rank": 1,
+        "main_process_ip": "gpu07",
+        "main_process_port": 29500 + 456,
+    }
+    assert slurm_rendezvous({**env, "MASTER_PORT": "6000"})["main_process_port"] == 6000
+    with pytest.raises(RuntimeError, match="sbatch --nodes"):
+        slurm_rendezvous({"SLURM_NNODES": "2"})
+
+
+def test_two_nodes_of_eight_gpus_command_lines(tmp_path):
+    """What a 2 x 8 GPU job runs: srun starts one node launcher per node, each one
+    accelerate launch for 8 of the 16 processes with the rendezvous of its node."""
+    srun = srun_command("cpt", tmp_path / "p.json", 8, 2, "envs/deepspeed/zero3.json")
+    assert srun[:6] == ["srun", "--nodes", "2", "--ntasks", "2", "--ntasks-per-node"]
+    node = srun[srun.index(sys.executable) :]
+    assert node[1:4] == ["-m", "langadapt.train.launch", "node"]
+    assert node[-4:] == ["--gpus", "8", "--deepspeed", "envs/deepspeed/zero3.json"]
+    rendezvous = slurm_rendezvous(
+        {"SLURM_NNODES": "2", "SLURM_NODEID": "1", "SLURM_JOB_NODELIST": "gpu[07-08]"}
+    )
+    joined = " ".join(launch_command("cpt", "p.json", 8, None, rendezvous))
+    assert "--num_processes 16 --num_machines 2 --machine_rank 1" in joined
+    assert "--main_process_ip gpu07 --main_process_port 29500" in joined

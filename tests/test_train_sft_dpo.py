@@ -71,7 +71,10 @@ def test_sft_labels_only_the_assistant_answer(data, tiny_model_dir, tmp_path):
     assert len(trainer.train_dataset) == len(rows)
 
 
-def test_sft_then_dpo_train_and_save_merged_models(data, tiny_model_dir, tmp_path):
+def test_sft_then_dpo_save_adapters_that_load_merged(data, tiny_model_dir, tmp_path):
+    import torch
+    from langadapt.modeling import export_merged, load_model
+    from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
     sft = train_sft(
@@ -82,16 +85,25 @@ def test_sft_then_dpo_train_and_save_merged_models(data, tiny_model_dir, tmp_pat
         recipe=SFT_RECIPE,
         seed=1,
     )
-    for name in ("adapter/adapter_model.safetensors", "model/model.safetensors", "recipe.yaml"):
-        assert (tmp_path / "sft" / name).is_file(), name
+    sft_dir = tmp_path / "sft" / "model"
+    for name in ("adapter_model.safetensors", "base_model.json", "tokenizer.json"):
+        assert (sft_dir / name).is_file(), name
+    assert not (sft_dir / "model.safetensors").exists()  # no merged copy per cell
     sft_rows = read_train_log(tmp_path / "sft" / "train_log.csv")
     assert _mean(sft_rows, "end") < _mean(sft_rows, "start")
-    merged = AutoModelForCausalLM.from_pretrained(tmp_path / "sft" / "model")
+    merged = load_model(sft_dir)
     assert not any("lora" in name for name, _ in merged.named_parameters())
+    ids = torch.tensor([[5, 17, 42, 99, 7]])
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    by_peft = PeftModel.from_pretrained(base, sft_dir)
+    base_logits = AutoModelForCausalLM.from_pretrained(tiny_model_dir)(ids).logits
+    with torch.no_grad():
+        assert torch.allclose(merged(ids).logits, by_peft(ids).logits, atol=1e-5)
+        assert not torch.allclose(merged(ids).logits, base_logits, atol=1e-3)
 
     dpo = train_dpo(
         preferences=str(data["preferences"]),
-        model_dir=str(tmp_path / "sft" / "model"),
+        model_dir=str(sft_dir),
         out_dir=str(tmp_path / "dpo"),
         checkpoint_dir=str(tmp_path / "ck" / "dpo"),
         recipe=DPO_RECIPE,
@@ -100,15 +112,22 @@ def test_sft_then_dpo_train_and_save_merged_models(data, tiny_model_dir, tmp_pat
     dpo_rows = read_train_log(tmp_path / "dpo" / "train_log.csv")
     assert dpo_rows[0]["loss"] == pytest.approx(0.6931, abs=1e-3)  # log 2: policy == reference
     assert dpo["loss_end"] < dpo["loss_start"]
-    assert (tmp_path / "dpo" / "adapter" / "adapter_model.safetensors").is_file()
-    AutoModelForCausalLM.from_pretrained(tmp_path / "dpo" / "model")
+    dpo_dir = tmp_path / "dpo" / "model"
+    assert (dpo_dir / "adapter_model.safetensors").is_file()
+    # DPO sits on the SFT stage, which sits on the base: both adapters merged in memory
+    exported = export_merged(dpo_dir, tmp_path / "dpo" / "merged")
+    assert (exported / "model.safetensors").is_file()
+    with torch.no_grad():
+        from_export = AutoModelForCausalLM.from_pretrained(exported)(ids).logits
+        assert torch.allclose(load_model(dpo_dir)(ids).logits, from_export, atol=1e-5)
+        assert not torch.allclose(from_export, merged(ids).logits, atol=1e-4)
     assert sft["steps"] > 0 and dpo["steps"] > 0
 
 
 def test_full_sft_then_full_dpo_train_every_weight(data, tiny_model_dir, tmp_path):
     """method: full trains every weight (no adapter); full DPO starts at log 2 against its
     separate frozen reference and leaves the reference untouched."""
-    from langadapt.modeling import load_model
+    from langadapt.modeling import is_adapter_dir, load_model
     from langadapt.train.full import reference_model
 
     full_recipe = {k: v for k, v in SFT_RECIPE.items() if not k.startswith("lora_")}
@@ -116,8 +135,7 @@ def test_full_sft_then_full_dpo_train_every_weight(data, tiny_model_dir, tmp_pat
     train_sft(instructions=str(data["sft"]), model_dir=str(tiny_model_dir),
               out_dir=str(tmp_path / "sft"), checkpoint_dir=str(tmp_path / "ck" / "sft"),
               recipe=full_recipe, seed=1, method="full")
-    assert (tmp_path / "sft" / "adapter" / "method.json").is_file()
-    assert not (tmp_path / "sft" / "adapter" / "adapter_model.safetensors").exists()
+    assert not is_adapter_dir(tmp_path / "sft" / "model")  # full weights, no adapter pointer
     before = dict(load_model(str(tiny_model_dir)).named_parameters())
     after = dict(load_model(str(tmp_path / "sft" / "model")).named_parameters())
     changed = [name for name, value in after.items() if not value.equal(before[name])]

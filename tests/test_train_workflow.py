@@ -77,7 +77,8 @@ def test_training_rules_end_to_end(tiny_model_dir, fixture_dir, tmp_path):
     clean.parent.mkdir(parents=True)
     clean.write_text("\n".join(lines) + "\n")
     (work / "config.yaml").write_text(yaml.safe_dump(CONFIG))
-    targets = [f"{cell}/model" for cell in _targets()]
+    # the merged export of the DPO cell is an explicit target, not part of every run
+    targets = [f"{cell}/model" for cell in _targets()] + [f"{_targets()[-1]}/merged"]
     result = subprocess.run(
         [
             SNAKEMAKE,
@@ -97,6 +98,7 @@ def test_training_rules_end_to_end(tiny_model_dir, fixture_dir, tmp_path):
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-4000:]
+    from langadapt.modeling import load_model
     from transformers import AutoModelForCausalLM
 
     for cell in _targets():
@@ -106,8 +108,11 @@ def test_training_rules_end_to_end(tiny_model_dir, fixture_dir, tmp_path):
         end = sum(row["loss"] for row in rows[-quarter:]) / quarter
         assert end < start, cell
         assert (work / cell / "recipe.yaml").is_file()
-        AutoModelForCausalLM.from_pretrained(work / cell / "model")
-    assert (work / _targets()[-1] / "adapter" / "adapter_model.safetensors").is_file()
+        load_model(work / cell / "model")
+    for cell in _targets()[1:]:  # LoRA stages keep only their adapter + a pointer to the base
+        assert (work / cell / "model" / "adapter_model.safetensors").is_file()
+        assert not (work / cell / "model" / "model.safetensors").exists()
+    AutoModelForCausalLM.from_pretrained(work / _targets()[-1] / "merged")
     assert (work / "benchmarks/cpt/gl/ratio=0.8/tokens=12k/synth=1.0/seed=1.tsv").is_file()
     # checkpoints lived outside the outputs and were removed once the model was saved
     assert list((work / "results/checkpoints/cpt/gl").rglob("run.json"))

@@ -12,7 +12,10 @@ Figures (each line: ``name: value unit [target ...] [ratio vs baseline]``):
   batch and arguments) -> ratio; ``cpt_mfu`` = 6 * parameters * tokens/s / measured peak.
 - data preparation: tokenisation + packing tokens/s, apertium MT sentences/s,
   transliteration sentences/s, packing efficiency (share of non-padding tokens).
-- workflow overhead: ``snakemake -n`` for a 1,000-cell CPT grid, a no-op rerun.
+- CPT levers, one run each against the plain Trainer: eager attention (vs SDPA), foreach
+  AdamW (vs fused), one thread, batch 2 x 2 accumulation, ``torch_compile``.
+- workflow overhead: ``snakemake -n`` for a 1,000-cell CPT grid against a bare Snakefile with
+  the same number of jobs (ratio), a no-op rerun.
 - end-to-end (``--e2e``): wall time of ``snakemake --cores 2`` from an empty results/ in a copy
   of the repository, and the share inside training and evaluation jobs (benchmark TSVs).
 
@@ -22,6 +25,7 @@ tests. Other processes on the machine change the numbers: the load average is re
 
 from langadapt.bench.figures import (  # noqa: F401 (the helpers tests/test_bench.py checks)
     Figure,
+    bare_snakefile,
     benchmark_seconds,
     best_of,
     format_line,
@@ -33,6 +37,7 @@ from langadapt.bench.figures import (  # noqa: F401 (the helpers tests/test_benc
     packing_efficiency,
     read_step_times,
     train_eval_share,
+    training_overhead,
     window_throughput,
 )
 from langadapt.bench.workflow import copy_repository  # noqa: F401

@@ -13,7 +13,7 @@ from langadapt.bench.figures import OFFLINE_ENV, ROOT, Figure, format_line, mach
 from langadapt.bench.training import measure_matmul, measure_training
 from langadapt.bench.workflow import measure_end_to_end, measure_workflow
 
-SECTIONS = ("train", "data", "workflow", "e2e")
+SECTIONS = ("train", "data", "workflow", "e2e", "gpu")
 
 
 def run(args) -> dict:
@@ -38,6 +38,10 @@ def run(args) -> dict:
         sections.discard("train")
     if not args.e2e and not args.only:
         sections.discard("e2e")
+    if args.gpu:
+        sections = {"gpu"}
+    elif not args.only:
+        sections.discard("gpu")
     size, repeats = (1024, 3) if args.quick else (2048, 10)
     peaks = measure_matmul(repeats=repeats, n=size)  # always: MFU needs the peak of this run
     emit(
@@ -59,6 +63,10 @@ def run(args) -> dict:
         emit(measure_workflow(repo, args.quick))
     if "e2e" in sections:
         emit(measure_end_to_end(repo))
+    if "gpu" in sections:
+        from langadapt.bench.gpu import measure_gpu
+
+        emit(measure_gpu(repo, args.quick))
     report["machine"]["load_end"] = machine_load()
     print(f"# load at end: {report['machine']['load_end']}", flush=True)
     report["figures"] = [{**asdict(f), "met": f.met, "line": format_line(f)} for f in figures]
@@ -76,6 +84,9 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats and steps")
     parser.add_argument("--e2e", action="store_true", help="also time the default run (minutes)")
     parser.add_argument("--skip-e2e", dest="e2e", action="store_false", help="(default)")
+    parser.add_argument(
+        "--gpu", action="store_true", help="only the GPU smoke bench: CPT/SFT/DPO/generation"
+    )
     parser.add_argument("--skip-train", action="store_true", help="skip the CPT throughput runs")
     parser.add_argument("--only", help=f"comma-separated sections: {','.join(SECTIONS)}")
     args = parser.parse_args(argv)

@@ -159,6 +159,20 @@ def grid_config(base: dict, cells: int = 1000) -> dict:
     return config
 
 
+def bare_snakefile(jobs: int) -> str:
+    """A Snakefile with exactly ``jobs`` jobs (``jobs - 1`` independent ones and ``all``) and no
+    workflow logic: the floor a dry run of the real workflow is compared with."""
+    if jobs < 2:
+        raise ValueError("a bare Snakefile needs at least 2 jobs")
+    return (
+        "rule all:\n"
+        f"    input: expand('out/{{index}}.txt', index=range({jobs - 1}))\n\n"
+        "rule make:\n"
+        "    output: 'out/{index}.txt'\n"
+        "    shell: 'touch {output}'\n"
+    )
+
+
 def _with_first(value, values: list) -> list:
     """``values`` (length kept) with ``value`` in it."""
     if value in values:
@@ -178,6 +192,26 @@ def benchmark_seconds(benchmarks_dir) -> dict[str, float]:
         seconds = sum(float(row["s"]) for row in rows if row.get("s") not in (None, "", "NA"))
         totals[rule] = totals.get(rule, 0.0) + seconds
     return totals
+
+
+def training_overhead(benchmarks_dir, results_dir) -> tuple[float, float]:
+    """(job seconds of the cpt/sft/dpo jobs, seconds of them outside the training loop).
+
+    Outside = the job's benchmark seconds minus the loop's last ``elapsed_s`` in its
+    ``train_log.csv``: process start-up, imports, model load, data preparation and saving.
+    """
+    job_s = outside_s = 0.0
+    for stage in ("cpt", "sft", "dpo"):
+        root = Path(benchmarks_dir) / stage
+        for tsv in sorted(root.rglob("*.tsv")) if root.is_dir() else []:
+            cell = tsv.relative_to(root).with_suffix("")
+            log = Path(results_dir) / stage / cell / "train_log.csv"
+            with open(tsv, newline="", encoding="utf-8") as handle:
+                seconds = sum(float(row["s"]) for row in csv.DictReader(handle, delimiter="\t"))
+            inside = read_step_times(log)[-1] if log.is_file() else 0.0
+            job_s += seconds
+            outside_s += max(0.0, seconds - inside)
+    return job_s, outside_s
 
 
 def train_eval_share(rule_seconds: dict[str, float], wall_s: float) -> tuple[float, float]:

@@ -94,8 +94,13 @@ def _training_arguments(recipe: dict, out_dir: Path, seed: int = 1):
         return TrainingArguments(output_dir=str(out_dir), seed=seed, **keys)
 
 
-def hf_trainer_step_times(base: Path, packed: Path, recipe: dict, work: Path) -> list[float]:
-    """Cumulative step-end times of a plain ``transformers.Trainer`` run over ``packed``."""
+def hf_trainer_step_times(
+    base: Path, packed: Path, recipe: dict, work: Path, attention: str | None = None
+) -> list[float]:
+    """Cumulative step-end times of a plain ``transformers.Trainer`` run over ``packed``.
+
+    ``attention`` picks the attention implementation (default: transformers' own, SDPA).
+    """
     import numpy as np
     import torch
     from transformers import AutoModelForCausalLM, Trainer, TrainerCallback, default_data_collator
@@ -121,7 +126,8 @@ def hf_trainer_step_times(base: Path, packed: Path, recipe: dict, work: Path) ->
             self.times.append(time.perf_counter() - self.start)
 
     torch.manual_seed(1)
-    model = AutoModelForCausalLM.from_pretrained(str(base), dtype=torch.float32)
+    extra = {"attn_implementation": attention} if attention else {}
+    model = AutoModelForCausalLM.from_pretrained(str(base), dtype=torch.float32, **extra)
     model.config.use_cache = False
     clock = Clock()
     trainer = Trainer(
@@ -186,6 +192,7 @@ def measure_training(repo: Path, peaks: dict, quick: bool) -> list[Figure]:
                     AutoConfig.from_pretrained(base)
                 ).parameters()
             )
+        levers = measure_levers(base, packed, recipe, work, steps, batch * seq_len)
     precision = "bf16" if recipe.get("bf16") else "fp32"
     setting = (
         f"batch {batch} x seq {seq_len}, {precision}, steps 2-{steps} of {steps}, "
@@ -229,4 +236,52 @@ def measure_training(repo: Path, peaks: dict, quick: bool) -> list[Figure]:
             note=f"6*N*tokens/s, N={parameters:,} (all parameters), vs measured {precision} peak",
         )
     )
+    for figure in levers:
+        figure.baseline, figure.ratio = "hf_trainer", figure.value / best["trainer"]
+    return figures + levers
+
+
+# One run each, against the plain Trainer's figure (transformers 5 defaults: SDPA attention,
+# fused AdamW, torch's threads = cores). (name, runner, recipe overrides, note)
+LEVERS = (
+    ("eager_attention", "trainer", {}, "plain Trainer, eager attention instead of SDPA"),
+    ("adamw_foreach", "trainer", {"optim": "adamw_torch"}, "plain Trainer, foreach AdamW"),
+    ("one_thread", "trainer", {}, "plain Trainer, torch.set_num_threads(1)"),
+    (
+        "batch_2x2_accumulated",
+        "project",
+        {"per_device_train_batch_size": 2, "gradient_accumulation_steps": 2},
+        "CPT step, batch 2 x 2 accumulation steps (same maths as 4)",
+    ),
+    ("torch_compile", "project", {"torch_compile": True}, "CPT step, torch.compile (inductor)"),
+)
+
+
+def measure_levers(base, packed, recipe, work, steps, tokens_per_step) -> list[Figure]:
+    """Tokens/s of each lever in ``LEVERS`` (one run each; compile: steps after the first two)."""
+    import torch
+
+    figures = []
+    for name, runner, overrides, note in LEVERS:
+        lever_recipe = {**recipe, **overrides}
+        threads = torch.get_num_threads()
+        if name == "one_thread":
+            torch.set_num_threads(1)
+        try:
+            if runner == "trainer":
+                attention = "eager" if name == "eager_attention" else None
+                times = hf_trainer_step_times(base, packed, lever_recipe, work, attention)
+            else:
+                times = project_cpt_step_times(base, packed, lever_recipe, work)
+        except Exception as error:  # a lever that does not run here is a finding, not a crash
+            figures.append(Figure(f"lever_{name}", None, "tokens/s", note=f"{note}: {error}"[:200]))
+            continue
+        finally:
+            torch.set_num_threads(threads)
+        skip = 2 if name == "torch_compile" else 1
+        value = window_throughput(times, tokens_per_step, skip=min(skip, len(times) - 1))
+        if name == "torch_compile" and len(times) > 2:
+            steady = (times[-1] - times[1]) / (len(times) - 2)
+            note += f"; first step {times[0]:.0f} s (compilation ~{times[0] - steady:.0f} s)"
+        figures.append(Figure(f"lever_{name}", value, "tokens/s", note=note))
     return figures

@@ -15,9 +15,11 @@ from langadapt.bench.figures import (
     OFFLINE_ENV,
     ROOT,
     Figure,
+    bare_snakefile,
     benchmark_seconds,
     grid_config,
     train_eval_share,
+    training_overhead,
 )
 
 
@@ -98,8 +100,34 @@ def measure_workflow(repo: Path, quick: bool) -> list[Figure]:
                 note=failure or f"snakemake -n, {jobs} jobs, best of {repeats}",
             )
         )
+        figures += _bare_dry_run(Path(tmp) / "bare", jobs, min(times) if times else None, repeats)
         figures.append(_noop_rerun(repo, copy, repeats))
     return figures
+
+
+def _bare_dry_run(work: Path, jobs: int | None, workflow_s, repeats: int) -> list[Figure]:
+    """``snakemake -n`` of a bare Snakefile with as many jobs as the 1,000-cell dry run."""
+    if not jobs:
+        return [Figure("dry_run_bare_snakefile_s", None, "s", note="no job count to match")]
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "Snakefile").write_text(bare_snakefile(jobs), encoding="utf-8")
+    times = []
+    for _ in range(repeats):
+        seconds, done = run_snakemake(work, "-n", "--cores", "1", timeout=300)
+        if done.returncode:
+            return [Figure("dry_run_bare_snakefile_s", None, "s", note=_last_error(done))]
+        times.append(seconds)
+    bare = min(times)
+    return [
+        Figure("dry_run_bare_snakefile_s", bare, "s", note=f"{jobs} jobs, best of {repeats}"),
+        Figure(
+            "dry_run_vs_bare_ratio",
+            workflow_s / bare if workflow_s else None,
+            "x",
+            target=("<=", 1.3),
+            note="1,000-cell dry run over the bare Snakefile's",
+        ),
+    ]
 
 
 def _noop_rerun(repo: Path, copy: Path, repeats: int) -> Figure:
@@ -154,6 +182,7 @@ def measure_end_to_end(repo: Path) -> list[Figure]:
                 )
             ]
         rules = benchmark_seconds(copy / "benchmarks")
+        training_s, outside_s = training_overhead(copy / "benchmarks", copy / "results")
         inside, share = train_eval_share(rules, wall)
         noop, _ = run_snakemake(copy, "--cores", "2", timeout=600)
     top = sorted(rules.items(), key=lambda item: -item[1])[:6]
@@ -179,6 +208,14 @@ def measure_end_to_end(repo: Path) -> list[Figure]:
             "%",
             target=("<=", 25.0),
             note="everything outside training/evaluation jobs",
+        ),
+        Figure(
+            "e2e_training_startup_share",
+            100 * outside_s / training_s if training_s else None,
+            "%",
+            target=("<=", 20.0),
+            note=f"{outside_s:.0f} of {training_s:.0f} job-seconds of cpt/sft/dpo outside the "
+            "training loop (start-up, imports, load, save)",
         ),
         Figure(
             "e2e_noop_rerun_s",

@@ -44,7 +44,17 @@ def make_training_args(resolved: dict, stage: str, cls=None):
         )
     if not torch.cuda.is_available():
         kwargs.setdefault("use_cpu", True)
-    return cls(**kwargs)
+    args = cls(**kwargs)
+    if args.deepspeed:
+        # join the process group now: ZeRO-3 partitions the weights while they load, and
+        # DeepSpeed sizes its batch with the world size it sees at that moment
+        args.device  # noqa: B018
+        import deepspeed
+        import torch.distributed as dist
+
+        if dist.is_initialized():  # on CPU accelerate leaves DeepSpeed's comm layer unset
+            deepspeed.init_distributed(dist_backend=dist.get_backend())
+    return args
 
 
 def run_trainer(trainer, checkpoint_dir, fingerprint: dict | None = None) -> None:

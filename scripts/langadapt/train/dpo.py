@@ -1,5 +1,5 @@
-"""Preference alignment (DPO): trl ``DPOTrainer`` on the merged SFT model, with LoRA (peft) or
-every weight (``method: full``).
+"""Preference alignment (DPO): trl ``DPOTrainer`` on the SFT stage (merged in memory), with LoRA
+(peft) or every weight (``method: full``).
 
 With a LoRA adapter the reference model is the same network with the adapter disabled, so no
 second copy of the weights is loaded; full DPO loads a separate frozen copy
@@ -16,7 +16,7 @@ from langadapt.textio import read_jsonl
 from langadapt.train import recipes
 from langadapt.train.common import finish_training, make_training_args, run_trainer
 from langadapt.train.full import reference_model, save_full_model
-from langadapt.train.lora import save_adapter_and_merged
+from langadapt.train.lora import save_adapter
 from langadapt.train.resume import run_fingerprint
 
 
@@ -40,8 +40,8 @@ def train_dpo(
     keep_checkpoints: bool = False,
     method: str = "lora",
 ) -> dict:
-    """DPO-tune ``model_dir`` (a merged SFT model) on ``preferences``; ``method`` full trains
-    every weight against a separate frozen copy of ``model_dir`` as the reference."""
+    """DPO-tune ``model_dir`` (an SFT stage, merged in memory) on ``preferences``; ``method`` full
+    trains every weight against a separate frozen copy of ``model_dir`` as the reference."""
     import torch
     from datasets import Dataset
     from trl import DPOConfig, DPOTrainer
@@ -80,15 +80,16 @@ def train_dpo(
         resolved,
         extra,
         started,
-        lambda _model_dir: save_full_model(trainer, tokenizer, out_dir, "dpo")
-        if full else save_adapter_and_merged(trainer, tokenizer, out_dir),
+        lambda stage_dir: save_full_model(trainer, tokenizer, stage_dir)
+        if full else save_adapter(trainer, tokenizer, stage_dir, model_dir, "dpo"),
         keep_checkpoints=keep_checkpoints,
     )
 
 
 def main(argv=None) -> None:
-    from langadapt.train.launch import read_params
+    from langadapt.train.launch import die_with_launcher, read_params
 
+    die_with_launcher()
     train_dpo(**read_params((argv or sys.argv[1:])[0]))
 
 

@@ -1,31 +1,22 @@
 """Full-parameter SFT and DPO (``<stage>.method: full``; x-LLaMA and Nemotron fine-tuned every
 weight): saving the trained model, and the separate frozen reference model of full DPO.
 
-LoRA stages keep the frozen base inside the adapter model (``langadapt.train.lora``); a full
-stage has no adapter, so ``adapter/`` holds only ``method.json`` saying so and ``model/`` is the
-trained network. Multi-GPU full runs use the stage's DeepSpeed config (ZeRO-3 for 7-8B models,
+A LoRA stage's ``model/`` is an adapter + a pointer to its base (``langadapt.train.lora``); a
+full stage's ``model/`` is the trained network itself (``langadapt.modeling.load_model`` tells
+them apart). Multi-GPU full runs use the stage's DeepSpeed config (ZeRO-3 for 7-8B models,
 ``envs/deepspeed/zero3.json``).
 """
 
-import json
-from pathlib import Path
 
-
-def save_full_model(trainer, tokenizer, out_dir, stage: str) -> None:
-    """Write ``model/`` (every weight trained) and ``adapter/method.json`` (no adapter)."""
+def save_full_model(trainer, tokenizer, model_dir) -> None:
+    """Write ``model_dir``: every weight trained, as safetensors, with the tokenizer."""
     from langadapt.modeling import save_model
 
     if not trainer.is_world_process_zero():
         return
-    out = Path(out_dir)
     model = trainer.accelerator.unwrap_model(trainer.model)
     model.config.use_cache = True
-    save_model(model, tokenizer, out / "model")
-    (out / "adapter").mkdir(parents=True, exist_ok=True)
-    note = {"method": "full", "stage": stage,
-            "adapter": None, "model": "../model (all weights trained; no adapter to apply)"}
-    (out / "adapter" / "method.json").write_text(json.dumps(note, indent=2) + "\n",
-                                                 encoding="utf-8")
+    save_model(model, tokenizer, model_dir)
 
 
 def reference_model(model_dir, tokenizer):

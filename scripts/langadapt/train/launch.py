@@ -1,10 +1,16 @@
-"""Run a training stage in this process, or under ``accelerate launch`` on several GPUs.
+"""Run a training stage in this process, or under ``accelerate launch`` on several GPUs/nodes.
 
 With ``gpus <= 1`` the stage's ``train_*`` function is called in-process. With more, the same
 entry point runs as ``python -m langadapt.train.<stage> params.json`` under
 ``accelerate launch --num_processes N`` and DeepSpeed (the ZeRO config named by
 ``<stage>.deepspeed``, e.g. ``envs/deepspeed/zero2.json``); the params JSON carries every
 argument, so the two paths train identically.
+
+With ``nodes > 1`` (the rule's ``nodes`` resource, i.e. ``sbatch --nodes``) the job runs
+``srun`` with one task per node, and each task runs ``python -m langadapt.train.launch node``,
+which reads its rendezvous from SLURM's environment (``slurm_rendezvous``: node count, this
+node's rank, the first host of the node list) and starts one ``accelerate launch`` for the
+node's ``gpus`` processes.
 """
 
 import importlib
@@ -25,6 +31,23 @@ def _stderr_fileno():
         return None
 
 
+def die_with_launcher() -> None:
+    """Make this training process exit when the process that launched it dies.
+
+    torchrun starts each worker in a session of its own, so a SIGKILL of the job's process
+    group (Snakemake, a test, an out-of-memory kill) would leave the workers training and
+    writing checkpoints beside the rerun. Linux only (``PR_SET_PDEATHSIG``); no-op elsewhere.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() == 1:  # the launcher died before the call above
+        os._exit(1)
+
+
 def write_params(path, params: dict) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -36,18 +59,94 @@ def read_params(path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def launch_command(stage: str, params_path, gpus: int, deepspeed=None) -> list[str]:
-    """The ``accelerate launch`` command line for ``gpus`` processes of ``stage``.
+DEFAULT_PORT = 29500
 
-    Mixed precision is left to the recipe (``bf16``), which the Trainer hands to accelerate.
+
+def first_host(nodelist: str) -> str:
+    """The first host of a SLURM node list: ``gpu[07-09,12],cpu1`` -> ``gpu07``.
+
+    The same answer as ``scontrol show hostnames $SLURM_JOB_NODELIST | head -1`` for the
+    bracket forms SLURM writes (ranges keep their zero padding), without needing scontrol.
     """
-    command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(gpus)]
-    command += ["--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
+    nodelist = nodelist.strip()
+    if not nodelist:
+        raise ValueError("empty SLURM node list")
+    depth = 0
+    for index, char in enumerate(nodelist):  # the first entry ends at a comma outside brackets
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            nodelist = nodelist[:index]
+            break
+    if "[" not in nodelist:
+        return nodelist
+    prefix, rest = nodelist.split("[", 1)
+    inside, suffix = rest.split("]", 1)
+    first = inside.split(",")[0].split("-")[0]
+    return first_host(prefix + first + suffix) if "[" in suffix else prefix + first + suffix
+
+
+def slurm_rendezvous(env=None) -> dict:
+    """``num_machines``, ``machine_rank``, ``main_process_ip``/``port`` of this SLURM task.
+
+    From ``SLURM_NNODES`` (or ``SLURM_JOB_NUM_NODES``), ``SLURM_NODEID`` and the first host of
+    ``SLURM_JOB_NODELIST`` (or ``SLURM_NODELIST``); the port is ``MASTER_PORT`` if set, else
+    29500 + the job id modulo 1000 (two jobs sharing a first node do not collide).
+    """
+    env = os.environ if env is None else env
+    nodes = env.get("SLURM_NNODES") or env.get("SLURM_JOB_NUM_NODES")
+    nodelist = env.get("SLURM_JOB_NODELIST") or env.get("SLURM_NODELIST")
+    if not nodes or not nodelist or "SLURM_NODEID" not in env:
+        raise RuntimeError(
+            "multi-node launch outside a SLURM allocation: SLURM_NNODES, SLURM_NODEID and "
+            "SLURM_JOB_NODELIST must be set (run the job with sbatch --nodes N)"
+        )
+    port = env.get("MASTER_PORT") or DEFAULT_PORT + int(env.get("SLURM_JOB_ID") or 0) % 1000
+    return {
+        "num_machines": int(nodes),
+        "machine_rank": int(env["SLURM_NODEID"]),
+        "main_process_ip": first_host(nodelist),
+        "main_process_port": int(port),
+    }
+
+
+def launch_command(
+    stage: str, params_path, gpus: int, deepspeed=None, rendezvous: dict | None = None
+) -> list[str]:
+    """The ``accelerate launch`` command line for ``gpus`` processes of ``stage`` (per node).
+
+    ``rendezvous`` (from ``slurm_rendezvous``) makes it one node of a multi-node run; accelerate
+    counts ``--num_processes`` over all machines. Mixed precision is left to the recipe
+    (``bf16``), which the Trainer hands to accelerate.
+    """
+    machines = int(rendezvous["num_machines"]) if rendezvous else 1
+    command = [sys.executable, "-m", "accelerate.commands.launch"]
+    command += ["--num_processes", str(gpus * machines), "--num_machines", str(machines)]
+    if rendezvous:
+        command += ["--machine_rank", str(rendezvous["machine_rank"])]
+        command += ["--main_process_ip", str(rendezvous["main_process_ip"])]
+        command += ["--main_process_port", str(rendezvous["main_process_port"])]
+    command += ["--mixed_precision", "no", "--dynamo_backend", "no"]
     if deepspeed:
         command += ["--use_deepspeed", "--deepspeed_config_file", str(deepspeed)]
     else:
         command += ["--multi_gpu"]
     command += ["-m", f"langadapt.train.{stage}", str(params_path)]
+    return command
+
+
+def srun_command(stage: str, params_path, gpus: int, nodes: int, deepspeed=None) -> list[str]:
+    """``srun`` one node launcher (``python -m langadapt.train.launch node``) on each node."""
+    command = ["srun", "--nodes", str(nodes), "--ntasks", str(nodes), "--ntasks-per-node", "1"]
+    command += ["--kill-on-bad-exit=1", *node_command(stage, params_path, gpus, deepspeed)]
+    return command
+
+
+def node_command(stage: str, params_path, gpus: int, deepspeed=None) -> list[str]:
+    """The per-node launcher that ``srun`` starts (and a test starts twice to emulate 2 nodes)."""
+    command = [sys.executable, "-m", "langadapt.train.launch", "node", stage, str(params_path)]
+    command += ["--gpus", str(gpus)]
+    if deepspeed:
+        command += ["--deepspeed", str(deepspeed)]
     return command
 
 
@@ -58,16 +157,19 @@ def launch(
     deepspeed=None,
     params_path=None,
     threads: int | None = None,
+    nodes: int = 1,
 ):
     """Train ``stage`` with ``params`` (keyword arguments of its ``train_*`` function).
 
-    ``gpus`` > 1 (or an explicit ``params_path``) runs ``accelerate launch``; ``threads`` caps
-    torch's intra-op threads (the rule's ``threads``).
+    ``gpus`` > 1 (or an explicit ``params_path``) runs ``accelerate launch``; ``nodes`` > 1 runs
+    it once per node through ``srun`` (``gpus`` is then per node); ``threads`` caps torch's
+    intra-op threads (the rule's ``threads``).
     """
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; one of {', '.join(STAGES)}")
     params = {**params, "deepspeed": str(deepspeed) if deepspeed else None}
-    if gpus <= 1 and not params_path:
+    nodes = int(nodes or 1)
+    if gpus <= 1 and nodes <= 1 and not params_path:
         if threads:
             import torch
 
@@ -77,12 +179,44 @@ def launch(
     params_path = write_params(
         params_path or Path(params["checkpoint_dir"]) / "launch_params.json", params
     )
-    env = dict(os.environ)
+    if nodes > 1:
+        command = srun_command(stage, params_path, max(gpus, 1), nodes, deepspeed)
+    else:
+        command = launch_command(stage, params_path, max(gpus, 1), deepspeed)
+    _run(command, threads, max(gpus, 1))
+    return None
+
+
+def _run(command: list[str], threads: int | None = None, processes: int = 1, env=None) -> None:
+    env = dict(os.environ if env is None else env)
     if threads:  # the job's cores, shared by its processes
-        env["OMP_NUM_THREADS"] = str(max(1, int(threads) // max(gpus, 1)))
+        env["OMP_NUM_THREADS"] = str(max(1, int(threads) // max(processes, 1)))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SCRIPTS_DIR), env.get("PYTHONPATH")]))
-    command = launch_command(stage, params_path, max(gpus, 1), deepspeed)
     print("launching: " + " ".join(command), file=sys.stderr, flush=True)
     sink = _stderr_fileno()  # the rule's log file when called under langadapt.logs.log_to
     subprocess.run(command, check=True, env=env, stdout=sink, stderr=sink)
-    return None
+
+
+def node_main(argv=None, env=None) -> None:
+    """``python -m langadapt.train.launch node STAGE PARAMS --gpus N [--deepspeed FILE]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m langadapt.train.launch node")
+    parser.add_argument("stage", choices=sorted(STAGES))
+    parser.add_argument("params")
+    parser.add_argument("--gpus", type=int, default=1, help="processes on this node")
+    parser.add_argument("--deepspeed")
+    args = parser.parse_args(argv)
+    rendezvous = slurm_rendezvous(env)
+    print(
+        f"node {rendezvous['machine_rank']} of {rendezvous['num_machines']}, rendezvous "
+        f"{rendezvous['main_process_ip']}:{rendezvous['main_process_port']}",
+        file=sys.stderr,
+    )
+    _run(launch_command(args.stage, args.params, args.gpus, args.deepspeed, rendezvous), env=env)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["node"]:
+        sys.exit("usage: python -m langadapt.train.launch node STAGE PARAMS --gpus N")
+    node_main(sys.argv[2:])

@@ -1,18 +1,41 @@
-"""Saving LoRA stages: the adapter and the merged model, both as safetensors."""
+"""Saving LoRA stages: the adapter, the tokenizer and a pointer to the weights it sits on.
 
+No merged copy is written (a 135M model is 540 MB per cell; an 8B one 16 GB): evaluation and
+the next stage call ``langadapt.modeling.load_model`` on the stage directory, which loads the
+base (or CPT, or SFT) weights named by the pointer and merges the adapter in memory. A merged
+export is the explicit ``export_merged`` target (rules/sft.smk).
+"""
+
+import shutil
+import tempfile
 from pathlib import Path
 
 
-def save_adapter_and_merged(trainer, tokenizer, out_dir) -> None:
-    """Write ``adapter/`` (peft) and ``model/`` (adapter merged into the base weights)."""
-    from langadapt.modeling import save_model
+def save_adapter(trainer, tokenizer, model_dir, base_dir, stage: str) -> None:
+    """Write ``model_dir`` = adapter (safetensors) + tokenizer + ``base_model.json`` pointer.
 
+    Written to a staging directory and renamed, so a killed job never leaves a half-written
+    stage directory that looks complete.
+    """
+    from langadapt.modeling import write_adapter_pointer
+
+    model_dir = Path(model_dir)
+    model_dir.parent.mkdir(parents=True, exist_ok=True)
+    if trainer.is_deepspeed_enabled:  # every rank takes part in gathering sharded weights
+        trainer.save_model(str(model_dir))
+        if not trainer.is_world_process_zero():
+            return
+        tokenizer.save_pretrained(model_dir)
+        write_adapter_pointer(model_dir, base_dir, stage)
+        return
     if not trainer.is_world_process_zero():
         return
-    out = Path(out_dir)
+    staging = Path(tempfile.mkdtemp(prefix=f".{model_dir.name}.", dir=model_dir.parent))
     model = trainer.accelerator.unwrap_model(trainer.model)
-    model.save_pretrained(out / "adapter", safe_serialization=True)
-    tokenizer.save_pretrained(out / "adapter")
-    merged = model.merge_and_unload()
-    merged.config.use_cache = True
-    save_model(merged, tokenizer, out / "model")
+    model.save_pretrained(staging, safe_serialization=True)
+    tokenizer.save_pretrained(staging)
+    write_adapter_pointer(staging, base_dir, stage)
+    staging.chmod(0o755)
+    if model_dir.exists():
+        shutil.rmtree(model_dir)
+    staging.rename(model_dir)

@@ -20,7 +20,7 @@ from langadapt.textio import read_jsonl
 from langadapt.train import recipes
 from langadapt.train.common import finish_training, make_training_args, run_trainer
 from langadapt.train.full import save_full_model
-from langadapt.train.lora import save_adapter_and_merged
+from langadapt.train.lora import save_adapter
 from langadapt.train.resume import run_fingerprint
 
 
@@ -73,8 +73,8 @@ def train_sft(
     keep_checkpoints: bool = False,
     method: str = "lora",
 ) -> dict:
-    """Tune ``model_dir`` on chat ``instructions`` (``method`` lora: adapter/ + merged model/;
-    full: every weight, model/); logs."""
+    """Tune ``model_dir`` on chat ``instructions`` (``method`` lora: model/ = adapter + pointer
+    to ``model_dir``; full: model/ = every weight); logs."""
     started = time.monotonic()
     trainer, tokenizer, resolved = build_sft_trainer(
         instructions, model_dir, checkpoint_dir, recipe, seed, deepspeed, method
@@ -93,15 +93,16 @@ def train_sft(
         resolved,
         extra,
         started,
-        lambda _model_dir: save_adapter_and_merged(trainer, tokenizer, out_dir)
-        if method == "lora" else save_full_model(trainer, tokenizer, out_dir, "sft"),
+        lambda stage_dir: save_adapter(trainer, tokenizer, stage_dir, model_dir, "sft")
+        if method == "lora" else save_full_model(trainer, tokenizer, stage_dir),
         keep_checkpoints=keep_checkpoints,
     )
 
 
 def main(argv=None) -> None:
-    from langadapt.train.launch import read_params
+    from langadapt.train.launch import die_with_launcher, read_params
 
+    die_with_launcher()
     train_sft(**read_params((argv or sys.argv[1:])[0]))
 
 

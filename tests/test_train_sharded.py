@@ -1,0 +1,202 @@
+"""Sharded and multi-node training on CPU (gloo): the same loss curve as one process.
+
+One process at batch 4 is the reference. Two processes at batch 2 each (the same global batch)
+under DeepSpeed ZeRO-3, under DDP killed mid-way, and then resumed as two emulated SLURM nodes
+(two node launchers on this host through ``python -m langadapt.train.launch node``, the code
+path ``srun`` runs on a cluster) must give the same per-step losses within LOSS_TOLERANCE;
+so must LoRA SFT under DDP. Measured here: identical to five decimals.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from langadapt.train.launch import (
+    launch,
+    launch_command,
+    node_command,
+    read_params,
+    write_params,
+)
+from langadapt.train.logs import read_train_log
+from langadapt.train.resume import checkpoint_step, latest_complete_checkpoint
+from train_helpers import TINY_CPT_RECIPE, make_packed, subprocess_env
+
+pytestmark = pytest.mark.workflow
+ROOT = Path(__file__).resolve().parents[1]
+ZERO3 = ROOT / "envs" / "deepspeed" / "zero3.json"
+LOSS_TOLERANCE = 1e-3  # absolute, on losses of about 6.2 (the tiny model's log-vocabulary)
+STEPS = 40  # long enough to kill the DDP run between its first checkpoint and its end
+
+
+@pytest.fixture(scope="module")
+def packed(tiny_model_dir, tmp_path_factory):
+    return make_packed(tiny_model_dir, tmp_path_factory.mktemp("sharded") / "packed.npy")
+
+
+def _params(tiny_model_dir, packed, out: Path, batch: int, steps: int = STEPS) -> dict:
+    recipe = {**TINY_CPT_RECIPE, "per_device_train_batch_size": batch}
+    recipe.update(max_steps=steps, save_steps=4)
+    return {
+        "packed": str(packed),
+        "base_model": str(tiny_model_dir),
+        "out_dir": str(out / "cell"),
+        "checkpoint_dir": str(out / "checkpoints"),
+        "recipe": recipe,
+        "seed": 1,
+        "epochs": 1,
+        "keep_checkpoints": True,
+    }
+
+
+def _losses(out: Path) -> list[float]:
+    return [row["loss"] for row in read_train_log(out / "cell" / "train_log.csv")]
+
+
+def _assert_same_curve(losses, reference):
+    assert len(losses) == len(reference)
+    worst = max(abs(a - b) for a, b in zip(losses, reference, strict=True))
+    assert worst <= LOSS_TOLERANCE, (worst, losses, reference)
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_model_dir, packed, tmp_path_factory):
+    """One process, batch 4, in this process."""
+    out = tmp_path_factory.mktemp("one_process")
+    launch("cpt", _params(tiny_model_dir, packed, out, batch=4), gpus=0, threads=1)
+    return _losses(out)
+
+
+def test_zero3_two_processes_match_one_process(tiny_model_dir, packed, reference, tmp_path, capfd):
+    params = _params(tiny_model_dir, packed, tmp_path, batch=2)
+    launch("cpt", params, gpus=2, deepspeed=ZERO3, params_path=tmp_path / "p.json", threads=1)
+    err = capfd.readouterr().err
+    assert "processes: 2, distributed backend: gloo, deepspeed: True" in err
+    _assert_same_curve(_losses(tmp_path), reference)
+    # ZeRO-3 gathers the sharded weights for the rank-0 save; checkpoints hold DeepSpeed state
+    assert (tmp_path / "cell" / "model" / "model.safetensors").is_file()
+    assert list((tmp_path / "checkpoints" / f"checkpoint-{STEPS}").glob("global_step*"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _kill_group(process):
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def _workers_gone(params_path, timeout: float = 30) -> bool:
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = []
+        for process in psutil.process_iter(["cmdline"]):
+            if str(params_path) in " ".join(process.info["cmdline"] or []):
+                alive.append(process)
+        if not alive:
+            return True
+        time.sleep(0.2)
+    for process in alive:
+        process.kill()
+    return False
+
+
+def test_ddp_killed_then_resumed_on_two_emulated_nodes(
+    tiny_model_dir, packed, reference, tmp_path
+):
+    params_path = write_params(tmp_path / "p.json", _params(tiny_model_dir, packed, tmp_path, 2))
+    params = read_params(params_path)
+    checkpoints = Path(params["checkpoint_dir"])
+    env = subprocess_env()
+    log = open(tmp_path / "ddp.log", "w")
+    ddp = subprocess.Popen(
+        launch_command("cpt", params_path, 2),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=lambda: os.nice(19),  # so this poller sees the first checkpoint on a busy CPU
+    )
+    deadline = time.monotonic() + 300
+    while latest_complete_checkpoint(checkpoints, clean=False) is None:
+        assert ddp.poll() is None, (tmp_path / "ddp.log").read_text()[-3000:]
+        assert time.monotonic() < deadline, "no checkpoint within 300 s"
+        time.sleep(0.02)
+    _kill_group(ddp)  # the launcher's group; torchrun's workers live in sessions of their own
+    assert _workers_gone(params_path), "training workers outlived their killed launcher"
+    killed_at = checkpoint_step(latest_complete_checkpoint(checkpoints, clean=False))
+    assert killed_at < STEPS and not (tmp_path / "cell" / "train_log.csv").exists()
+
+    # two "nodes" of one process each, rendezvous from SLURM's variables (node list, rank)
+    slurm = {"SLURM_NNODES": "2", "SLURM_JOB_NODELIST": "localhost", "SLURM_JOB_ID": "7"}
+    slurm["MASTER_PORT"] = str(_free_port())
+    nodes = []
+    for rank in (0, 1):
+        node_log = open(tmp_path / f"node{rank}.log", "w")
+        nodes.append(
+            subprocess.Popen(
+                node_command("cpt", params_path, 1),
+                env={**env, **slurm, "SLURM_NODEID": str(rank)},
+                stdout=node_log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+    try:
+        codes = [node.wait(timeout=600) for node in nodes]
+    finally:
+        for node in nodes:
+            if node.poll() is None:
+                _kill_group(node)
+    node0 = (tmp_path / "node0.log").read_text()
+    assert codes == [0, 0], node0[-3000:] + (tmp_path / "node1.log").read_text()[-3000:]
+    assert "node 0 of 2, rendezvous localhost:" in node0
+    assert "--num_processes 2 --num_machines 2 --machine_rank 0" in node0
+    assert f"resuming from {checkpoints / f'checkpoint-{killed_at}'}" in node0
+    assert "processes: 2, distributed backend: gloo" in node0
+    _assert_same_curve(_losses(tmp_path), reference)
+    state = json.loads((checkpoints / f"checkpoint-{STEPS}" / "trainer_state.json").read_text())
+    assert state["global_step"] == STEPS
+
+
+def test_lora_sft_two_processes_match_one_process(tiny_model_dir, fixture_dir, tmp_path):
+    """The LoRA stage under DDP: completion-only loss over examples of different lengths."""
+    from langadapt import instructions as inst
+
+    sections = inst.translate_sections(
+        inst.help_sections(inst.read_jsonl(fixture_dir / "help_sections.jsonl")),
+        lambda lines: [line.upper() for line in lines],
+    )
+    pairs = inst.read_jsonl(fixture_dir / "clean_train.jsonl")
+    general = inst.general_instructions(sections, "human", 6)
+    translation = inst.translation_instructions(pairs, 40, "en-xx", "Galician")
+    instructions = tmp_path / "sft.jsonl"
+    inst.write_jsonl(instructions, inst.sft_set(general, translation, 40, seed=1))
+    recipe = {"lora_r": 8, "lora_alpha": 16, "lora_target_modules": ["q_proj", "v_proj"]}
+    recipe.update(learning_rate=1e-2, max_steps=6, max_length=128, save_steps=1000)
+    curves = []
+    for processes, batch in ((1, 4), (2, 2)):
+        out = tmp_path / f"processes={processes}"
+        params = {
+            "instructions": str(instructions),
+            "model_dir": str(tiny_model_dir),
+            "out_dir": str(out / "cell"),
+            "checkpoint_dir": str(out / "checkpoints"),
+            "recipe": {**recipe, "per_device_train_batch_size": batch},
+            "seed": 1,
+        }
+        path = out / "p.json" if processes > 1 else None
+        launch("sft", params, gpus=processes, params_path=path, threads=1)
+        curves.append(_losses(out))
+        assert (out / "cell" / "model" / "adapter_model.safetensors").is_file()
+    _assert_same_curve(curves[1], curves[0])
