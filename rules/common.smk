@@ -32,6 +32,8 @@ wildcard_constraints:
     init="base|cpt",
     instr="mt|human",
     xlate="[0-9]+",
+    # SFT translation-direction path part: empty at sft.translation_direction, else /dir=xx-en
+    dirpart="(/dir=(en-xx|xx-en|both))?",
     split="train|dev|test",
     checkpoint="base|(cpt|sft|dpo)/[^ ]+",
 
@@ -42,13 +44,19 @@ def cpt_cell_paths():
 
 
 def sft_cell_paths():
-    """Path parts of every SFT grid cell: init=cpt/instr=mt/xlate=128/seed=1."""
-    return [grids.cell_path(cell, grids.SFT_AXES) for cell in grids.sft_cells(config)]
+    """Path parts of every SFT grid cell: init=cpt/instr=mt/xlate=128/seed=1
+    (.../xlate=128/dir=xx-en/seed=1 off sft.translation_direction)."""
+    return [grids.sft_cell_path(config, cell) for cell in grids.sft_cells(config)]
 
 
 def dpo_cell_paths():
     """Path parts of every DPO cell (the SFT cell it aligns)."""
-    return [grids.cell_path(cell, grids.SFT_AXES) for cell in grids.dpo_cells(config)]
+    return [grids.sft_cell_path(config, cell) for cell in grids.dpo_cells(config)]
+
+
+def translation_direction(wildcards):
+    """Direction of the translation-task set named by wildcards.dirpart ('' = the run's)."""
+    return wildcards.dirpart.partition("=")[2] or config["sft"]["translation_direction"]
 
 
 def sft_init_cpt_path():

@@ -64,14 +64,14 @@ rule instruct_translation:
     input:
         train="results/data/{lang}/clean/train.jsonl",
     output:
-        translation="results/instruct/{lang}/translation.jsonl",
+        translation="results/instruct/{lang}/translation{dirpart}.jsonl",
     log:
-        "logs/instruct_translation/{lang}.log",
+        "logs/instruct_translation/{lang}{dirpart}.log",
     benchmark:
-        "benchmarks/instruct_translation/{lang}.tsv"
+        "benchmarks/instruct_translation/{lang}{dirpart}.tsv"
     params:
         examples=translation_examples_needed(),
-        direction=config["sft"]["translation_direction"],
+        direction=translation_direction,
         language_name=config["language"]["name"],
     threads: 1
     resources:
@@ -86,13 +86,13 @@ rule instruct_translation:
 rule instruct_sft_set:
     input:
         general="results/instruct/{lang}/general.{instr}.jsonl",
-        translation="results/instruct/{lang}/translation.jsonl",
+        translation="results/instruct/{lang}/translation{dirpart}.jsonl",
     output:
-        instructions="results/instruct/{lang}/sft/instr={instr}/xlate={xlate}/seed={seed}.jsonl",
+        instructions="results/instruct/{lang}/sft/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.jsonl",
     log:
-        "logs/instruct_sft_set/{lang}/instr={instr}/xlate={xlate}/seed={seed}.log",
+        "logs/instruct_sft_set/{lang}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.log",
     benchmark:
-        "benchmarks/instruct_sft_set/{lang}/instr={instr}/xlate={xlate}/seed={seed}.tsv"
+        "benchmarks/instruct_sft_set/{lang}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.tsv"
     threads: 1
     resources:
         mem_mb=1000,
@@ -105,16 +105,16 @@ rule instruct_sft_set:
 
 rule sft:
     input:
-        instructions="results/instruct/{lang}/sft/instr={instr}/xlate={xlate}/seed={seed}.jsonl",
+        instructions="results/instruct/{lang}/sft/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.jsonl",
         model=sft_init_model_dir,
     output:
-        model=directory("results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}/model"),
-        train_log="results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}/train_log.csv",
-        recipe="results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}/recipe.yaml",
+        model=directory("results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}/model"),
+        train_log="results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}/train_log.csv",
+        recipe="results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}/recipe.yaml",
     log:
-        "logs/sft/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}.log",
+        "logs/sft/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.log",
     benchmark:
-        "benchmarks/sft/{lang}/init={init}/instr={instr}/xlate={xlate}/seed={seed}.tsv"
+        "benchmarks/sft/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.tsv"
     params:
         checkpoint_dir=resume_checkpoint_dir,
         recipe=config["sft"]["recipe"],

@@ -112,3 +112,23 @@ def test_config_hash_is_stable(default_config):
     assert config_hash(first) == config_hash(second)
     second["cpt"]["recipe"]["learning_rate"] = 1.0
     assert config_hash(first) != config_hash(second)
+
+
+def test_scaling_metric_needs_a_score_the_evaluation_computes(default_config):
+    default_config.setdefault("paper", {})["scaling_metric"] = "spbleu"
+    default_config.setdefault("evaluation", {})["spbleu"] = {"enabled": False}
+    message = _error(default_config)
+    assert "paper.scaling_metric" in message and "evaluation.spbleu.enabled" in message
+
+
+def test_scaling_metric_comet_needs_a_comet_model(default_config):
+    default_config.setdefault("paper", {})["scaling_metric"] = "comet"
+    default_config.setdefault("evaluation", {})["comet_model"] = None
+    message = _error(default_config)
+    assert "paper.scaling_metric" in message and "evaluation.comet_model" in message
+
+
+def test_unknown_translation_direction_in_the_sft_grid(default_config):
+    default_config["sft"]["grid"][0]["translation_direction"] = ["gl-en"]
+    message = _error(default_config)
+    assert "sft.grid[0].translation_direction[0]" in message and "xx-en" in message

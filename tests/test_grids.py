@@ -55,3 +55,30 @@ def test_thousand_cell_grid_expands_fast():
         "seed": [1],
     }
     assert len(grids.expand_grid([entry], grids.CPT_AXES)) == 1000
+
+
+def _direction_config(default="en-xx"):
+    return {"sft": {"translation_direction": default, "grid": [
+        {"init": ["cpt"], "instructions": ["mt"], "translation_examples": [128], "seed": [1]},
+        {"init": ["cpt"], "instructions": ["mt"], "translation_examples": [128], "seed": [1],
+         "translation_direction": ["en-xx", "xx-en"]},
+    ]}, "dpo": {"enabled": True, "grid": [
+        {"init": ["cpt"], "instructions": ["mt"], "translation_examples": [128], "seed": [1],
+         "translation_direction": ["xx-en"]}]}}
+
+
+def test_translation_direction_axis_leaves_the_default_out_of_the_path():
+    config = _direction_config()
+    paths = [grids.sft_cell_path(config, cell) for cell in grids.sft_cells(config)]
+    # the run's default direction keeps the path SFT cells had before the axis existed
+    assert paths == ["init=cpt/instr=mt/xlate=128/seed=1",
+                     "init=cpt/instr=mt/xlate=128/dir=xx-en/seed=1"]
+    assert [grids.sft_cell_path(config, cell) for cell in grids.dpo_cells(config)] == [
+        "init=cpt/instr=mt/xlate=128/dir=xx-en/seed=1"]
+
+
+def test_translation_direction_path_follows_the_run_default():
+    config = _direction_config("xx-en")
+    paths = [grids.sft_cell_path(config, cell) for cell in grids.sft_cells(config)]
+    assert paths == ["init=cpt/instr=mt/xlate=128/seed=1",
+                     "init=cpt/instr=mt/xlate=128/dir=en-xx/seed=1"]

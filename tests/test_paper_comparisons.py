@@ -29,6 +29,7 @@ PAIRS = [{"id": f"p{i}", "en": f"{EN[i % 4]} ({i})", "target": f"{GL[i % 4]} ({i
          for i in range(40)]
 CPT = "cpt/ratio={r}/tokens=8k/synth={s}/seed={seed}"
 SFT = "{stage}/init={i}/instr={m}/xlate={x}/seed=1"
+XX_EN = "sft/init=cpt/instr=mt/xlate=32/dir=xx-en/seed=1"  # the run's default direction is en-xx
 # quality in [0, 1] of every arm: higher translates, answers and predicts Galician better
 QUALITY = {"base": 0.1, "cpt/ratio=0.0/tokens=8k/synth=0.0": 0.15,
            "cpt/ratio=0.8/tokens=8k/synth=0.0": 0.6, "cpt/ratio=0.8/tokens=8k/synth=60.0": 0.62}
@@ -41,12 +42,15 @@ def checkpoint_names() -> list[str]:
     for init, instr, xlate in (("base", "mt", 32), ("cpt", "mt", 32), ("cpt", "human", 32),
                                ("cpt", "mt", 8), ("cpt", "mt", 128)):
         names.append(SFT.format(stage="sft", i=init, m=instr, x=xlate))
+    names.append(XX_EN)  # C5: source-side translation data, else as sft/init=cpt/.../xlate=32
     return names + [SFT.format(stage="dpo", i="cpt", m="mt", x=32)]
 
 
 def quality(name: str) -> float:
     if arm_of(name) in QUALITY:
         return QUALITY[arm_of(name)]
+    if "dir=xx-en" in name:
+        return 0.35
     value = 0.7 if "init=cpt" in name else 0.2
     return value + 0.05 * np.log2(int(name.split("xlate=")[1].split("/")[0]) / 32)
 
@@ -110,7 +114,7 @@ def run(tmp_path_factory):
     metrics = root / "metrics.csv"
     write_metrics_csv([root / "eval" / n / "metrics.json" for n in checkpoint_names()], metrics,
                       cpt_cell={"ratio": "0.8", "tokens": "8k", "synth": "60.0", "seed": "1"},
-                      mixtures=mixtures)
+                      mixtures=mixtures, direction="en-xx")
     comparisons = root / "comparisons.csv"
     write_comparisons(metrics, suites, pairs, comparisons, "gl", resamples=2000)
     return root, metrics, pd.read_csv(comparisons)
@@ -120,7 +124,8 @@ def test_every_table_gets_its_comparisons(run):
     _, _, comparisons = run
     planned = set(zip(comparisons["table"], comparisons["marker"], strict=True))
     assert planned == {("stages", "b"), ("mixing_ratio", "b"), ("mixing_ratio", "c"),
-                       ("synthetic", "s"), ("cpt", "i"), ("instructions", "h")}
+                       ("synthetic", "s"), ("cpt", "i"), ("instructions", "h"),
+                       ("instructions", "d")}
     assert (comparisons["p_holm"] >= comparisons["p"] - 1e-12).all()
     control = comparisons[(comparisons["marker"] == "c") & (comparisons["metric"] == "bpc_target")
                           & (comparisons["arm"] == "cpt/ratio=0.8/tokens=8k/synth=0.0")].iloc[0]
@@ -173,7 +178,7 @@ def test_claims_md_decides_every_claim(run, tmp_path):
     assert verdicts["C1"] == "reproduced"  # CPT beats base and control by design
     assert verdicts["C3"] == "reproduced"
     assert verdicts["C4"] == "inconclusive"  # 3 sizes up to 128: too few to decide
-    assert verdicts["C5"] == "inconclusive"
+    assert verdicts["C5"] == "reproduced"  # en→xx data beats xx→en data by design
     text = (tmp_path / "claims.md").read_text()
     assert "Sized for 60 minutes." in text and "| **C7**" in text and "To decide it:" in text
     assert "[" in text.split("| **C1**")[1].split("\n")[0]  # an interval is printed
@@ -184,3 +189,39 @@ def test_run_name_defaults_to_language_and_config_stem():
     assert run_name(config, ["configs/study-gl.yaml"]) == "gl-study-gl"
     assert run_name(config, []) == "gl-config"
     assert run_name({**config, "run_name": "default-run"}, ["config.yaml"]) == "default-run"
+
+
+def test_direction_comparison_pairs_the_arms_that_differ_only_in_direction(run, tmp_path):
+    root, metrics, comparisons = run
+    table = wide(read_metrics_csv(metrics))
+    # the default direction is filled in for SFT/DPO cells whose path leaves it out
+    assert table.loc[table["checkpoint"] == XX_EN, "dir"].tolist() == ["xx-en"]
+    assert set(table.loc[table["stage"].isin(["sft", "dpo"]), "dir"]) == {"en-xx", "xx-en"}
+    assert table.loc[table["stage"] == "base", "dir"].isna().all()
+    rows = comparisons[comparisons["marker"] == "d"]
+    assert set(zip(rows["arm"], rows["reference"], strict=True)) == {
+        ("sft/init=cpt/instr=mt/xlate=32", "sft/init=cpt/instr=mt/xlate=32/dir=xx-en")}
+    chrf = rows[rows["metric"] == "chrf++_en-xx"].iloc[0]
+    assert chrf["difference"] > 0 and chrf["significant"]
+    assert chrf["ci_low"] < chrf["difference"] < chrf["ci_high"]
+    # the xx→en arm is compared in no other ablation (they pair arms of one direction)
+    assert not comparisons.loc[comparisons["marker"] != "d", "arm"].eq(arm_of(XX_EN)).any()
+    write_tables(read_metrics_csv(metrics), tmp_path, "gl", "Galician", comparisons)
+    instructions = pd.read_csv(tmp_path / "instructions.csv")
+    assert set(instructions["translation data"]) == {"en-xx", "xx-en"}
+    assert "ᵈ differs en→xx" in (tmp_path / "instructions.md").read_text()
+
+
+def test_scaling_law_and_c4_use_the_configured_metric(run, tmp_path):
+    root, metrics, _ = run
+    table = wide(read_metrics_csv(metrics))
+    fit = fit_from_metrics(table, ["bleu_en-xx"])["fits"]["bleu_en-xx"]
+    # the xx→en cell at 32 examples is another series, not a second point at 32
+    assert fit["x"] == [8.0, 32.0, 128.0] and fit["series"]["dir"] == "en-xx"
+    scaling = tmp_path / "scaling.json"
+    scaling.write_text(json.dumps(fit_from_metrics(table, ["bleu_en-xx"])))
+    claims = write_claims(metrics, root / "comparisons.csv", scaling, tmp_path / "claims.md",
+                          "test-run", "Galician", scaling_metric="bleu_en-xx")
+    c4 = next(claim for claim in claims if claim["id"] == "C4")
+    assert c4["rows"][0]["metric"] == "bleu_en-xx" and "sizes [8.0, 32.0, 128.0]" in c4[
+        "rows"][0]["comparison"]

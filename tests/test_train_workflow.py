@@ -17,7 +17,9 @@ LORA = {"lora_r": 8, "lora_alpha": 16, "lora_target_modules": ["q_proj", "v_proj
 CONFIG = {
     "language": {"code": "gl", "name": "Galician", "script": "Latn"},
     "sources": [{"name": "lohelp", "type": "libreoffice_help", "package": "libreoffice-help-gl"}],
-    "synthetic": {"translation": {"backend": "apertium", "apertium_pair": "en-gl"}},
+    # max_sentences within the perplexity filter's limit (the config check rejects more)
+    "synthetic": {"translation": {"backend": "apertium", "apertium_pair": "en-gl",
+                                  "max_sentences": 200}},
     "base_model": {"kind": "local", "path": "tiny"},
     "cpt": {
         "grid": [{"mixing_ratio": [0.8], "token_budget": ["12k"], "seed": [1]}],
@@ -33,7 +35,9 @@ CONFIG = {
         },
         "general_examples": 6,
         "grid": [
-            {"init": ["base"], "instructions": ["mt"], "translation_examples": [16]},
+            # a direction off sft.translation_direction (en-xx): path part dir=xx-en
+            {"init": ["base"], "instructions": ["mt"], "translation_examples": [16],
+             "translation_direction": ["xx-en"]},
             {"init": ["cpt"], "instructions": ["human"], "translation_examples": [16]},
         ],
         "recipe": {"learning_rate": 1.0e-2, "num_train_epochs": 4, "max_length": 128, **LORA},
@@ -55,7 +59,7 @@ CONFIG = {
 def _targets():
     cpt = "results/cpt/gl/ratio=0.8/tokens=12k/synth=1.0/seed=1"
     sft = [
-        "results/sft/gl/init=base/instr=mt/xlate=16/seed=1",
+        "results/sft/gl/init=base/instr=mt/xlate=16/dir=xx-en/seed=1",
         "results/sft/gl/init=cpt/instr=human/xlate=16/seed=1",
     ]
     return [cpt, *sft, "results/dpo/gl/init=cpt/instr=human/xlate=16/seed=1"]
@@ -122,5 +126,12 @@ def test_training_rules_end_to_end(tiny_model_dir, fixture_dir, tmp_path):
     assert "[progress] train: " in cpt_log and " tokens/s, loss " in cpt_log
     assert "[progress] translate (apertium): " in (
         work / "logs/instruct_sections/gl.log").read_text()
+    # the translation-task set is built per direction; the default keeps its earlier path
+    instruct = work / "results/instruct/gl"
+    for path, direction in ((instruct / "translation.jsonl", "en-xx"),
+                            (instruct / "translation/dir=xx-en.jsonl", "xx-en"),
+                            (instruct / "sft/instr=mt/xlate=16/dir=xx-en/seed=1.jsonl", "xx-en")):
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        assert {r["direction"] for r in rows if r.get("task") == "translation"} == {direction}
     human = (work / "results/instruct/gl/general.human.jsonl").read_text()
     assert "Inserir táboas" in human or "Ordenar datos" in human or "Usar unha imaxe" in human

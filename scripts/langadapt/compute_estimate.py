@@ -116,7 +116,7 @@ def training_jobs(config: dict) -> list[Job]:
         general = sum(part["examples"] for part in sft["parts"])
         examples = general + int(cell["translation_examples"])
         tokens = int(examples * sft_length * sft_epochs)
-        jobs.append(Job("sft", grids.cell_path(cell, grids.SFT_AXES), tokens, parameters,
+        jobs.append(Job("sft", grids.sft_cell_path(config, cell), tokens, parameters,
                         sft["method"]))
     dpo = config["dpo"]
     dpo_epochs = dpo.get("recipe", {}).get("num_train_epochs", 1)
@@ -124,7 +124,7 @@ def training_jobs(config: dict) -> list[Job]:
     for cell in grids.dpo_cells(config):
         pairs = sum(part["examples"] for part in dpo["parts"])
         tokens = int(pairs * 2 * dpo_length * dpo_epochs)
-        path = grids.cell_path(cell, grids.SFT_AXES)
+        path = grids.sft_cell_path(config, cell)
         jobs.append(Job("dpo", path, tokens, parameters, f"{dpo['method']}_dpo"))
     return jobs
 

@@ -218,7 +218,20 @@ def _check_semantics(config: dict) -> None:
         raise config_error(f"base_model.{needed}", f"base_model.kind {kind} needs '{needed}'")
     if not config["language"]["name"]:
         config["language"]["name"] = config["language"]["code"]
+    _check_scaling_metric(config)
     check_recipe_keys(config)  # trainer argument names: `snakemake -n` stops on them
+
+
+def _check_scaling_metric(config: dict) -> None:
+    """paper.scaling_metric names a score the evaluation computes."""
+    metric = config["paper"]["scaling_metric"]
+    evaluation = config["evaluation"]
+    if metric == "spbleu" and not evaluation["spbleu"]["enabled"]:
+        raise config_error("paper.scaling_metric", "spbleu needs evaluation.spbleu.enabled: true "
+                           "(the evaluation does not score spBLEU otherwise)")
+    if metric == "comet" and not evaluation["comet_model"]:
+        raise config_error("paper.scaling_metric", "comet needs evaluation.comet_model (a local "
+                           "COMET checkpoint); without it no COMET score exists to fit")
 
 
 def load_config(path) -> dict:

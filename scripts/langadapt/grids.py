@@ -3,7 +3,9 @@
 A grid entry is a mapping of axis -> list of values; it expands to the product of its lists.
 A grid is a list of entries; the cells run are the union of the expansions, in order.
 Every axis value appears in paths (``ratio=0.8/tokens=12k/synth=1.0/seed=1``), so changing
-one value only adds or removes the cells it touches.
+one value only adds or removes the cells it touches. The exception is an axis added after paths
+existed (SFT ``translation_direction``, path part ``dir=``): at the run's default it is left
+out, so earlier cells keep their paths.
 """
 
 import itertools
@@ -21,8 +23,11 @@ SFT_AXES = {
     "init": "init",
     "instructions": "instr",
     "translation_examples": "xlate",
+    "translation_direction": "dir",
     "seed": "seed",
 }
+# SFT axes a grid entry may leave out: the run's default is used (config key -> axis).
+SFT_AXIS_DEFAULTS = {"translation_direction": "translation_direction"}
 
 _SUFFIXES = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9}
 
@@ -41,21 +46,44 @@ def _format(axis: str, value) -> str:
     return str(value)
 
 
-def expand_grid(entries: list[dict], axes: dict[str, str]) -> list[dict[str, str]]:
-    """Union of the products of ``entries``; each cell maps axis -> formatted value."""
+def expand_grid(entries: list[dict], axes: dict[str, str],
+                defaults: dict | None = None) -> list[dict[str, str]]:
+    """Union of the products of ``entries``; each cell maps axis -> formatted value.
+    An axis an entry leaves out takes its value from ``defaults`` (axis -> value); an optional
+    axis (``SFT_AXIS_DEFAULTS``) without a default is left out of the cell."""
     cells: list[dict[str, str]] = []
+    defaults = defaults or {}
     for entry in entries:
-        names = list(axes)
-        for values in itertools.product(*(entry[name] for name in names)):
+        names = [name for name in axes
+                 if name in entry or name in defaults or name not in SFT_AXIS_DEFAULTS]
+        lists = [entry[name] if name in entry or name not in defaults else [defaults[name]]
+                 for name in names]
+        for values in itertools.product(*lists):
             cell = {name: _format(name, value) for name, value in zip(names, values, strict=True)}
             if cell not in cells:
                 cells.append(cell)
     return cells
 
 
-def cell_path(cell: dict[str, str], axes: dict[str, str]) -> str:
-    """``{mixing_ratio: '0.8', ...}`` -> ``ratio=0.8/tokens=12k/synth=1.0/seed=1``."""
-    return "/".join(f"{short}={cell[axis]}" for axis, short in axes.items())
+def cell_path(cell: dict[str, str], axes: dict[str, str], implicit: dict | None = None) -> str:
+    """``{mixing_ratio: '0.8', ...}`` -> ``ratio=0.8/tokens=12k/synth=1.0/seed=1``.
+
+    An axis whose value equals ``implicit[axis]`` is left out of the path (an axis added after
+    paths existed: cells at the run's default keep their earlier path)."""
+    implicit = implicit or {}
+    return "/".join(f"{short}={cell[axis]}" for axis, short in axes.items()
+                    if axis in cell and (axis not in implicit or cell[axis] != implicit[axis]))
+
+
+def sft_defaults(config: dict) -> dict[str, str]:
+    """SFT axes at the run's default: ``translation_direction`` -> ``sft.translation_direction``."""
+    return {axis: str(config["sft"][key]) for axis, key in SFT_AXIS_DEFAULTS.items()}
+
+
+def sft_cell_path(config: dict, cell: dict[str, str]) -> str:
+    """``init=cpt/instr=mt/xlate=128/seed=1``; ``.../xlate=128/dir=xx-en/seed=1`` when the cell's
+    translation direction differs from ``sft.translation_direction``."""
+    return cell_path(cell, SFT_AXES, sft_defaults(config))
 
 
 def cpt_cells(config: dict) -> list[dict[str, str]]:
@@ -66,14 +94,14 @@ def cpt_cells(config: dict) -> list[dict[str, str]]:
 
 
 def sft_cells(config: dict) -> list[dict[str, str]]:
-    return expand_grid(config["sft"]["grid"], SFT_AXES)
+    return expand_grid(config["sft"]["grid"], SFT_AXES, sft_defaults(config))
 
 
 def dpo_cells(config: dict) -> list[dict[str, str]]:
     """DPO cells; none when ``dpo.enabled`` is false."""
     if not config["dpo"].get("enabled", True):
         return []
-    return expand_grid(config["dpo"]["grid"], SFT_AXES)
+    return expand_grid(config["dpo"]["grid"], SFT_AXES, sft_defaults(config))
 
 
 def sft_init_cell(config: dict) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """Tidy table of every number (rule ``paper_metrics``): one row per checkpoint x metric.
 
-Every grid coordinate is a column (``stage, ratio, tokens, synth, seed, init, instr, xlate``);
-SFT and DPO cells that start from CPT inherit the CPT cell's ``ratio``, ``tokens`` and ``synth``.
+Every grid coordinate is a column (``stage, ratio, tokens, synth, seed, init, instr, xlate,
+dir``); SFT and DPO cells that start from CPT inherit the CPT cell's ``ratio``, ``tokens`` and
+``synth``, and a cell whose path has no ``dir=`` part gets the run's ``sft.translation_direction``.
 ``source`` names the per-checkpoint JSON (or filled manual sheet) each number comes from.
 """
 
@@ -10,12 +11,13 @@ import pandas as pd
 from langadapt.eval.instruction_following import read_manual_sheet
 from langadapt.textio import read_json
 
-GRID_COLUMNS = ["stage", "ratio", "tokens", "synth", "seed", "init", "instr", "xlate"]
+GRID_COLUMNS = ["stage", "ratio", "tokens", "synth", "seed", "init", "instr", "xlate", "dir"]
 COLUMNS = ["lang", "checkpoint", *GRID_COLUMNS, "metric", "value", "source"]
 NUMERIC = ["ratio", "synth", "seed", "xlate"]
 
 
-def checkpoint_coordinates(name: str, cpt_cell: dict | None = None) -> dict:
+def checkpoint_coordinates(name: str, cpt_cell: dict | None = None,
+                           direction: str | None = None) -> dict:
     """``sft/init=cpt/instr=mt/xlate=128/seed=1`` -> {stage: sft, init: cpt, ...}."""
     stage, _, cell = name.partition("/")
     coordinates = {column: None for column in GRID_COLUMNS}
@@ -23,6 +25,8 @@ def checkpoint_coordinates(name: str, cpt_cell: dict | None = None) -> dict:
     for part in filter(None, cell.split("/")):
         key, _, value = part.partition("=")
         coordinates[key] = value
+    if stage in ("sft", "dpo") and coordinates["dir"] is None:
+        coordinates["dir"] = direction  # the path leaves the run's default direction out
     if stage in ("sft", "dpo") and coordinates["init"] == "cpt" and cpt_cell:
         for key in ("ratio", "tokens", "synth"):
             coordinates[key] = cpt_cell.get(key)
@@ -30,19 +34,21 @@ def checkpoint_coordinates(name: str, cpt_cell: dict | None = None) -> dict:
 
 
 def collect_metrics(metrics_paths: list, manual_sheets: dict | None = None,
-                    cpt_cell: dict | None = None, mixtures: dict | None = None) -> pd.DataFrame:
+                    cpt_cell: dict | None = None, mixtures: dict | None = None,
+                    direction: str | None = None) -> pd.DataFrame:
     """The tidy frame from ``metrics.json`` files, filled manual sheets {checkpoint: csv} and
-    the mixtures of CPT cells {cpt cell path: mix.json} (``synthetic_target_share``)."""
+    the mixtures of CPT cells {cpt cell path: mix.json} (``synthetic_target_share``);
+    ``direction``: ``sft.translation_direction`` (SFT/DPO cells without a ``dir=`` part)."""
     rows = []
     for path in metrics_paths:
         result = read_json(path)
-        coordinates = checkpoint_coordinates(result["checkpoint"], cpt_cell)
+        coordinates = checkpoint_coordinates(result["checkpoint"], cpt_cell, direction)
         for metric, value in sorted(result["metrics"].items()):
             rows.append({"lang": result["lang"], "checkpoint": result["checkpoint"],
                          **coordinates, "metric": metric, "value": value, "source": str(path)})
     lang = rows[0]["lang"] if rows else None
     for checkpoint, sheet in (manual_sheets or {}).items():
-        coordinates = checkpoint_coordinates(checkpoint, cpt_cell)
+        coordinates = checkpoint_coordinates(checkpoint, cpt_cell, direction)
         for metric, value in read_manual_sheet(sheet).items():
             rows.append({"lang": lang, "checkpoint": checkpoint, **coordinates,
                          "metric": metric, "value": value, "source": str(sheet)})
@@ -62,14 +68,18 @@ def collect_metrics(metrics_paths: list, manual_sheets: dict | None = None,
 
 
 def write_metrics_csv(metrics_paths, out_path, manual_sheets=None, cpt_cell=None,
-                      mixtures=None) -> pd.DataFrame:
-    frame = collect_metrics(metrics_paths, manual_sheets, cpt_cell, mixtures)
+                      mixtures=None, direction=None) -> pd.DataFrame:
+    frame = collect_metrics(metrics_paths, manual_sheets, cpt_cell, mixtures, direction)
     frame.to_csv(out_path, index=False)
     return frame
 
 
 def read_metrics_csv(path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype={"tokens": str, "init": str, "instr": str, "stage": str})
+    frame = pd.read_csv(path, dtype={"tokens": str, "init": str, "instr": str, "stage": str,
+                                     "dir": str})
+    if "dir" not in frame:  # written before the translation-direction axis existed
+        frame.insert(frame.columns.get_loc("xlate") + 1, "dir", None)
+    return frame
 
 
 def wide(frame: pd.DataFrame) -> pd.DataFrame:

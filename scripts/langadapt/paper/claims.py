@@ -168,14 +168,16 @@ def decide_claims(wide: pd.DataFrame, comparisons: pd.DataFrame, scaling: dict,
               f"b = {fit.get('b', math.nan):.3f}." if fit.get("fitted") else
               f"No fit: {fit.get('reason', 'no SFT translation-size series')}."))
     # C5
+    direction_chrf = _find(comparisons, "instructions", "d", "chrf++_en-xx", arm_prefix="sft/")
+    direction_bleu = _find(comparisons, "instructions", "d", "bleu_en-xx", arm_prefix="sft/")
     claims.append(_claim(
         "C5", "x-LLaMA", "target-side translation data (en→xx) beats source-side (xx→en) for "
-        "en→xx translation", [{"metric": "chrF++ en→xx", "comparison": "–", "effect": "–",
-                               "p": "–"}],
-        INCONCLUSIVE,
-        needs="the translation direction as an SFT grid axis: sft.translation_direction is one "
-              "value per run, so a run cannot compare both; run two configs that differ only in "
-              "it and compare their en→xx hypotheses (same test sentences)"))
+        "en→xx translation (en→xx-data arm − xx→en-data arm)",
+        [_row("chrF++ en→xx", direction_chrf, 1, 2), _row("BLEU en→xx", direction_bleu, 1, 2)],
+        _verdict(direction_chrf, +1),
+        needs="SFT cells that differ only in translation_direction (en-xx vs xx-en in sft.grid, "
+              "same init, instructions and translation_examples), several seeds, more test "
+              "sentences"))
     # C6
     synth_bpc = _find(comparisons, "synthetic", "s", "bpc_target")
     synth_chrf = _find(comparisons, "synthetic", "s", "chrf++_en-xx")

@@ -11,6 +11,8 @@ c       mixing_ratio           a CPT arm against the English-only control (ratio
 s       synthetic              real + synthetic CPT against real-only (synth 0, same ratio/tokens)
 i       cpt                    SFT/DPO from the CPT model against from the base model
 h       instructions           human-translated against machine-translated instructions
+d       instructions           en→xx translation-task data against xx→en (same init, instr,
+                               xlate; x-LLaMA claim C5)
 ======  =====================  ==========================================================
 
 Per-item statistics come from the run's suite JSONs (``langadapt.eval``): translation
@@ -45,9 +47,10 @@ MARKERS = {
     "s": "real + synthetic against real-only CPT (same ratio and tokens)",
     "i": "with against without continual pre-training",
     "h": "human-translated against machine-translated instructions",
+    "d": "en→xx (target-side) against xx→en (source-side) translation-task data",
 }
 TABLE_MARKERS = {"stages": "b", "mixing_ratio": "bc", "synthetic": "s", "cpt": "i",
-                 "instructions": "h"}
+                 "instructions": "hd"}
 COLUMNS = ["table", "marker", "comparison", "arm", "reference", "metric", "arm_value",
            "reference_value", "difference", "ci_low", "ci_high", "p", "p_holm", "significant",
            "method", "seeds_arm", "seeds_reference", "items"]
@@ -153,8 +156,10 @@ def planned_comparisons(wide: pd.DataFrame, stage_arms: list[str] | None = None)
             if not real.empty:
                 plan.append(("synthetic", "s", arm, real.index[0]))
     tuned = cells[cells["stage"].isin(["sft", "dpo"])]
+    direction = tuned["dir"].fillna("") if "dir" in tuned else pd.Series("", tuned.index)
     for arm, row in tuned.iterrows():
-        same = tuned[(tuned["stage"] == row["stage"]) & (tuned["xlate"] == row["xlate"])]
+        same_xlate = tuned[(tuned["stage"] == row["stage"]) & (tuned["xlate"] == row["xlate"])]
+        same = same_xlate[direction[same_xlate.index] == direction[arm]]
         if row["init"] == "cpt":
             other = same[(same["init"] == "base") & (same["instr"] == row["instr"])]
             if not other.empty:
@@ -163,6 +168,12 @@ def planned_comparisons(wide: pd.DataFrame, stage_arms: list[str] | None = None)
             other = same[(same["instr"] == "mt") & (same["init"] == row["init"])]
             if not other.empty:
                 plan.append(("instructions", "h", arm, other.index[0]))
+        if direction[arm] == "en-xx":
+            other = same_xlate[(direction[same_xlate.index] == "xx-en")
+                               & (same_xlate["init"] == row["init"])
+                               & (same_xlate["instr"] == row["instr"])]
+            if not other.empty:
+                plan.append(("instructions", "d", arm, other.index[0]))
     return plan
 
 

@@ -95,12 +95,13 @@ def forgetting_figure(table: pd.DataFrame, stem, language_name: str) -> None:
 
 
 def scaling_figure(scaling: dict, stem, lang: str) -> None:
-    labels = {"chrf++": "chrF++", "bleu": "BLEU"}
+    labels = {"chrf++": "chrF++", "bleu": "BLEU", "spbleu": "spBLEU", "comet": "COMET×100"}
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.4))
         plotted = False
         for (metric, fit), colour, marker in zip(scaling["fits"].items(),
-                                                 ("tab:blue", "tab:green"), ("o", "^"),
+                                                 ("tab:blue", "tab:green", "tab:orange"),
+                                                 ("o", "^", "s"),
                                                  strict=False):
             if not fit["x"]:
                 continue

@@ -4,7 +4,8 @@
 - ``mixing_ratio``: every CPT arm, including the English-only control (ratio 0), against the
   base model (ᵇ) and the control (ᶜ),
 - ``synthetic``: real + synthetic CPT against real-only CPT (ˢ), with the synthetic share,
-- ``instructions``: human-translated against machine-translated instructions for SFT (ʰ),
+- ``instructions``: human-translated against machine-translated instructions for SFT (ʰ), and
+  en→xx against xx→en translation-task data (ᵈ, column ``translation data``),
 - ``cpt``: SFT/DPO with against without continual pre-training (ⁱ).
 
 Rows are arms (grid cells without the seed); a value is the mean over seeds, ``± sd`` when there
@@ -39,10 +40,10 @@ METRICS = [
     ("manual_correct", "manual correct %", r"manual correct \%", "pct"),
     ("synthetic_target_share", "synthetic % of xx tokens", r"synthetic \% of xx tokens", "pct"),
 ]
-SUPERSCRIPT = {"b": "ᵇ", "c": "ᶜ", "s": "ˢ", "i": "ⁱ", "h": "ʰ"}
+SUPERSCRIPT = {"b": "ᵇ", "c": "ᶜ", "s": "ˢ", "i": "ⁱ", "h": "ʰ", "d": "ᵈ"}
 AXIS_LABELS = {"stage": "stage", "ratio": "ratio", "tokens": "tokens", "synth": "synth weight",
                "seeds": "seeds", "init": "init", "instr": "instructions",
-               "xlate": "xlate examples", "cell": "cell"}
+               "xlate": "xlate examples", "dir": "translation data", "cell": "cell"}
 
 
 def _format(value, fmt: str) -> str:
@@ -179,10 +180,12 @@ def main_path(table: pd.DataFrame) -> pd.DataFrame:
     sft = table[table["stage"] == "sft"]
     if not dpo.empty:
         chosen = dpo.iloc[0]
-        keys = ["init", "instr", "xlate", "seed"]
-        sft = sft[(sft[keys] == chosen[keys]).all(axis=1)]
+        keys = [k for k in ("init", "instr", "xlate", "dir", "seed") if k in sft]
+        sft = sft[(sft[keys].fillna("") == chosen[keys].fillna("")).all(axis=1)]
     elif not sft.empty:
-        preferred = sft[(sft["init"] == "cpt") & (sft["instr"] == "mt")]
+        # the run's own translation direction (no dir= part in the path) before other arms
+        preferred = sft[(sft["init"] == "cpt") & (sft["instr"] == "mt")
+                        & ~sft["checkpoint"].str.contains("/dir=", regex=False)]
         sft = (preferred if not preferred.empty else sft).sort_values("xlate", ascending=False)
     sft = sft.head(1)
     cpt = table[table["stage"] == "cpt"]
@@ -245,15 +248,20 @@ def _paired_ablation(table: pd.DataFrame, axis: str, keys: list[str]) -> pd.Data
 
 
 def instructions_table(table, marks) -> tuple[pd.DataFrame | None, str]:
-    rows = _paired_ablation(table, "instr", ["init", "xlate"])
+    """Instructions mt vs human, and translation-task data en→xx vs xx→en (``dir``)."""
+    rows = pd.concat([_paired_ablation(table, "instr", ["init", "xlate", "dir"]),
+                      _paired_ablation(table, "dir", ["init", "instr", "xlate"])])
+    rows = rows.drop_duplicates("checkpoint").sort_values(["stage", "init", "xlate", "instr",
+                                                           "dir", "seed"])
     if rows.empty:
-        return None, "no SFT/DPO cells differ only in instructions (mt vs human) in this config"
-    axes = ["stage", "instr"] + _varying(rows, ["init", "xlate"]) + ["seeds"]
+        return None, ("no SFT/DPO cells differ only in instructions (mt vs human) or in "
+                      "translation direction in this config")
+    axes = ["stage", "instr"] + _varying(rows, ["dir", "init", "xlate"]) + ["seeds"]
     return display_frame(_arms(table, rows), axes, marks), ""
 
 
 def cpt_table(table, marks) -> tuple[pd.DataFrame | None, str]:
-    rows = _paired_ablation(table, "init", ["instr", "xlate"])
+    rows = _paired_ablation(table, "init", ["instr", "xlate", "dir"])
     if rows.empty:
         return None, "no SFT/DPO cells differ only in init (base vs cpt) in this config"
     axes = ["stage", "init"] + _varying(rows, ["instr", "xlate"]) + ["seeds"]
@@ -270,7 +278,8 @@ CAPTIONS = {
                     "English scores",
     "synthetic": "Real + synthetic (machine-translated) against real-only {name} text in "
                  "continual pre-training at equal tokens",
-    "instructions": "Machine-translated vs human-translated instructions for SFT",
+    "instructions": "Machine-translated vs human-translated instructions for SFT, and en→xx "
+                    "vs xx→en translation-task data",
     "cpt": "Instruction tuning with and without continual pre-training",
 }
 BUILDERS = {"stages": lambda t, m: (stage_table(t, m), "no checkpoints evaluated"),
