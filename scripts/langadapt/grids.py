@@ -12,6 +12,7 @@ import re
 from langadapt.errors import config_error
 
 CPT_AXES = {
+    "vocab_extension": "vocab",
     "mixing_ratio": "ratio",
     "token_budget": "tokens",
     "synthetic_weight": "synth",
@@ -23,6 +24,12 @@ SFT_AXES = {
     "translation_examples": "xlate",
     "seed": "seed",
 }
+
+# Axes whose path part is left out at this value (added after paths existed, so every earlier
+# path is unchanged): a CPT cell without ``vocab=N/`` uses the base tokenizer.
+IMPLICIT_DEFAULTS = {"vocab_extension": "0"}
+# A mixture does not depend on the training seed.
+MIXTURE_AXES = {axis: short for axis, short in CPT_AXES.items() if axis != "seed"}
 
 _SUFFIXES = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9}
 
@@ -46,7 +53,9 @@ def expand_grid(entries: list[dict], axes: dict[str, str]) -> list[dict[str, str
     cells: list[dict[str, str]] = []
     for entry in entries:
         names = list(axes)
-        for values in itertools.product(*(entry[name] for name in names)):
+        lists = [entry[name] if name in entry or name not in IMPLICIT_DEFAULTS
+                 else [IMPLICIT_DEFAULTS[name]] for name in names]
+        for values in itertools.product(*lists):
             cell = {name: _format(name, value) for name, value in zip(names, values, strict=True)}
             if cell not in cells:
                 cells.append(cell)
@@ -54,8 +63,12 @@ def expand_grid(entries: list[dict], axes: dict[str, str]) -> list[dict[str, str
 
 
 def cell_path(cell: dict[str, str], axes: dict[str, str]) -> str:
-    """``{mixing_ratio: '0.8', ...}`` -> ``ratio=0.8/tokens=12k/synth=1.0/seed=1``."""
-    return "/".join(f"{short}={cell[axis]}" for axis, short in axes.items())
+    """``{mixing_ratio: '0.8', ...}`` -> ``ratio=0.8/tokens=12k/synth=1.0/seed=1``
+    (``vocab=4000/ratio=...`` for an extended vocabulary; axes at their implicit default are
+    left out)."""
+    return "/".join(f"{short}={cell[axis]}" for axis, short in axes.items()
+                    if axis not in IMPLICIT_DEFAULTS
+                    or cell.get(axis, IMPLICIT_DEFAULTS[axis]) != IMPLICIT_DEFAULTS[axis])
 
 
 def cpt_cells(config: dict) -> list[dict[str, str]]:
@@ -79,7 +92,8 @@ def dpo_cells(config: dict) -> list[dict[str, str]]:
 def sft_init_cell(config: dict) -> dict[str, str]:
     """The CPT cell that SFT with ``init=cpt`` starts from."""
     chosen = config["sft"]["cpt_cell"]
-    cell = {axis: _format(axis, chosen[axis]) for axis in CPT_AXES}
+    values = {**IMPLICIT_DEFAULTS, **chosen}
+    cell = {axis: _format(axis, values[axis]) for axis in CPT_AXES}
     # Checked against the grid as written, so a disabled CPT stage still names a valid cell.
     if cell not in expand_grid(config["cpt"]["grid"], CPT_AXES):
         raise config_error("sft.cpt_cell", f"{chosen} is not a cell of cpt.grid")
