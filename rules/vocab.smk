@@ -67,6 +67,7 @@ rule extend_vocabulary:
         "benchmarks/extend_vocabulary/{lang}/vocab={vocab}.tsv"
     params:
         min_frequency=config["vocabulary"]["min_frequency"],
+        join_marks=config["vocabulary"]["join_combining_marks"],
         key=lambda wildcards: vocab_grid_key(wildcards.vocab),
     threads: 1
     resources:

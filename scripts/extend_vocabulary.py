@@ -12,4 +12,5 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
         snakemake.output.report,  # noqa: F821
         min_frequency=snakemake.params.min_frequency,  # noqa: F821
         key=snakemake.params.key,  # noqa: F821
+        join_marks=snakemake.params.join_marks,  # noqa: F821
     )

@@ -123,3 +123,28 @@ def test_non_bpe_tokenizer_cannot_be_extended():
     with pytest.raises(LangadaptError, match="config key 'base_model': tokenizer model type "
                                              "'WordPiece' cannot be extended"):
         vocab.check_extendable(PreTrainedTokenizerFast(tokenizer_object=wordpiece))
+
+
+def test_joining_combining_marks_changes_only_text_with_marks(tiny_model_dir, fixture_dir):
+    from tokenizers import Tokenizer
+
+    tokenizer = load_tokenizer(tiny_model_dir)
+    spec = vocab.check_extendable(tokenizer)
+    builtin = Tokenizer.from_str(json.dumps(spec))
+    assert vocab.join_combining_marks(spec)
+    joined = Tokenizer.from_str(json.dumps(spec))
+    as_split = json.loads(json.dumps(spec))  # the GPT-2 regex as an explicit Split: no change
+    as_split["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = vocab.GPT2_PATTERN
+    gpt2 = Tokenizer.from_str(json.dumps(as_split))
+    hindi = (fixture_dir / "hindi.txt").read_text(encoding="utf-8").splitlines()[:20]
+    latin = vocab.target_texts(fixture_dir / "clean_train.jsonl")[:50] + ["it's 2024!  ok\n x"]
+    for text in latin + hindi:
+        assert gpt2.encode(text).ids == builtin.encode(text).ids
+    for text in latin:
+        assert joined.pre_tokenizer.pre_tokenize_str(text) == (
+            builtin.pre_tokenizer.pre_tokenize_str(text))
+    fragments = sum(len(builtin.pre_tokenizer.pre_tokenize_str(t)) for t in hindi)
+    assert sum(len(joined.pre_tokenizer.pre_tokenize_str(t)) for t in hindi) < fragments * 0.6
+    word = "संवाद"  # sa, anusvara (a mark), va, aa (a mark), da: one word, five fragments
+    assert len(builtin.pre_tokenizer.pre_tokenize_str(word)) == 5
+    assert len(joined.pre_tokenizer.pre_tokenize_str(word)) == 1

@@ -14,6 +14,13 @@ tied to them) is the mean of the rows of the pieces the base tokenizer splits it
 FOCUS and WECHSEL are not offered: WECHSEL needs pretrained fastText vectors and a bilingual
 dictionary from the hub, FOCUS a fastText model of the target language; neither runs offline.
 
+Combining marks: the GPT-2 byte-level pre-tokenizer splits words at every combining mark
+(``\\p{M}``), so a Hindi word such as संवाद reaches BPE as five fragments and no merge can
+join them (SmolLM2's 5.6 tokens per Hindi word). With ``join_combining_marks`` (the default)
+the extended tokenizer keeps marks inside words: the same regex with ``\\p{M}`` beside
+``\\p{L}``, as an explicit ``Split`` before a regex-free ``ByteLevel``. Text without
+combining marks (English, Galician in NFC) is pre-tokenised exactly as before.
+
 Extendable tokenizers: fast (``tokenizers``) BPE models with a pre-tokenizer and no
 continuing-subword prefix or end-of-word suffix (GPT-2/Llama-3/SmolLM2/Qwen byte-level BPE,
 Metaspace BPE). Anything else stops with an error naming ``base_model``.
@@ -26,11 +33,40 @@ from collections import Counter
 from pathlib import Path
 
 import torch
+from tokenizers import Tokenizer
 
 from langadapt.errors import config_error, file_error
 from langadapt.textio import read_jsonl, write_json
 
 BASE_MODEL_KEY = "base_model"
+# tokenizers' built-in ByteLevel regex (GPT-2), and the same with combining marks inside words
+GPT2_PATTERN = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
+MARKS_PATTERN = (r"'s|'t|'re|'ve|'m|'ll|'d| ?[\p{L}\p{M}]+| ?\p{N}+| ?[^\s\p{L}\p{M}\p{N}]+"
+                 r"|\s+(?!\S)|\s+")
+
+
+def join_combining_marks(spec: dict) -> bool:
+    """Replace a regex ByteLevel pre-tokenizer in ``spec`` (tokenizer.json) by the same split
+    with combining marks kept inside words. False when the pre-tokenizer is of another kind."""
+
+    def replaced(pre):
+        if pre.get("type") == "ByteLevel" and pre.get("use_regex", True):
+            split = {"type": "Split", "pattern": {"Regex": MARKS_PATTERN},
+                     "behavior": "Isolated", "invert": False}
+            return [split, {**pre, "use_regex": False}]
+        return None
+
+    pre = spec["pre_tokenizer"]
+    if pre.get("type") == "Sequence":
+        for index, inner in enumerate(pre["pretokenizers"]):
+            if (new := replaced(inner)) is not None:
+                pre["pretokenizers"][index:index + 1] = new
+                return True
+        return False
+    if (new := replaced(pre)) is not None:
+        spec["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": new}
+        return True
+    return False
 
 
 def check_extendable(tokenizer, key: str = BASE_MODEL_KEY) -> dict:
@@ -220,15 +256,18 @@ def target_texts(train_path, field: str = "target") -> list[str]:
 
 
 def extend_vocabulary(base_dir, train_path, new_tokens: int, out_dir, report_path,
-                      min_frequency: int = 2, key: str = "cpt.grid[*].vocab_extension") -> dict:
+                      min_frequency: int = 2, key: str = "cpt.grid[*].vocab_extension",
+                      join_marks: bool = True) -> dict:
     """Learn ``new_tokens`` target tokens from ``train_path``, extend the model in ``base_dir``
     and save model + tokenizer (safetensors) to ``out_dir``; write a JSON report."""
     from langadapt.modeling import load_model, load_tokenizer, save_model
 
     tokenizer = load_tokenizer(base_dir)
     spec = check_extendable(tokenizer)
-    backend = tokenizer.backend_tokenizer
-    counts = word_counts(target_texts(train_path), backend)
+    backend = tokenizer.backend_tokenizer  # the base pieces of a new token come from here
+    marks_joined = join_marks and join_combining_marks(spec)
+    counting = Tokenizer.from_str(json.dumps(spec)) if marks_joined else backend
+    counts = word_counts(target_texts(train_path), counting)
     merges = learn_merges(counts, backend, new_tokens, min_frequency, key)
     extended, new_ids = extended_tokenizer(tokenizer, spec, merges)
     model = load_model(base_dir)
@@ -247,6 +286,7 @@ def extend_vocabulary(base_dir, train_path, new_tokens: int, out_dir, report_pat
         "embedding_rows": rows,
         "tied_embeddings": bool(model.config.tie_word_embeddings),
         "initialisation": "mean of base sub-token embeddings",
+        "combining_marks_joined": marks_joined,
         "distinct_words": len(counts),
         "first_tokens": [decoded[token] for token in list(new_ids)[:50]],
     }
