@@ -202,6 +202,7 @@ def test_adding_a_mixing_ratio_runs_only_the_new_cell(clean_run, tmp_path):
 def test_extended_vocabulary_cell_through_cpt_sft_dpo_eval(clean_run, tmp_path):
     """Issue 12: add a vocab_extension cell to the clean run (on a copy) and make SFT start from
     it; only the new cell, its SFT/DPO descendants and the aggregates run."""
+    from langadapt import grids
     from langadapt.paper.vocabulary import vocab_size_of
 
     project = shutil.copytree(clean_run, tmp_path / "repo", symlinks=True)
@@ -218,7 +219,11 @@ def test_extended_vocabulary_cell_through_cpt_sft_dpo_eval(clean_run, tmp_path):
          f"results/eval/{LANG}/sft/init=cpt", f"results/eval/{LANG}/dpo/init=cpt",
          f"results/vocab/{LANG}/throughput/", "results/instruct/"))]
     assert not unrelated, f"jobs outside the new cell and its descendants: {unrelated}"
-    _run_to_completion(project)
+    dpo = f"results/dpo/{LANG}/{grids.cell_path(grids.dpo_cells(config)[0], grids.SFT_AXES)}"
+    # to save time: the extended cell's evaluation and the DPO model (through SFT), not
+    # the SFT/DPO evaluations, which do not depend on the tokenizer
+    _run_to_completion(project, f"results/eval/{LANG}/cpt/{cell}/metrics.json", f"{dpo}/model",
+                       "results/paper/tables/vocabulary.csv")
 
     from langadapt.modeling import load_model, load_tokenizer
 
@@ -228,9 +233,9 @@ def test_extended_vocabulary_cell_through_cpt_sft_dpo_eval(clean_run, tmp_path):
     size = report["base_vocabulary"] + added
     stats = json.loads((project / f"results/tokens/{LANG}/vocab={added}/real.json").read_text())
     assert stats["vocab_size"] == size  # the cell's corpora use the cell's tokenizer
-    for model_dir in (f"results/cpt/{LANG}/{cell}/model",
-                      *[str(p.relative_to(project)) for p in
-                        (project / f"results/sft/{LANG}").glob("init=cpt/*/*/*/model")]):
+    sft = sorted((project / f"results/sft/{LANG}").glob("init=cpt/*/*/*/model"))
+    assert sft
+    for model_dir in (f"results/cpt/{LANG}/{cell}/model", *sft, f"{dpo}/model"):
         tokenizer = load_tokenizer(project / model_dir)
         model = load_model(project / model_dir, tokenizer=tokenizer)
         assert len(tokenizer) == size == model.get_input_embeddings().weight.shape[0], model_dir
