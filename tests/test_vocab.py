@@ -148,3 +148,21 @@ def test_joining_combining_marks_changes_only_text_with_marks(tiny_model_dir, fi
     word = "संवाद"  # sa, anusvara (a mark), va, aa (a mark), da: one word, five fragments
     assert len(builtin.pre_tokenizer.pre_tokenize_str(word)) == 5
     assert len(joined.pre_tokenizer.pre_tokenize_str(word)) == 1
+
+
+def test_vocab_axis_path_part_is_left_out_at_zero():
+    from langadapt import grids
+
+    entry = {"mixing_ratio": [0.8], "token_budget": ["8k"], "synthetic_weight": [1.0],
+             "seed": [1]}
+    config = {"cpt": {"grid": [entry, {**entry, "vocab_extension": [0, 4000]}]},
+              "sft": {"cpt_cell": {"mixing_ratio": 0.8, "token_budget": "8k",
+                                   "synthetic_weight": 1.0, "seed": 1, "vocab_extension": 4000}}}
+    paths = [grids.cell_path(cell, grids.CPT_AXES) for cell in grids.cpt_cells(config)]
+    assert paths == ["ratio=0.8/tokens=8k/synth=1.0/seed=1",
+                     "vocab=4000/ratio=0.8/tokens=8k/synth=1.0/seed=1"]
+    assert [grids.cell_path(cell, grids.MIXTURE_AXES) for cell in grids.cpt_cells(config)] == [
+        "ratio=0.8/tokens=8k/synth=1.0", "vocab=4000/ratio=0.8/tokens=8k/synth=1.0"]
+    assert grids.cell_path(grids.sft_init_cell(config), grids.CPT_AXES) == paths[1]
+    del config["sft"]["cpt_cell"]["vocab_extension"]  # an older config: the base tokenizer
+    assert grids.cell_path(grids.sft_init_cell(config), grids.CPT_AXES) == paths[0]
