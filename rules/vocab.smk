@@ -130,7 +130,7 @@ rule vocab_throughput:
         prompts=config["vocabulary"]["throughput_prompts"],
         max_new_tokens=config["evaluation"]["max_new_tokens"],
         dtype=config["evaluation"]["dtype"],
-    threads: 2  # timed: runs alone so the numbers compare
+    threads: 1  # timed; one torch thread (two spinning threads on a busy CPU measure the neighbours)
     resources:
         mem_mb=4000,
         runtime=30,

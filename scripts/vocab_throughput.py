@@ -13,4 +13,5 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
         dtype=snakemake.params.dtype,  # noqa: F821
         train_log=snakemake.input.get("train_log"),  # noqa: F821
         packed=snakemake.input.get("packed"),  # noqa: F821
+        threads=snakemake.threads,  # noqa: F821
     )

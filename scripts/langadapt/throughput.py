@@ -8,6 +8,10 @@ carries more text.
 - training (CPT cells): tokens/s from the cell's ``train_log.csv`` (last row: tokens seen,
   elapsed seconds) times characters per token of the cell's packed mixture, decoded with the
   cell's own tokenizer.
+
+Generation is timed with ``threads`` torch threads (1 in the workflow): on a shared CPU two
+spinning OpenMP threads made one SmolLM2 forward pass 25x slower (17 s against 0.7 s), which
+would measure the neighbours, not the tokenizer.
 """
 
 import csv
@@ -78,14 +82,17 @@ def training_speed(train_log, packed, tokenizer) -> dict:
 
 
 def measure_checkpoint(model_dir, test_path, prompts: int, max_new_tokens: int, out_path,
-                       dtype: str = "float32", train_log=None, packed=None) -> dict:
+                       dtype: str = "float32", train_log=None, packed=None,
+                       threads: int = 1) -> dict:
     """Generation (and, for a CPT cell, training) characters/s of ``model_dir``."""
     from langadapt.modeling import load_model, load_tokenizer
 
+    torch.set_num_threads(threads)
     tokenizer = load_tokenizer(model_dir)
     model = load_model(model_dir, dtype=dtype, tokenizer=tokenizer)
     torch.manual_seed(0)
     result = {"model": str(model_dir), "vocabulary": len(tokenizer), "dtype": dtype,
+              "threads": threads,
               "generation": generation_speed(model, tokenizer,
                                              held_out_prompts(test_path, prompts), max_new_tokens)}
     if train_log and packed:
