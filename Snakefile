@@ -14,6 +14,7 @@ include: "rules/data.smk"
 include: "rules/synthetic.smk"
 include: "rules/mix.smk"
 include: "rules/cpt.smk"
+include: "rules/vocab.smk"  # vocabulary extension: extended base models, tokens, mixtures, CPT cells
 include: "rules/sft.smk"
 include: "rules/dpo.smk"
 include: "rules/eval.smk"

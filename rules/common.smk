@@ -68,7 +68,7 @@ def mixture_paths():
     """Path parts of the mixtures the CPT grid needs (seed does not change the data)."""
     parts = []
     for cell in grids.cpt_cells(config):
-        part = f"ratio={cell['mixing_ratio']}/tokens={cell['token_budget']}/synth={cell['synthetic_weight']}"
+        part = grids.cell_path(cell, grids.MIXTURE_AXES)  # vocab=N/ratio=.../synth=... (vocab=0 left out)
         if part not in parts:
             parts.append(part)
     return parts
@@ -234,7 +234,7 @@ def run_benchmark_files():
 
 
 def final_targets():
-    return data_targets() + training_targets() + eval_targets() + paper_targets()
+    return data_targets() + training_targets() + eval_targets() + paper_targets() + vocabulary_targets()
 
 
 # ---- data stage (rules/data.smk) ----------------------------------------------------------

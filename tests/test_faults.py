@@ -199,6 +199,57 @@ def test_adding_a_mixing_ratio_runs_only_the_new_cell(clean_run, tmp_path):
     assert any(o.startswith(f"results/eval/{LANG}/cpt/ratio=0.5/") for o in outputs)
 
 
+def test_extended_vocabulary_cell_through_cpt_sft_dpo_eval(clean_run, tmp_path):
+    """Issue 12: add a vocab_extension cell to the clean run (on a copy) and make SFT start from
+    it; only the new cell, its SFT/DPO descendants and the aggregates run."""
+    from langadapt import grids
+    from langadapt.paper.vocabulary import vocab_size_of
+
+    project = shutil.copytree(clean_run, tmp_path / "repo", symlinks=True)
+    config = tiny_config(json.loads((project / "results/models/base/provenance.json")
+                                    .read_text())["path"])
+    added = 16
+    config["cpt"]["grid"].append({**config["cpt"]["grid"][0], "vocab_extension": [added]})
+    config["sft"]["cpt_cell"]["vocab_extension"] = added
+    write_config(project, config)
+    cell = f"vocab={added}/{CPT_CELL_PATH}"
+    outputs = _dry_run_outputs(project, project / "config.yaml")
+    unrelated = [o for o in outputs if f"vocab={added}" not in o and not o.startswith(
+        ("results/paper/", f"results/sft/{LANG}/init=cpt", f"results/dpo/{LANG}/init=cpt",
+         f"results/eval/{LANG}/sft/init=cpt", f"results/eval/{LANG}/dpo/init=cpt",
+         f"results/vocab/{LANG}/throughput/", "results/instruct/"))]
+    assert not unrelated, f"jobs outside the new cell and its descendants: {unrelated}"
+    dpo = f"results/dpo/{LANG}/{grids.cell_path(grids.dpo_cells(config)[0], grids.SFT_AXES)}"
+    # to save time: the extended cell's evaluation and the DPO model (through SFT), not
+    # the SFT/DPO evaluations, which do not depend on the tokenizer
+    _run_to_completion(project, f"results/eval/{LANG}/cpt/{cell}/metrics.json", f"{dpo}/model",
+                       "results/paper/tables/vocabulary.csv")
+
+    from langadapt.modeling import load_model, load_tokenizer
+
+    extension = project / f"results/vocab/{LANG}/vocab={added}/extension.json"
+    report = json.loads(extension.read_text())
+    assert report["new_tokens"] == added and report["tied_embeddings"]
+    size = report["base_vocabulary"] + added
+    stats = json.loads((project / f"results/tokens/{LANG}/vocab={added}/real.json").read_text())
+    assert stats["vocab_size"] == size  # the cell's corpora use the cell's tokenizer
+    sft = sorted((project / f"results/sft/{LANG}").glob("init=cpt/*/*/*/model"))
+    assert sft
+    for model_dir in (f"results/cpt/{LANG}/{cell}/model", *sft, f"{dpo}/model"):
+        tokenizer = load_tokenizer(project / model_dir)
+        model = load_model(project / model_dir, tokenizer=tokenizer)
+        assert len(tokenizer) == size == model.get_input_embeddings().weight.shape[0], model_dir
+    assert (project / f"results/eval/{LANG}/cpt/{cell}/metrics.json").exists()
+    with open(project / "results/paper/tables/vocabulary.csv", newline="") as handle:
+        rows = {row["checkpoint"]: row for row in csv.DictReader(handle)}
+    extended, twin = rows[f"cpt/{cell}"], rows[f"cpt/{CPT_CELL_PATH}"]
+    assert vocab_size_of(f"cpt/{cell}") == int(extended["added tokens"]) == added
+    assert extended["compared with"] == f"cpt/{CPT_CELL_PATH}"
+    assert float(extended["tokens/word xx"]) < float(twin["tokens/word xx"])
+    assert float(extended["gen chars/s"]) > 0 and float(extended["train chars/s"]) > 0
+    assert (project / "results/paper/figures/vocabulary.png").stat().st_size > 0
+
+
 def test_up_to_date_run_does_nothing(clean_run):
     done = snakemake(clean_run, "--cores", "2")
     assert done.returncode == 0

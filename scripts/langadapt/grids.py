@@ -14,6 +14,7 @@ import re
 from langadapt.errors import config_error
 
 CPT_AXES = {
+    "vocab_extension": "vocab",
     "mixing_ratio": "ratio",
     "token_budget": "tokens",
     "synthetic_weight": "synth",
@@ -28,6 +29,12 @@ SFT_AXES = {
 }
 # SFT axes a grid entry may leave out: the run's default is used (config key -> axis).
 SFT_AXIS_DEFAULTS = {"translation_direction": "translation_direction"}
+
+# Axes whose path part is left out at this value (added after paths existed, so every earlier
+# path is unchanged): a CPT cell without ``vocab=N/`` uses the base tokenizer.
+IMPLICIT_DEFAULTS = {"vocab_extension": "0"}
+# A mixture does not depend on the training seed.
+MIXTURE_AXES = {axis: short for axis, short in CPT_AXES.items() if axis != "seed"}
 
 _SUFFIXES = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9}
 
@@ -54,10 +61,12 @@ def expand_grid(entries: list[dict], axes: dict[str, str],
     cells: list[dict[str, str]] = []
     defaults = defaults or {}
     for entry in entries:
-        names = [name for name in axes
-                 if name in entry or name in defaults or name not in SFT_AXIS_DEFAULTS]
-        lists = [entry[name] if name in entry or name not in defaults else [defaults[name]]
-                 for name in names]
+        names = [name for name in axes if name in entry or name in defaults
+                 or name in IMPLICIT_DEFAULTS or name not in SFT_AXIS_DEFAULTS]
+        lists = [entry[name] if name in entry
+                 else [defaults[name]] if name in defaults
+                 else [IMPLICIT_DEFAULTS[name]] if name in IMPLICIT_DEFAULTS
+                 else entry[name] for name in names]
         for values in itertools.product(*lists):
             cell = {name: _format(name, value) for name, value in zip(names, values, strict=True)}
             if cell not in cells:
@@ -66,11 +75,12 @@ def expand_grid(entries: list[dict], axes: dict[str, str],
 
 
 def cell_path(cell: dict[str, str], axes: dict[str, str], implicit: dict | None = None) -> str:
-    """``{mixing_ratio: '0.8', ...}`` -> ``ratio=0.8/tokens=12k/synth=1.0/seed=1``.
+    """``{mixing_ratio: '0.8', ...}`` -> ``ratio=0.8/tokens=12k/synth=1.0/seed=1``
+    (``vocab=4000/ratio=...`` for an extended vocabulary).
 
-    An axis whose value equals ``implicit[axis]`` is left out of the path (an axis added after
-    paths existed: cells at the run's default keep their earlier path)."""
-    implicit = implicit or {}
+    An axis whose value equals ``implicit[axis]`` or ``IMPLICIT_DEFAULTS[axis]`` is left out of
+    the path (axes added after paths existed: cells at the default keep their earlier path)."""
+    implicit = {**IMPLICIT_DEFAULTS, **(implicit or {})}
     return "/".join(f"{short}={cell[axis]}" for axis, short in axes.items()
                     if axis in cell and (axis not in implicit or cell[axis] != implicit[axis]))
 
@@ -107,7 +117,8 @@ def dpo_cells(config: dict) -> list[dict[str, str]]:
 def sft_init_cell(config: dict) -> dict[str, str]:
     """The CPT cell that SFT with ``init=cpt`` starts from."""
     chosen = config["sft"]["cpt_cell"]
-    cell = {axis: _format(axis, chosen[axis]) for axis in CPT_AXES}
+    values = {**IMPLICIT_DEFAULTS, **chosen}
+    cell = {axis: _format(axis, values[axis]) for axis in CPT_AXES}
     # Checked against the grid as written, so a disabled CPT stage still names a valid cell.
     if cell not in expand_grid(config["cpt"]["grid"], CPT_AXES):
         raise config_error("sft.cpt_cell", f"{chosen} is not a cell of cpt.grid")

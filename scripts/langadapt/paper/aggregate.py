@@ -1,8 +1,8 @@
 """Tidy table of every number (rule ``paper_metrics``): one row per checkpoint x metric.
 
-Every grid coordinate is a column (``stage, ratio, tokens, synth, seed, init, instr, xlate,
-dir``); SFT and DPO cells that start from CPT inherit the CPT cell's ``ratio``, ``tokens`` and
-``synth``, and a cell whose path has no ``dir=`` part gets the run's ``sft.translation_direction``.
+Every grid coordinate is a column (``stage, vocab, ratio, tokens, synth, seed, init, instr,
+xlate, dir``); SFT and DPO cells that start from CPT inherit the CPT cell's ``vocab``, ``ratio``,
+``tokens`` and ``synth``, and a cell whose path has no ``dir=`` part gets the run's ``sft.translation_direction``.
 ``source`` names the per-checkpoint JSON (or filled manual sheet) each number comes from.
 """
 
@@ -11,7 +11,8 @@ import pandas as pd
 from langadapt.eval.instruction_following import read_manual_sheet
 from langadapt.textio import read_json
 
-GRID_COLUMNS = ["stage", "ratio", "tokens", "synth", "seed", "init", "instr", "xlate", "dir"]
+GRID_COLUMNS = ["stage", "vocab", "ratio", "tokens", "synth", "seed", "init", "instr", "xlate",
+                "dir"]
 COLUMNS = ["lang", "checkpoint", *GRID_COLUMNS, "metric", "value", "source"]
 NUMERIC = ["ratio", "synth", "seed", "xlate"]
 
@@ -27,8 +28,10 @@ def checkpoint_coordinates(name: str, cpt_cell: dict | None = None,
         coordinates[key] = value
     if stage in ("sft", "dpo") and coordinates["dir"] is None:
         coordinates["dir"] = direction  # the path leaves the run's default direction out
+    if stage == "cpt" and coordinates["vocab"] is None:
+        coordinates["vocab"] = "0"  # the path leaves the base tokenizer (vocab=0) out
     if stage in ("sft", "dpo") and coordinates["init"] == "cpt" and cpt_cell:
-        for key in ("ratio", "tokens", "synth"):
+        for key in ("vocab", "ratio", "tokens", "synth"):
             coordinates[key] = cpt_cell.get(key)
     return coordinates
 

@@ -70,7 +70,9 @@ def forgetting_figure(table: pd.DataFrame, stem, language_name: str) -> None:
               (english, "English bpc" + (" (out of domain)" if "ood" in english else "")))
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(COLUMN_WIDTH * 2, 2.3))
-        cpt = table[(table["stage"] == "cpt")]
+        # base-tokenizer cells only: extended-vocabulary cells have their own figure
+        cpt = table[(table["stage"] == "cpt")
+                    & (table.get("vocab", pd.Series("0", index=table.index)).fillna("0") == "0")]
         base = table[table["stage"] == "base"]
         for ax, (metric, title) in zip(axes, panels, strict=True):
             if cpt.empty or metric not in cpt or cpt[metric].isna().all():
