@@ -2,7 +2,8 @@
 
 Every grid coordinate is a column (``stage, vocab, ratio, tokens, synth, seed, init, instr,
 xlate, dir``); SFT and DPO cells that start from CPT inherit the CPT cell's ``vocab``, ``ratio``,
-``tokens`` and ``synth``, and a cell whose path has no ``dir=`` part gets the run's ``sft.translation_direction``.
+``tokens`` and ``synth``, and a cell whose path has no ``dir=`` part gets the run's
+``sft.translation_direction``.
 ``source`` names the per-checkpoint JSON (or filled manual sheet) each number comes from.
 """
 
