@@ -81,7 +81,8 @@ def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, out
     """Run every suite on ``model_dir``; ``inputs``/``outputs`` are the rule's named files.
 
     ``params``: language_name, window, max_new_tokens, resamples, task, extra_tasks,
-    batch_size, dtype (generation), multiple_choice_dtype. The weights load once, in float32:
+    batch_size (generation, multiple choice), bpc_batch_size (windows; default batch_size),
+    dtype (generation), multiple_choice_dtype. The weights load once, in float32:
     bits per character is scored first from them, then the model is cast to
     ``multiple_choice_dtype`` for the harness and to ``dtype`` for generation.
     """
@@ -90,8 +91,8 @@ def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, out
     model, tokenizer = load_checkpoint(model_dir, threads, "float32")
     batch = params["batch_size"]
     suites = {
-        "bpc": lambda: run_bpc(model, tokenizer, inputs["bpc_text"], params["window"], batch,
-                               params["resamples"]),
+        "bpc": lambda: run_bpc(model, tokenizer, inputs["bpc_text"], params["window"],
+                               params.get("bpc_batch_size", batch), params["resamples"]),
         "lm_eval": lambda: run_lm_eval(model, tokenizer, inputs["task"], params["task"],
                                        params["extra_tasks"], batch, inputs.get("choices"),
                                        params.get("include_paths", ())),
