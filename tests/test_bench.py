@@ -75,7 +75,8 @@ def test_grid_config_has_exactly_1000_valid_cells():
     config = validate_config(bench.grid_config(base, 1000))
     cells = cpt_cells(config)
     assert len(cells) == 1000
-    chosen = {"mixing_ratio": "0.8", "token_budget": "12k", "synthetic_weight": "1.0", "seed": "1"}
+    chosen = {"vocab_extension": "0", "mixing_ratio": "0.8", "token_budget": "12k",
+              "synthetic_weight": "1.0", "seed": "1"}
     assert chosen in cells  # sft.cpt_cell stays in the grid
     assert base["cpt"]["grid"] != config["cpt"]["grid"]  # the input is not modified
 

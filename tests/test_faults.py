@@ -203,6 +203,7 @@ def test_extended_vocabulary_cell_through_cpt_sft_dpo_eval(clean_run, tmp_path):
     """Issue 12: add a vocab_extension cell to the clean run (on a copy) and make SFT start from
     it; only the new cell, its SFT/DPO descendants and the aggregates run."""
     from langadapt import grids
+    from langadapt.paper.run import run_name
     from langadapt.paper.vocabulary import vocab_size_of
 
     project = shutil.copytree(clean_run, tmp_path / "repo", symlinks=True)
@@ -219,11 +220,12 @@ def test_extended_vocabulary_cell_through_cpt_sft_dpo_eval(clean_run, tmp_path):
          f"results/eval/{LANG}/sft/init=cpt", f"results/eval/{LANG}/dpo/init=cpt",
          f"results/vocab/{LANG}/throughput/", "results/instruct/"))]
     assert not unrelated, f"jobs outside the new cell and its descendants: {unrelated}"
-    dpo = f"results/dpo/{LANG}/{grids.cell_path(grids.dpo_cells(config)[0], grids.SFT_AXES)}"
+    dpo = f"results/dpo/{LANG}/{grids.sft_cell_path(config, grids.dpo_cells(config)[0])}"
+    paper = f"results/paper/{run_name(config, ['config.yaml'])}"
     # to save time: the extended cell's evaluation and the DPO model (through SFT), not
     # the SFT/DPO evaluations, which do not depend on the tokenizer
     _run_to_completion(project, f"results/eval/{LANG}/cpt/{cell}/metrics.json", f"{dpo}/model",
-                       "results/paper/tables/vocabulary.csv")
+                       f"{paper}/tables/vocabulary.csv")
 
     from langadapt.modeling import load_model, load_tokenizer
 
@@ -240,14 +242,14 @@ def test_extended_vocabulary_cell_through_cpt_sft_dpo_eval(clean_run, tmp_path):
         model = load_model(project / model_dir, tokenizer=tokenizer)
         assert len(tokenizer) == size == model.get_input_embeddings().weight.shape[0], model_dir
     assert (project / f"results/eval/{LANG}/cpt/{cell}/metrics.json").exists()
-    with open(project / "results/paper/tables/vocabulary.csv", newline="") as handle:
+    with open(project / paper / "tables/vocabulary.csv", newline="") as handle:
         rows = {row["checkpoint"]: row for row in csv.DictReader(handle)}
     extended, twin = rows[f"cpt/{cell}"], rows[f"cpt/{CPT_CELL_PATH}"]
     assert vocab_size_of(f"cpt/{cell}") == int(extended["added tokens"]) == added
     assert extended["compared with"] == f"cpt/{CPT_CELL_PATH}"
     assert float(extended["tokens/word xx"]) < float(twin["tokens/word xx"])
     assert float(extended["gen chars/s"]) > 0 and float(extended["train chars/s"]) > 0
-    assert (project / "results/paper/figures/vocabulary.png").stat().st_size > 0
+    assert (project / paper / "figures/vocabulary.png").stat().st_size > 0
 
 
 def test_up_to_date_run_does_nothing(clean_run):
