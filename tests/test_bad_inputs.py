@@ -183,12 +183,12 @@ def test_mt_instructions_without_translation_stop_the_dry_run(project, tiny_mode
 def test_translation_examples_beyond_the_parallel_pairs_stop_at_plan_check(project, tiny_model_dir):
     """Feasibility at plan time: the size check runs before any model trains (issue 13)."""
     config = tiny_config(tiny_model_dir)
-    config["sft"]["grid"][0]["translation_examples"] = [10000]
+    config["sft"]["grid"][0]["translation_examples"] = [10**6]  # the help holds ~12.5k pairs
     write_config(project, config)
     done = snakemake(project, "--cores", "1", "results/data/gl/plan_check.json")
     assert done.returncode != 0
     log = (project / "logs" / "plan_check" / "gl.log").read_text(encoding="utf-8")
-    assert ("config key 'sft.grid.translation_examples': 10000 requested but the parallel "
+    assert ("config key 'sft.grid.translation_examples': 1000000 requested but the parallel "
             "training pairs of lohelp hold(s) at most") in log
 
 

@@ -125,10 +125,9 @@ def save_full(trainer, tokenizer, model_dir) -> None:
 
 
 def main(argv=None) -> None:
-    from langadapt.train.launch import die_with_launcher, read_params
+    from langadapt.train.launch import run_worker
 
-    die_with_launcher()
-    train_cpt(**read_params((argv or sys.argv[1:])[0]))
+    run_worker(train_cpt, argv or sys.argv[1:])
 
 
 if __name__ == "__main__":

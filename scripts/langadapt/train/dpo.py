@@ -87,10 +87,9 @@ def train_dpo(
 
 
 def main(argv=None) -> None:
-    from langadapt.train.launch import die_with_launcher, read_params
+    from langadapt.train.launch import run_worker
 
-    die_with_launcher()
-    train_dpo(**read_params((argv or sys.argv[1:])[0]))
+    run_worker(train_dpo, argv or sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -48,6 +48,27 @@ def die_with_launcher() -> None:
         os._exit(1)
 
 
+def run_worker(train, argv) -> None:
+    """Entry point of one launched training process: ``train(**params)`` from the params file
+    ``argv[0]``, then leave the process group and exit at once.
+
+    Leaving with collectives still set up can abort in C++ teardown after every output was
+    written ("terminate called without an active exception", seen under DeepSpeed ZeRO-3 on
+    CPU), which the launcher would report as a failed run; so the worker destroys its process
+    group, flushes and exits without running interpreter teardown.
+    """
+    die_with_launcher()
+    train(**read_params(argv[0]))
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 def write_params(path, params: dict) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -100,10 +100,9 @@ def train_sft(
 
 
 def main(argv=None) -> None:
-    from langadapt.train.launch import die_with_launcher, read_params
+    from langadapt.train.launch import run_worker
 
-    die_with_launcher()
-    train_sft(**read_params((argv or sys.argv[1:])[0]))
+    run_worker(train_sft, argv or sys.argv[1:])
 
 
 if __name__ == "__main__":
