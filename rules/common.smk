@@ -357,6 +357,18 @@ def plan_check_sources():
     return parallel_sources(config)
 
 
+def plan_requests():
+    """The requested sizes plan_check compares with the sources (its params: changing one of
+    them reruns the check, changing anything else does not)."""
+    return {
+        "split": config["split"],
+        "translation_examples": max((int(cell["translation_examples"])
+                                     for cell in grids.sft_cells(config)), default=0),
+        "sft_parts": config["sft"]["parts"],
+        "dpo_parts": config["dpo"]["parts"] if config["dpo"].get("enabled", True) else [],
+    }
+
+
 def plan_check_inputs(wildcards):
     return {name: f"results/data/{wildcards.lang}/sources/{name}.jsonl"
             for name in plan_check_sources()}

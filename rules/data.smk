@@ -114,7 +114,7 @@ rule plan_check:
         "benchmarks/plan_check/{lang}.tsv"
     params:
         # what the check compares: a change of a requested size reruns it (params trigger)
-        requested={key: config[key] for key in ("split", "sft", "dpo")},
+        requested=plan_requests(),
     priority: 100  # first: a config that asks for too much stops before the long jobs
     resources:
         mem_mb=4000,

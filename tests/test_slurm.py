@@ -293,5 +293,5 @@ def test_real_workflow_through_slurm(slurm_cluster, tiny_model_dir, fixture_dir,
     bpc = [json.loads((run / REAL_TARGETS[3]).read_text()) for run in (cluster, local)]
     numbers = [{side: values["bits_per_char"] for side, values in result["bpc"].items()}
                for result in bpc]
-    assert set(numbers[0]) == {"target", "english"}
+    assert set(numbers[0]) == {"target", "english", "ood_target", "ood_english"}
     assert numbers[0] == pytest.approx(numbers[1], rel=1e-4)
