@@ -127,6 +127,41 @@ def test_generation_is_order_independent_and_translation_runs(tiny):
         assert [h["source"] for h in saved] == [p[side] for p in pairs]
 
 
+def test_generation_equals_model_generate(tiny):
+    """The shared-prefix, shrinking-batch loop decodes what ``model.generate`` decodes, stop
+    strings and end-of-sequence included, at any batch size."""
+    from langadapt.eval.generation import format_prompt, shared_prefix_length
+
+    model, tokenizer = tiny
+    prompts = [f"Translate the following text from English to Galician.\nEnglish: {text}"
+               for text in ("Open the menu.", "Choose Format - Cells and open the tab.", "x",
+                            "Press Enter to insert the formula into the document.", "Undo")]
+    texts = [format_prompt(tokenizer, prompt) for prompt in prompts]
+    encoded = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in texts]
+    assert shared_prefix_length(encoded) > 5  # the chat template and the task are shared
+    tokenizer.padding_side = "left"
+    batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+    for stop_strings in (None, ["a"]):
+        extra = {"stop_strings": stop_strings, "tokenizer": tokenizer} if stop_strings else {}
+        with torch.no_grad():
+            out = model.generate(**batch, max_new_tokens=12, do_sample=False,
+                                 pad_token_id=tokenizer.pad_token_id, **extra)
+        expected = [tokenizer.decode(row[batch["input_ids"].shape[1]:],
+                                     skip_special_tokens=True).strip() for row in out]
+        for batch_size in (1, 2, 5):
+            assert generate(model, tokenizer, prompts, 12, batch_size,
+                            stop_strings=stop_strings) == expected
+
+
+def test_suites_run_from_the_widest_dtype_down():
+    """No suite sees float32 weights that a bfloat16 suite rounded before it."""
+    from langadapt.eval.suites import suite_order
+
+    order = suite_order({"bpc": "float32", "lm_eval": "bfloat16", "translation": "float32",
+                         "instructions": "float16"})
+    assert order == ["bpc", "translation", "lm_eval", "instructions"]
+
+
 def test_first_line_drops_an_echoed_language_label():
     from langadapt.eval.translation import first_line
 

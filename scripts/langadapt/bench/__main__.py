@@ -62,7 +62,7 @@ def run(args) -> dict:
     if "workflow" in sections:
         emit(measure_workflow(repo, args.quick))
     if "e2e" in sections:
-        emit(measure_end_to_end(repo))
+        emit(measure_end_to_end(repo, args.e2e_dir))
     if "gpu" in sections:
         from langadapt.bench.gpu import measure_gpu
 
@@ -84,6 +84,8 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats and steps")
     parser.add_argument("--e2e", action="store_true", help="also time the default run (minutes)")
     parser.add_argument("--skip-e2e", dest="e2e", action="store_false", help="(default)")
+    parser.add_argument("--e2e-dir", help="run the default run in this new directory and keep it "
+                        "(then `snakemake paper_publish` there); default: a temporary copy")
     parser.add_argument(
         "--gpu", action="store_true", help="only the GPU smoke bench: CPT/SFT/DPO/generation"
     )

@@ -76,12 +76,21 @@ def run_instructions(model, tokenizer, instructions_path, sheet_path, lang: str,
     return result
 
 
+def suite_order(dtypes: dict[str, str]) -> list[str]:
+    """Suites from the widest dtype to the narrowest (stable otherwise): casting float32 weights
+    down equals loading them in that dtype, but a cast back up does not restore them."""
+    import torch
+
+    return sorted(dtypes, key=lambda name: -getattr(torch, dtypes[name]).itemsize)
+
+
 def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, outputs: dict,
                         params: dict, threads: int = 1) -> dict:
     """Run every suite on ``model_dir``; ``inputs``/``outputs`` are the rule's named files.
 
     ``params``: language_name, window, max_new_tokens, resamples, task, extra_tasks,
-    batch_size (generation, multiple choice), bpc_batch_size (windows; default batch_size),
+    batch_size (multiple choice), generation_batch_size (default batch_size), bpc_batch_size
+    (windows; default batch_size),
     dtype (generation), multiple_choice_dtype. The weights load once, in float32:
     bits per character is scored first from them, then the model is cast to
     ``multiple_choice_dtype`` for the harness and to ``dtype`` for generation.
@@ -90,6 +99,7 @@ def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, out
 
     model, tokenizer = load_checkpoint(model_dir, threads, "float32")
     batch = params["batch_size"]
+    generation_batch = params.get("generation_batch_size", batch)
     suites = {
         "bpc": lambda: run_bpc(model, tokenizer, inputs["bpc_text"], params["window"],
                                params.get("bpc_batch_size", batch), params["resamples"]),
@@ -98,16 +108,17 @@ def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, out
                                        params.get("include_paths", ())),
         "translation": lambda: run_translation(
             model, tokenizer, inputs["pairs"], params["language_name"],
-            params["max_new_tokens"], batch, params.get("spbleu"), params.get("comet_model")),
+            params["max_new_tokens"], generation_batch, params.get("spbleu"),
+            params.get("comet_model")),
         "instructions": lambda: run_instructions(
             model, tokenizer, inputs["instructions"], outputs["sheet"], lang,
-            params["max_new_tokens"], batch),
+            params["max_new_tokens"], generation_batch),
     }
     dtypes = {"bpc": "float32", "lm_eval": params.get("multiple_choice_dtype", params["dtype"]),
               "translation": params["dtype"], "instructions": params["dtype"]}
-    for name, run in progress(list(suites.items()), f"evaluate {checkpoint}", unit="suites"):
-        # casting the float32 weights down equals loading them in that dtype
+    for name in progress(suite_order(dtypes), f"evaluate {checkpoint}", unit="suites"):
         model.to(getattr(torch, dtypes[name]))
+        run = suites[name]
         started, cpu_started = time.perf_counter(), time.process_time()
         result = run()
         seconds = round(time.perf_counter() - started, 2)
