@@ -6,10 +6,12 @@ from pathlib import Path
 sys.path.insert(0, f"{workflow.basedir}/scripts")
 
 from langadapt import corpora, grids
-from langadapt.config import validate_config
+from langadapt.config import read_config_file, validate_config
 from langadapt.paper.run import run_name
 from langadapt.instructions import help_section_counts
 
+for config_path in workflow.overwrite_configfiles or workflow.configfiles or ["config.yaml"]:
+    read_config_file(config_path)  # a key given twice stops the run, naming file and line
 if workflow.overwrite_configfiles:
     # A --configfile is a whole experiment: it replaces config.yaml instead of being merged
     # into it (Snakemake merges by default, which leaks the default's recipe keys into paper

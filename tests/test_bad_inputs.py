@@ -47,6 +47,20 @@ def test_wrong_config_type_stops_the_run(project, tiny_model_dir):
     assert "config key 'mixture.seq_len': 'long' has the wrong type; expected integer" in out
 
 
+def test_config_key_given_twice_stops_the_run(project, tiny_model_dir):
+    """YAML keeps the last of two equal keys silently; the run stops and names both lines."""
+    write_config(project, tiny_config(tiny_model_dir))
+    path = project / "config.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "\nmixture:" in text
+    path.write_text(text + "mixture:\n  seq_len: 64\n", encoding="utf-8")
+    first = text.splitlines().index("mixture:") + 1
+    done = snakemake(project, "-n", "results/models/base")
+    assert done.returncode != 0
+    assert (f"config.yaml:{len(text.splitlines()) + 1}: key 'mixture' is given twice (first on "
+            f"line {first})") in _output(done)
+
+
 def _base_model_failure(project, tiny_model_dir, model_path) -> str:
     config = tiny_config(tiny_model_dir)
     config["base_model"]["path"] = str(model_path)

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from langadapt.errors import config_error
+from langadapt.errors import config_error, file_error
 from langadapt.train.recipe_keys import check_recipe_keys
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
@@ -234,10 +234,36 @@ def _check_scaling_metric(config: dict) -> None:
                            "COMET checkpoint); without it no COMET score exists to fit")
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a mapping key given twice (YAML itself keeps the last one
+    silently, so half of a config would be ignored without a word)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise file_error(self.name, f"key '{key}' is given twice (first on line "
+                                 f"{seen[key]}); YAML would silently keep only this one: merge "
+                                 f"the two or delete one", line=key_node.start_mark.line + 1)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_config_file(path) -> dict:
+    """The YAML mapping in ``path``; a key given twice is an error naming its line."""
+    with open(path, encoding="utf-8") as handle:
+        loader = _UniqueKeyLoader(handle)
+        loader.name = str(path)
+        try:
+            return loader.get_single_data() or {}
+        finally:
+            loader.dispose()
+
+
 def load_config(path) -> dict:
     """Read a YAML config file and validate it."""
-    with open(path, encoding="utf-8") as handle:
-        return validate_config(yaml.safe_load(handle) or {})
+    return validate_config(read_config_file(path))
 
 
 def config_hash(config: dict) -> str:
