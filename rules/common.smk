@@ -213,8 +213,18 @@ def eval_suite_files():
 
 def mixture_infos():
     """{cpt cell path: mix.json} of every CPT cell (synthetic share per cell)."""
-    return {part: "results/mix/{}/{}/mix.json".format(LANG, part.rsplit("/seed=", 1)[0])
-            for part in cpt_cell_paths()}
+    return {part: f"results/mix/{LANG}/{cell_mixture(part)}/mix.json" for part in cpt_cell_paths()}
+
+
+def cell_mixture(cell):
+    """The mixture path part a CPT cell trains on: the cell without its final seed=N part."""
+    return str(Path(cell).parent)
+
+
+def stage_and_cell(name):
+    """("cpt", "ratio=0.8/tokens=8k/synth=0.0/seed=1") of a checkpoint name."""
+    stage, *cell = Path(name).parts
+    return stage, str(Path(*cell))
 
 
 def run_benchmark_files():
@@ -229,8 +239,10 @@ def run_benchmark_files():
                                                                 "filter_synthetic")]
     files += [f"benchmarks/tokenize_corpus/{LANG}/{c}.tsv" for c in corpora_for_mixing()]
     files += [f"benchmarks/build_mixture/{LANG}/{part}.tsv" for part in mixture_paths()]
-    files += [f"benchmarks/{name.split('/', 1)[0]}/{LANG}/{name.split('/', 1)[1]}.tsv"
-              for name in checkpoint_names() if name != "base"]
+    for name in checkpoint_names():
+        if name != "base":
+            stage, cell = stage_and_cell(name)
+            files.append(f"benchmarks/{stage}/{LANG}/{cell}.tsv")
     files += [f"benchmarks/eval_checkpoint/{LANG}/{name}.tsv" for name in checkpoint_names()]
     return files
 
@@ -389,3 +401,71 @@ def translit_input(wildcards):
 def translit_corpora():
     """Transliterated corpora this config defines (translit, translit_mt)."""
     return [name for name in corpora.corpus_plan(config, LANG) if name.startswith("translit")]
+
+
+# Evaluation inputs (rules/eval.smk).
+
+
+def out_of_domain_inputs(wildcards):
+    """Extracted Debian packages of the out-of-domain text (none when it is disabled)."""
+    spec = config["evaluation"]["out_of_domain"]
+    if not spec["enabled"]:
+        return {}
+    return {"package": f"results/data/debian/{spec['package']}",
+            "english_package": f"results/data/debian/{spec['english_package']}"}
+
+
+def out_of_domain_text(wildcards):
+    return ([f"results/eval_data/{wildcards.lang}/out_of_domain.jsonl"]
+            if config["evaluation"]["out_of_domain"]["enabled"] else [])
+
+
+# Vocabulary extension (rules/vocab.smk).
+
+
+def vocab_grid_key(vocab):
+    """The cpt.grid entry key that asks for ``vocab`` new tokens (named in errors)."""
+    for index, entry in enumerate(config["cpt"]["grid"]):
+        if int(vocab) in [int(value) for value in entry.get("vocab_extension", [0])]:
+            return f"cpt.grid[{index}].vocab_extension"
+    return "sft.cpt_cell.vocab_extension"
+
+
+def extended_mixture_token_files(wildcards):
+    """build_mixture's inputs, tokenised with the extended tokenizer of wildcards.vocab."""
+    base = f"results/tokens/{wildcards.lang}/"
+    return {name: path.replace(base, f"{base}vocab={wildcards.vocab}/", 1)
+            for name, path in mixture_token_files(wildcards).items()}
+
+
+def cpt_checkpoint_names():
+    return [f"cpt/{part}" for part in cpt_cell_paths()]
+
+
+def throughput_inputs(wildcards):
+    """Model and held-out text; for a CPT cell also its train log and packed mixture."""
+    inputs = {"model": checkpoint_model_dir(wildcards),
+              "test": f"results/data/{wildcards.lang}/clean/test.jsonl"}
+    if wildcards.checkpoint.startswith("cpt/"):
+        cell = wildcards.checkpoint.removeprefix("cpt/")
+        inputs["train_log"] = f"results/cpt/{wildcards.lang}/{cell}/train_log.csv"
+        inputs["packed"] = f"results/mix/{wildcards.lang}/{cell_mixture(cell)}/packed.npy"
+    return inputs
+
+
+def vocabulary_sizes():
+    """Added-token counts of every CPT cell, 0 (the base tokenizer) first."""
+    return sorted({0} | {int(cell["vocab_extension"]) for cell in grids.cpt_cells(config)})
+
+
+def vocabulary_tokenizers():
+    return {size: f"results/vocab/{LANG}/vocab={size}/model" if size else "results/models/base"
+            for size in vocabulary_sizes()}
+
+
+def vocabulary_targets():
+    """The vocabulary table and figure; none when no CPT cell extends the vocabulary."""
+    if vocabulary_sizes() == [0]:
+        return []
+    return [f"{PAPER_DIR}/tables/vocabulary.{ext}" for ext in ("md", "tex", "csv")] + [
+        f"{PAPER_DIR}/figures/vocabulary.{ext}" for ext in ("pdf", "png")]

@@ -26,20 +26,6 @@ BPC_BATCH_SIZE = 8
 EVAL_THREADS = 1
 
 
-def out_of_domain_inputs(wildcards):
-    """Extracted Debian packages of the out-of-domain text (none when it is disabled)."""
-    spec = EVAL["out_of_domain"]
-    if not spec["enabled"]:
-        return {}
-    return {"package": f"results/data/debian/{spec['package']}",
-            "english_package": f"results/data/debian/{spec['english_package']}"}
-
-
-def out_of_domain_text(wildcards):
-    return ([f"results/eval_data/{wildcards.lang}/out_of_domain.jsonl"]
-            if EVAL["out_of_domain"]["enabled"] else [])
-
-
 # Out-of-domain held-out text (Firefox UI strings, evaluation.out_of_domain): never trained on.
 rule eval_out_of_domain:
     input:

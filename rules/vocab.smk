@@ -8,57 +8,9 @@ wildcard_constraints:
     vocab="[1-9][0-9]*",
 
 
-def vocab_grid_key(vocab):
-    """The cpt.grid entry key that asks for ``vocab`` new tokens (named in errors)."""
-    for index, entry in enumerate(config["cpt"]["grid"]):
-        if int(vocab) in [int(value) for value in entry.get("vocab_extension", [0])]:
-            return f"cpt.grid[{index}].vocab_extension"
-    return "sft.cpt_cell.vocab_extension"
-
-
-def extended_mixture_token_files(wildcards):
-    """build_mixture's inputs, tokenised with the extended tokenizer of wildcards.vocab."""
-    base = f"results/tokens/{wildcards.lang}/"
-    return {name: path.replace(base, f"{base}vocab={wildcards.vocab}/", 1)
-            for name, path in mixture_token_files(wildcards).items()}
-
-
-def cpt_checkpoint_names():
-    return [f"cpt/{part}" for part in cpt_cell_paths()]
-
-
-def throughput_inputs(wildcards):
-    """Model and held-out text; for a CPT cell also its train log and packed mixture."""
-    inputs = {"model": checkpoint_model_dir(wildcards),
-              "test": f"results/data/{wildcards.lang}/clean/test.jsonl"}
-    if wildcards.checkpoint.startswith("cpt/"):
-        cell = wildcards.checkpoint.removeprefix("cpt/")
-        inputs["train_log"] = f"results/cpt/{wildcards.lang}/{cell}/train_log.csv"
-        inputs["packed"] = f"results/mix/{wildcards.lang}/{cell.rsplit('/seed=', 1)[0]}/packed.npy"
-    return inputs
-
-
 # Light (seconds, no model): on SLURM it runs on the login node.
 localrules:
     paper_vocabulary,
-
-
-def vocabulary_sizes():
-    """Added-token counts of every CPT cell, 0 (the base tokenizer) first."""
-    return sorted({0} | {int(cell["vocab_extension"]) for cell in grids.cpt_cells(config)})
-
-
-def vocabulary_tokenizers():
-    return {size: f"results/vocab/{LANG}/vocab={size}/model" if size else "results/models/base"
-            for size in vocabulary_sizes()}
-
-
-def vocabulary_targets():
-    """The vocabulary table and figure; none when no CPT cell extends the vocabulary."""
-    if vocabulary_sizes() == [0]:
-        return []
-    return [f"{PAPER_DIR}/tables/vocabulary.{ext}" for ext in ("md", "tex", "csv")] + [
-        f"{PAPER_DIR}/figures/vocabulary.{ext}" for ext in ("pdf", "png")]
 
 
 rule extend_vocabulary:

@@ -138,3 +138,25 @@ def test_training_overhead_is_job_time_outside_the_loop(tmp_path):
         "2,1.0,5.9,1e-4,2048,40.0\n"
     )
     assert bench.training_overhead(tmp_path / "benchmarks", tmp_path / "results") == (50.0, 10.0)
+
+
+def test_markdown_report_has_one_row_per_figure_with_its_verdict():
+    from dataclasses import asdict
+
+    from langadapt.bench.figures import Figure, markdown_report
+
+    figures = [Figure("e2e_wall_min", 14.2, "min", target=("<=", 10.0), note="a | b"),
+               Figure("cpt_vs_hf_trainer_ratio", 1.01, "x", baseline="plain Trainer",
+                      ratio=1.01, target=(">=", 1.3)),
+               Figure("matmul_peak_fp32", 212.0, "GFLOP/s")]
+    load = {"load_1m": 0.4, "cpus": 2}
+    report = {"machine": {"platform": "Linux", "load_start": load, "load_end": load},
+              "argv": ["--quick"],
+              "figures": [{**asdict(f), "met": f.met} for f in figures]}
+    text = markdown_report(report)
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "figure" not in line]
+    assert len(rows) == 3
+    assert rows[0].startswith("| e2e_wall_min | 14.20 min | <= 10.00 | **no** | a / b |")
+    assert "1.01 (1.01× plain Trainer) x | >= 1.30 | **no**" in rows[1]
+    assert rows[2].startswith("| matmul_peak_fp32 | 212 GFLOP/s |  |  |")
+    assert "`--quick`" in text

@@ -4,19 +4,27 @@ import argparse
 import json
 import os
 import platform
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from langadapt.bench import __doc__ as DOC
 from langadapt.bench.data_prep import measure_data_preparation
-from langadapt.bench.figures import OFFLINE_ENV, ROOT, Figure, format_line, machine_load
+from langadapt.bench.figures import (
+    OFFLINE_ENV,
+    ROOT,
+    Figure,
+    format_line,
+    machine_load,
+    markdown_report,
+)
 from langadapt.bench.training import measure_matmul, measure_training
 from langadapt.bench.workflow import measure_end_to_end, measure_workflow
 
 SECTIONS = ("train", "data", "workflow", "e2e", "gpu")
 
 
-def run(args) -> dict:
+def run(args, argv=None) -> dict:
     repo = Path(args.repo).resolve()
     figures: list[Figure] = []
     report = {
@@ -24,7 +32,8 @@ def run(args) -> dict:
             "platform": platform.platform(),
             "processor": platform.processor(),
             "load_start": machine_load(),
-        }
+        },
+        "argv": sys.argv[1:] if argv is None else list(argv),
     }
 
     def emit(new: list[Figure]):
@@ -73,7 +82,8 @@ def run(args) -> dict:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"# wrote {out}", flush=True)
+    out.with_suffix(".md").write_text(markdown_report(report), encoding="utf-8")
+    print(f"# wrote {out} and {out.with_suffix('.md')}", flush=True)
     return report
 
 
@@ -84,8 +94,11 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats and steps")
     parser.add_argument("--e2e", action="store_true", help="also time the default run (minutes)")
     parser.add_argument("--skip-e2e", dest="e2e", action="store_false", help="(default)")
-    parser.add_argument("--e2e-dir", help="run the default run in this new directory and keep it "
-                        "(then `snakemake paper_publish` there); default: a temporary copy")
+    parser.add_argument(
+        "--e2e-dir",
+        help="run the default run in this new directory and keep it "
+        "(then `snakemake paper_publish` there); default: a temporary copy",
+    )
     parser.add_argument(
         "--gpu", action="store_true", help="only the GPU smoke bench: CPT/SFT/DPO/generation"
     )
@@ -93,7 +106,7 @@ def main(argv=None) -> None:
     parser.add_argument("--only", help=f"comma-separated sections: {','.join(SECTIONS)}")
     args = parser.parse_args(argv)
     os.environ.update(OFFLINE_ENV)
-    run(args)
+    run(args, argv)
 
 
 if __name__ == "__main__":

@@ -194,6 +194,8 @@ def _end_to_end(copy: Path) -> list[Figure]:
     rules = benchmark_seconds(copy / "benchmarks")
     training_s, outside_s = training_overhead(copy / "benchmarks", copy / "results")
     inside, share = train_eval_share(rules, wall)
+    evaluations = len(list((copy / "benchmarks" / "eval_checkpoint").rglob("*.tsv")))
+    eval_s = rules.get("eval_checkpoint", 0.0)
     noop, _ = run_snakemake(copy, "--cores", "2", timeout=600, env=own_code)
     top = sorted(rules.items(), key=lambda item: -item[1])[:6]
     return [
@@ -211,6 +213,20 @@ def _end_to_end(copy: Path) -> list[Figure]:
             "%",
             note=f"{inside:.0f} s of {wall:.0f} s inside training/evaluation jobs; top: "
             + ", ".join(f"{rule} {s:.0f}s" for rule, s in top),
+        ),
+        Figure(
+            "e2e_eval_per_checkpoint_s",
+            eval_s / evaluations if evaluations else None,
+            "s",
+            target=("<=", 30.0),
+            note=f"mean eval_checkpoint job over {evaluations} checkpoints (one thread each)",
+        ),
+        Figure(
+            "e2e_eval_share",
+            100 * eval_s / sum(rules.values()) if rules else None,
+            "%",
+            target=("<=", 30.0),
+            note=f"{eval_s:.0f} of {sum(rules.values()):.0f} job-seconds",
         ),
         Figure(
             "e2e_overhead_share",
