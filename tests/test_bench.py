@@ -98,10 +98,10 @@ def test_benchmark_seconds_and_train_eval_share(tmp_path):
         "clean_and_split": 10.0,
         "eval_data": 5.0,
     }
-    inside, share = bench.train_eval_share(seconds, wall_s=400.0)
+    inside, share = bench.train_eval_share(seconds)
     model_jobs = {"cpt": 1.0, "sft": 1.0, "dpo": 1.0, "eval_checkpoint": 1.0, "eval_data": 9.0}
-    assert bench.train_eval_share({**model_jobs, "instruct_general": 9.0}, 10.0)[0] == 4.0
-    assert inside == 220.0 and share == pytest.approx(0.55)
+    assert bench.train_eval_share({**model_jobs, "instruct_general": 9.0})[0] == 4.0
+    assert inside == 220.0 and share == pytest.approx(220 / 255)
 
 
 def test_copy_repository_skips_results(tmp_path):

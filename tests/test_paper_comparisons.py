@@ -225,3 +225,14 @@ def test_scaling_law_and_c4_use_the_configured_metric(run, tmp_path):
     c4 = next(claim for claim in claims if claim["id"] == "C4")
     assert c4["rows"][0]["metric"] == "bleu_en-xx" and "sizes [8.0, 32.0, 128.0]" in c4[
         "rows"][0]["comparison"]
+
+
+def test_spearman_p_is_exact_on_few_points():
+    """A perfect ρ on 3 sizes is p = 1/3 (scipy's t approximation says 0), on 5 sizes 1/60."""
+    from langadapt.paper.claims import spearman
+
+    assert spearman([8, 32, 128], [10.0, 11.0, 12.5]) == pytest.approx((1.0, 1 / 3))
+    assert spearman([32, 64, 128, 256, 512], [5, 4, 3, 2, 1]) == pytest.approx((-1.0, 1 / 60))
+    rho, p = spearman([1, 2, 3, 4], [2.0, 1.0, 4.0, 3.0])
+    assert rho == pytest.approx(0.6) and 0.3 < p <= 1
+    assert all(v != v for v in spearman([1, 2], [1, 2]))

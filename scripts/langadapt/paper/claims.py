@@ -24,6 +24,26 @@ REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inco
 MIN_SCALING_SIZES, MIN_SCALING_MAX = 5, 512
 
 
+def spearman(x, y, resamples: int = 9999, seed: int = 1) -> tuple[float, float]:
+    """Spearman's ρ and its two-sided permutation p-value: exact over all pairings up to
+    7 points (scipy's t approximation gives p = 0 for a perfect ρ on 3 points, where the exact
+    p is 1/3), else ``resamples`` random ones (seeded)."""
+    from scipy.stats import permutation_test, spearmanr
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    keep = ~(np.isnan(x) | np.isnan(y))
+    x, y = x[keep], y[keep]
+    if len(x) < 3:
+        return math.nan, math.nan
+    rho = float(spearmanr(x, y).statistic)
+    if rho != rho:  # a constant series
+        return math.nan, math.nan
+    result = permutation_test((x,), lambda perm: spearmanr(perm, y).statistic,
+                              permutation_type="pairings", n_resamples=resamples,
+                              alternative="two-sided", rng=np.random.default_rng(seed))
+    return rho, float(result.pvalue)
+
+
 def _verdict(row, expected_sign: int) -> str:
     if row is None:
         return INCONCLUSIVE
@@ -117,11 +137,9 @@ def decide_claims(wide: pd.DataFrame, comparisons: pd.DataFrame, scaling: dict,
         within = f"{ok.index.max():g}" if not ok.empty else "none"
     trend = ""
     if not cpt.empty and english in cpt and cpt["ratio"].nunique() >= 3:
-        from scipy.stats import spearmanr
-
-        rho, p = spearmanr(cpt["ratio"], cpt[english], nan_policy="omit")
-        trend = (f"Spearman ρ(target share, {english}) = {rho:+.2f} (p = {p:.3g}) over all "
-                 "CPT cells. ")
+        rho, p = spearman(cpt["ratio"], cpt[english])
+        trend = (f"Spearman ρ(target share, {english}) = {rho:+.2f} (permutation p = {p:.3g}) "
+                 "over all CPT cells. ")
     claims.append(_claim(
         "C2", "Llama-eus", f"out-of-domain English bpc rises with the target share "
         f"(forgetting); the largest target share within {bpc_margin:g} bpc of base",
@@ -145,10 +163,8 @@ def decide_claims(wide: pd.DataFrame, comparisons: pd.DataFrame, scaling: dict,
     enough = len(sizes) >= MIN_SCALING_SIZES and (max(sizes) if sizes else 0) >= MIN_SCALING_MAX
     rho_text, p_text, verdict = "–", "–", INCONCLUSIVE
     if fit.get("x") and len(set(fit["x"])) >= 3:
-        from scipy.stats import spearmanr
-
-        rho, p = spearmanr(fit["x"], fit["y"])
-        rho_text, p_text = f"Spearman ρ = {rho:+.2f}", f"{p:.3g}"
+        rho, p = spearman(fit["x"], fit["y"])
+        rho_text, p_text = f"Spearman ρ = {rho:+.2f}", f"{p:.3g} (permutation)"
         loo = fit.get("loo_r_squared", math.nan)
         if fit.get("fitted") and enough:
             if fit["b"] < 1 and p < 0.05 and loo == loo and loo >= 0.5:
