@@ -162,7 +162,9 @@ def test_forgetting_figure_keeps_synthetic_weights_apart(run, tmp_path):
     assert set(series) == {(0.0, "8k"), (60.0, "8k")}
     for stats in series.values():  # the control (ratio 0) starts every series; 2 seeds each
         assert stats.index.tolist() == [0.0, 0.8] and stats["count"].tolist() == [2, 2]
-    forgetting_figure(table, tmp_path / "forgetting", "Galician")
+    # as the rule reads it: metrics.csv gives the vocab column as numbers
+    drawn = forgetting_figure(table, tmp_path / "forgetting", "Galician")
+    assert drawn == {"bpc_target": 2, "bpc_english": 2}
     assert (tmp_path / "forgetting.png").stat().st_size > 1000
 
 

@@ -48,6 +48,14 @@ def english_bpc_metric(table: pd.DataFrame) -> str:
     return "bpc_english"
 
 
+def added_tokens(table: pd.DataFrame) -> pd.Series:
+    """Tokens each row's vocabulary extension added (0: the base tokenizer), whether the column
+    holds strings (in memory) or numbers (read back from metrics.csv)."""
+    if "vocab" not in table:
+        return pd.Series(0, index=table.index)
+    return pd.to_numeric(table["vocab"], errors="coerce").fillna(0)
+
+
 def forgetting_series(cpt: pd.DataFrame, metric: str) -> dict:
     """{(synth, tokens): frame of ratio, mean, sd, seeds}: one series per value of every axis
     the figure does not show on x (synthetic weight, tokens); seeds are averaged, nothing else.
@@ -62,23 +70,26 @@ def forgetting_series(cpt: pd.DataFrame, metric: str) -> dict:
     return series
 
 
-def forgetting_figure(table: pd.DataFrame, stem, language_name: str) -> None:
+def forgetting_figure(table: pd.DataFrame, stem, language_name: str) -> dict[str, int]:
     """Target and English bpc against the mixing ratio: one line per synthetic weight (and
-    token budget), mean ± sd over seeds; ratio 0 is the English-only control; dashed: base."""
+    token budget), mean ± sd over seeds; ratio 0 is the English-only control; dashed: base.
+    Returns the number of series drawn per panel metric."""
+    drawn = {}
     english = english_bpc_metric(table)
     panels = (("bpc_target", f"{language_name} bpc"),
               (english, "English bpc" + (" (out of domain)" if "ood" in english else "")))
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(COLUMN_WIDTH * 2, 2.3))
         # base-tokenizer cells only: extended-vocabulary cells have their own figure
-        cpt = table[(table["stage"] == "cpt")
-                    & (table.get("vocab", pd.Series("0", index=table.index)).fillna("0") == "0")]
+        cpt = table[(table["stage"] == "cpt") & (added_tokens(table) == 0)]
         base = table[table["stage"] == "base"]
         for ax, (metric, title) in zip(axes, panels, strict=True):
             if cpt.empty or metric not in cpt or cpt[metric].isna().all():
                 _empty(ax, "no CPT cells evaluated")
                 continue
-            for (synth, tokens), stats in forgetting_series(cpt, metric).items():
+            series = forgetting_series(cpt, metric)
+            drawn[metric] = len(series)
+            for (synth, tokens), stats in series.items():
                 ax.errorbar(stats.index, stats["mean"], yerr=stats["std"].fillna(0), marker="o",
                             capsize=2, label=f"synth weight {synth:g}, {tokens} tokens")
             if not base.empty and metric in base:
@@ -94,6 +105,7 @@ def forgetting_figure(table: pd.DataFrame, stem, language_name: str) -> None:
                        bbox_to_anchor=(0.5, -0.12))
         fig.tight_layout()
         save(fig, stem)
+    return drawn
 
 
 def scaling_figure(scaling: dict, stem, lang: str) -> None:
