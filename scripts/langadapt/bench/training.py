@@ -223,7 +223,7 @@ def measure_training(repo: Path, peaks: dict, quick: bool) -> list[Figure]:
             "cpt_vs_hf_trainer_ratio",
             project_tps / best["trainer"] if project_tps and best["trainer"] else None,
             "x",
-            target=(">=", 1.0),
+            target=(">=", 1.3),
         )
     )
     peak = peaks[precision] * 1e9
