@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
 
 from langadapt.paper.scaling_law import scaling_law  # noqa: E402
 
@@ -131,6 +131,10 @@ def scaling_figure(scaling: dict, stem, lang: str) -> None:
             _empty(ax, "no SFT cells with translation examples")
         else:
             ax.set_xscale("log")
+            # one plain label per measured size (log-axis minor labels overlap on a short span)
+            sizes = sorted({x for fit in scaling["fits"].values() for x in fit["x"]})
+            ax.set_xticks(sizes, [f"{x:g}" for x in sizes])
+            ax.xaxis.set_minor_formatter(NullFormatter())
             ax.set_xlabel("translation examples in SFT (log scale)")
             ax.set_ylabel("score")
             notes = [f"{labels.get(m.split('_')[0], m)}: {f['reason']}"
