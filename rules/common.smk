@@ -10,7 +10,7 @@ from langadapt.config import read_config_file, validate_config
 from langadapt.paper.run import run_name
 from langadapt.instructions import help_section_counts
 
-for config_path in workflow.overwrite_configfiles or workflow.configfiles or ["config.yaml"]:
+for config_path in workflow.overwrite_configfiles or workflow.configfiles:
     read_config_file(config_path)  # a key given twice stops the run, naming file and line
 if workflow.overwrite_configfiles:
     # A --configfile is a whole experiment: it replaces config.yaml instead of being merged

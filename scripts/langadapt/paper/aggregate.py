@@ -15,7 +15,7 @@ from langadapt.textio import read_json
 GRID_COLUMNS = ["stage", "vocab", "ratio", "tokens", "synth", "seed", "init", "instr", "xlate",
                 "dir"]
 COLUMNS = ["lang", "checkpoint", *GRID_COLUMNS, "metric", "value", "source"]
-NUMERIC = ["ratio", "synth", "seed", "xlate"]
+NUMERIC = ["vocab", "ratio", "synth", "seed", "xlate"]
 
 
 def checkpoint_coordinates(name: str, cpt_cell: dict | None = None,

@@ -48,14 +48,6 @@ def english_bpc_metric(table: pd.DataFrame) -> str:
     return "bpc_english"
 
 
-def added_tokens(table: pd.DataFrame) -> pd.Series:
-    """Tokens each row's vocabulary extension added (0: the base tokenizer), whether the column
-    holds strings (in memory) or numbers (read back from metrics.csv)."""
-    if "vocab" not in table:
-        return pd.Series(0, index=table.index)
-    return pd.to_numeric(table["vocab"], errors="coerce").fillna(0)
-
-
 def forgetting_series(cpt: pd.DataFrame, metric: str) -> dict:
     """{(synth, tokens): frame of ratio, mean, sd, seeds}: one series per value of every axis
     the figure does not show on x (synthetic weight, tokens); seeds are averaged, nothing else.
@@ -81,7 +73,7 @@ def forgetting_figure(table: pd.DataFrame, stem, language_name: str) -> dict[str
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(COLUMN_WIDTH * 2, 2.3))
         # base-tokenizer cells only: extended-vocabulary cells have their own figure
-        cpt = table[(table["stage"] == "cpt") & (added_tokens(table) == 0)]
+        cpt = table[(table["stage"] == "cpt") & (table["vocab"].fillna(0) == 0)]
         base = table[table["stage"] == "base"]
         for ax, (metric, title) in zip(axes, panels, strict=True):
             if cpt.empty or metric not in cpt or cpt[metric].isna().all():
