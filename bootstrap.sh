@@ -46,6 +46,9 @@ fi
 export HF_HUB_OFFLINE="${HF_HUB_OFFLINE:-1}" HF_DATASETS_OFFLINE="${HF_DATASETS_OFFLINE:-1}"
 case "$mode" in
   main) exec .venv/bin/snakemake --cores all "$@" ;;
-  test) exec .venv/bin/python -m pytest -q "$@" ;;
+  # Two workers (the CI machine's cores): workflow tests leave a core idle while one job
+  # imports or loads. --dist loadfile keeps each file's session fixtures (the fault suite's
+  # tiny runs, the SLURM cluster) in one worker.
+  test) exec .venv/bin/python -m pytest -q -n 2 --dist loadfile "$@" ;;
   *) echo "usage: bash bootstrap.sh main|test [args...]" >&2; exit 2 ;;
 esac

@@ -20,7 +20,12 @@ rule cpt:
         epochs=config["cpt"]["epochs"],
         gpus=config["cpt"]["gpus"],
         deepspeed=config["cpt"]["deepspeed"],
-    threads: 2
+    # One thread, like evaluation jobs (rules/eval.smk): with 2-thread training jobs on 2 cores
+    # an evaluation ran alone whenever only training jobs were waiting (a core idle for 6 of the
+    # default run's 25 minutes). One thread trains at 0.60x the tokens/s of two (bench
+    # lever_one_thread), so two 1-thread jobs side by side do 1.2x the work. SFT and DPO too;
+    # profiles/slurm sets cluster threads, and --set-threads cpt=N raises it on a big machine.
+    threads: 1
     resources:
         mem_mb=6000,
         runtime=60,

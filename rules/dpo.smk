@@ -50,7 +50,7 @@ rule dpo:
         method=config["dpo"]["method"],
         gpus=config["dpo"]["gpus"],
         deepspeed=config["dpo"]["deepspeed"],
-    threads: 2
+    threads: 1  # as rule cpt
     resources:
         mem_mb=4000,
         runtime=60,

@@ -121,7 +121,7 @@ rule sft:
         method=config["sft"]["method"],
         gpus=config["sft"]["gpus"],
         deepspeed=config["sft"]["deepspeed"],
-    threads: 2
+    threads: 1  # as rule cpt
     resources:
         mem_mb=4000,
         runtime=60,

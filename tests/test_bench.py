@@ -1,5 +1,6 @@
 """The benchmark's measuring helpers (no timed runs here)."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -138,6 +139,14 @@ def test_training_overhead_is_job_time_outside_the_loop(tmp_path):
         "2,1.0,5.9,1e-4,2048,40.0\n"
     )
     assert bench.training_overhead(tmp_path / "benchmarks", tmp_path / "results") == (50.0, 10.0)
+
+
+def test_eval_suite_seconds_are_means_over_checkpoints(tmp_path):
+    for cell, bpc, translation in (("base", 10.0, 50.0), ("cpt/ratio=0.8/seed=1", 14.0, 40.0)):
+        path = tmp_path / cell / "metrics.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"seconds": {"bpc": bpc, "translation": translation}}))
+    assert bench.eval_suite_seconds(tmp_path) == {"bpc": 12.0, "translation": 45.0}
 
 
 def test_markdown_report_has_one_row_per_figure_with_its_verdict():

@@ -1,9 +1,10 @@
 """Fault suite: kill and resume, incrementality, determinism and safety defaults of the real
 workflow, run by Snakemake on the tiny model and a fixture corpus (tests/tiny_workflow.py).
 
-Three tiny runs: a clean run (shared by the incrementality, safety and determinism tests), a
-second clean run (determinism) and a run that is SIGKILLed twice (kill and resume). Bad inputs
-are in tests/test_bad_inputs.py; docs/bad_inputs.md lists them all.
+Two tiny projects: a clean run (shared by the incrementality, safety and determinism tests)
+and a run SIGKILLed twice and resumed, which must reach the clean run's weights and metrics
+and then trains on to the DPO cell for the determinism test. Bad inputs are in
+tests/test_bad_inputs.py; docs/bad_inputs.md lists them all.
 """
 
 import csv
@@ -136,38 +137,63 @@ def _changed(before: dict, after: dict) -> list[str]:
     return sorted(path for path, mtime in before.items() if after.get(path) != mtime)
 
 
-def test_kill_during_cpt_and_eval_then_resume(trapped_model_dir, tmp_path):
-    project = _project_or_skip(tmp_path / "repo", trapped_model_dir)
+RESUMED_TARGET = f"results/eval/{LANG}/cpt/{CPT_CELL_PATH}/metrics.json"
 
-    first = start_snakemake(project, "--cores", "2", log_path=tmp_path / "run1.log")
+
+@pytest.fixture(scope="session")
+def resumed_run(trapped_model_dir, tmp_path_factory):
+    """A second tiny project, SIGKILLed in CPT, then in the CPT cell's evaluation, then run to
+    that evaluation's end (the SFT/DPO/paper jobs after it are not needed for the resume).
+    Returns the project and its completed outputs (mtimes) after each kill and at the end."""
+    root = tmp_path_factory.mktemp("resumed")
+    project = _project_or_skip(root / "repo", trapped_model_dir)
+    first = start_snakemake(project, RESUMED_TARGET, "--cores", "2", log_path=root / "run1.log")
     _wait_for(lambda: _has_checkpoint(project), first, "a CPT checkpoint")
     kill_group(first)
-    assert not (project / f"results/cpt/{LANG}/{CPT_CELL_PATH}/model").exists(), (
-        "CPT finished before the kill: raise its token budget so the test kills it mid-job"
-    )
+    model_after_cpt_kill = (project / f"results/cpt/{LANG}/{CPT_CELL_PATH}/model").exists()
     after_cpt_kill = completed_outputs(project)
 
     unlock = snakemake(project, "--unlock")
     assert unlock.returncode == 0, unlock.stderr[-2000:]
-    second = start_snakemake(project, "--cores", "2", log_path=tmp_path / "run2.log")
+    second = start_snakemake(project, RESUMED_TARGET, "--cores", "2", log_path=root / "run2.log")
     _wait_for(lambda: _eval_running(project), second, "an evaluation job")
     time.sleep(1.0)  # inside the job (model loading / scoring), not at its first line
     kill_group(second)
     after_eval_kill = completed_outputs(project)
-    assert not _changed(after_cpt_kill, after_eval_kill), "completed outputs were recomputed"
 
     assert snakemake(project, "--unlock").returncode == 0
-    _run_to_completion(project)
-    final = completed_outputs(project)
-    assert not _changed(after_eval_kill, final), "completed outputs were recomputed or lost"
-    assert (project / f"results/cpt/{LANG}/{CPT_CELL_PATH}/model/model.safetensors").exists()
+    _run_to_completion(project, RESUMED_TARGET)
+    return {
+        "project": project,
+        "model_after_cpt_kill": model_after_cpt_kill,
+        "after_cpt_kill": after_cpt_kill,
+        "after_eval_kill": after_eval_kill,
+        "final": completed_outputs(project),
+    }
+
+
+def test_kill_during_cpt_and_eval_then_resume(resumed_run, clean_run):
+    project = resumed_run["project"]
+    assert not resumed_run["model_after_cpt_kill"], (
+        "CPT finished before the kill: raise its token budget so the test kills it mid-job"
+    )
+    assert not _changed(resumed_run["after_cpt_kill"], resumed_run["after_eval_kill"]), (
+        "completed outputs were recomputed"
+    )
+    assert not _changed(resumed_run["after_eval_kill"], resumed_run["final"]), (
+        "completed outputs were recomputed or lost"
+    )
+    model = f"results/cpt/{LANG}/{CPT_CELL_PATH}/model/model.safetensors"
     logs = [p for p in (project / "logs").rglob("*.log") if CPT_CELL_PATH.replace("/", "") in
             str(p).replace("/", "") and "cpt" in str(p)]
     text = "".join(p.read_text(errors="replace") for p in logs)
     assert "resuming from" in text and "checkpoint-" in text, (
         f"the CPT log does not say it resumed: {[str(p) for p in logs]}"
     )
-    rerun = snakemake(project, "-n")
+    # resumed = uninterrupted, to the bit: same weights and metrics as the clean run's
+    assert (project / model).read_bytes() == (clean_run / model).read_bytes()
+    assert _metrics_files(project)[RESUMED_TARGET] == _metrics_files(clean_run)[RESUMED_TARGET]
+    rerun = snakemake(project, RESUMED_TARGET, "-n")
     assert "Nothing to be done" in rerun.stdout + rerun.stderr, rerun.stdout[-2000:]
 
 
@@ -261,15 +287,12 @@ def test_up_to_date_run_does_nothing(clean_run):
 # --------------------------------------------------------------------------- determinism
 
 
-def test_same_seed_gives_identical_metrics(clean_run, trapped_model_dir, tmp_path_factory):
-    """A second run (the CPT cell and the DPO cell at the end of the training chain, to save
-    time) gives the same metrics as the clean run, file by file."""
-    other = make_project(tmp_path_factory.mktemp("run_b") / "repo", trapped_model_dir)
+def test_same_seed_gives_identical_metrics(clean_run, resumed_run):
+    """The other project (data, CPT cell and its evaluation already run) trains the chain to the
+    DPO cell too: every metrics file it has equals the clean run's."""
+    other = resumed_run["project"]
     dpo_cell = next((clean_run / f"results/eval/{LANG}/dpo").rglob("metrics.json"))
-    targets = [
-        f"results/eval/{LANG}/cpt/{CPT_CELL_PATH}/metrics.json",
-        str(dpo_cell.relative_to(clean_run)),
-    ]
+    targets = [RESUMED_TARGET, str(dpo_cell.relative_to(clean_run))]
     _run_to_completion(other, *targets)
     first, second = _metrics_files(clean_run), _metrics_files(other)
     assert set(targets) <= second.keys()

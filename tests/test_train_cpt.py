@@ -50,6 +50,40 @@ def test_cpt_writes_contract_outputs_and_loss_falls(packed, tiny_model_dir, tmp_
     assert (tmp_path / "checkpoints" / "run.json").is_file()
 
 
+def test_last_step_is_checkpointed_only_when_checkpoints_are_kept(packed, tiny_model_dir,
+                                                                   tmp_path, monkeypatch):
+    from transformers import Trainer
+
+    saved = []
+    original = Trainer._save_checkpoint
+
+    def record(self, *args, **kwargs):
+        saved.append(self.state.global_step)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "_save_checkpoint", record)
+    summary = train_cpt(**_params(packed, tiny_model_dir, tmp_path / "dropped"))
+    assert saved and summary["steps"] not in saved and all(step % 5 == 0 for step in saved)
+    saved.clear()
+    train_cpt(**_params(packed, tiny_model_dir, tmp_path / "kept"), keep_checkpoints=True)
+    assert saved[-1] == summary["steps"]
+
+
+def test_cpu_training_does_not_import_deepspeed(packed, tiny_model_dir, tmp_path):
+    """accelerate would import DeepSpeed (2 s a job) whenever it is installed."""
+    params = write_params(tmp_path / "p.json", _params(packed, tiny_model_dir, tmp_path, epochs=1))
+    code = (
+        "import sys, json\n"
+        "from langadapt.train.cpt import train_cpt\n"
+        f"train_cpt(**json.load(open({str(params)!r})))\n"
+        "print('deepspeed imported:', 'deepspeed' in sys.modules)\n"
+    )
+    done = subprocess.run([PYTHON, "-c", code], env=subprocess_env(), capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "deepspeed imported: False" in done.stdout
+
+
 def test_cpt_same_seed_same_loss(packed, tiny_model_dir, tmp_path):
     first = train_cpt(**_params(packed, tiny_model_dir, tmp_path / "a", epochs=1))
     second = train_cpt(**_params(packed, tiny_model_dir, tmp_path / "b", epochs=1))

@@ -17,7 +17,8 @@ Figures (each line: ``name: value unit [target ...] [ratio vs baseline]``):
 - workflow overhead: ``snakemake -n`` for a 1,000-cell CPT grid against a bare Snakefile with
   the same number of jobs (ratio), a no-op rerun.
 - end-to-end (``--e2e``): wall time of ``snakemake --cores 2`` from an empty results/ in a copy
-  of the repository, and the share inside training and evaluation jobs (benchmark TSVs).
+  of the repository, the share inside training and evaluation jobs (benchmark TSVs), how busy
+  the cores were, and the mean seconds of each evaluation suite per checkpoint.
 
 The measuring helpers are plain functions (tested in tests/test_bench.py); the timed runs are not
 tests. Other processes on the machine change the numbers: the load average is recorded.
@@ -28,6 +29,7 @@ from langadapt.bench.figures import (  # noqa: F401 (the helpers tests/test_benc
     bare_snakefile,
     benchmark_seconds,
     best_of,
+    eval_suite_seconds,
     format_line,
     gemm_flops,
     grid_config,

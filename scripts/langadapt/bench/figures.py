@@ -2,6 +2,7 @@
 
 import copy
 import csv
+import json
 import os
 import re
 import time
@@ -239,6 +240,15 @@ def training_overhead(benchmarks_dir, results_dir) -> tuple[float, float]:
             job_s += seconds
             outside_s += max(0.0, seconds - inside)
     return job_s, outside_s
+
+
+def eval_suite_seconds(eval_dir) -> dict[str, float]:
+    """Mean seconds per evaluation suite over the checkpoints' ``metrics.json`` files."""
+    totals: dict[str, list[float]] = {}
+    for path in sorted(Path(eval_dir).rglob("metrics.json")):
+        for suite, seconds in json.loads(path.read_text())["seconds"].items():
+            totals.setdefault(suite, []).append(float(seconds))
+    return {suite: sum(values) / len(values) for suite, values in totals.items()}
 
 
 def train_eval_share(rule_seconds: dict[str, float]) -> tuple[float, float]:

@@ -8,7 +8,12 @@ from pathlib import Path
 from langadapt.errors import config_error
 from langadapt.progress import training_callback
 from langadapt.train import recipes
-from langadapt.train.logs import DropPickledArguments, ElapsedCallback, write_train_log
+from langadapt.train.logs import (
+    DropPickledArguments,
+    ElapsedCallback,
+    SkipFinalCheckpoint,
+    write_train_log,
+)
 from langadapt.train.resume import (
     checkpoint_step,
     discard_stale_checkpoints,
@@ -45,6 +50,7 @@ def make_training_args(resolved: dict, stage: str, cls=None):
     if not torch.cuda.is_available():
         kwargs.setdefault("use_cpu", True)
     args = cls(**kwargs)
+    import_deepspeed_only_if_used(bool(args.deepspeed))
     if args.deepspeed:
         # join the process group now: ZeRO-3 partitions the weights while they load, and
         # DeepSpeed sizes its batch with the world size it sees at that moment
@@ -57,16 +63,33 @@ def make_training_args(resolved: dict, stage: str, cls=None):
     return args
 
 
-def run_trainer(trainer, checkpoint_dir, fingerprint: dict | None = None) -> None:
+def import_deepspeed_only_if_used(used: bool) -> None:
+    """Keeps accelerate from importing DeepSpeed (2 s a job) in a run that does not use it.
+
+    accelerate imports DeepSpeed to recognise a ``DeepSpeedEngine`` whenever the package is
+    installed (``extract_model_from_parallel``, called as the trainer starts and saves); a
+    run without DeepSpeed has no engine to recognise.
+    """
+    from accelerate.utils import imports, other
+
+    other.is_deepspeed_available = imports.is_deepspeed_available if used else lambda: False
+
+
+def run_trainer(trainer, checkpoint_dir, fingerprint: dict | None = None,
+                keep_checkpoints: bool = False) -> None:
     """Train, resuming from the latest complete checkpoint in ``checkpoint_dir`` if any.
 
     Checkpoints whose ``fingerprint`` (resolved recipe, inputs) differs are discarded first.
+    Unless ``keep_checkpoints``, the last step is not checkpointed (``finish_training`` saves
+    the model and deletes the checkpoints).
     """
     import torch.distributed as dist
 
     trainer.add_callback(ElapsedCallback())
     trainer.add_callback(training_callback())  # step/total, tokens/s, ETA every ~30 s
     trainer.add_callback(DropPickledArguments())
+    if not keep_checkpoints:
+        trainer.add_callback(SkipFinalCheckpoint())
     backend = dist.get_backend() if dist.is_available() and dist.is_initialized() else "none"
     print(
         f"processes: {trainer.args.world_size}, distributed backend: {backend}, "

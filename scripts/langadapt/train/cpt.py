@@ -93,7 +93,8 @@ def train_cpt(
         data_collator=default_data_collator,
         processing_class=tokenizer,
     )
-    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, [packed, base_model]))
+    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, [packed, base_model]),
+                keep_checkpoints)
     extra = {
         "stage": "cpt",
         "base_model": str(base_model),

@@ -79,7 +79,8 @@ def train_sft(
     trainer, tokenizer, resolved = build_sft_trainer(
         instructions, model_dir, checkpoint_dir, recipe, seed, deepspeed, method
     )
-    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, [instructions, model_dir]))
+    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, [instructions, model_dir]),
+                keep_checkpoints)
     extra = {
         "stage": "sft",
         "init_model": str(model_dir),
