@@ -23,6 +23,10 @@ validate_config(config)
 LANG = config["language"]["code"]
 # Paper outputs of this run live in results/paper/{RUN}/ (config run_name; default <lang>-<stem>).
 RUN = run_name(config, workflow.overwrite_configfiles or ["config.yaml"])
+# Priority of the jobs on the way to the last checkpoint (synthetic data, tokens, mixture,
+# CPT, SFT, DPO) over evaluations, which only the paper stage waits for: a 2-core run then
+# keeps both cores busy to the end instead of evaluating early and training last, alone.
+TRAINING_CHAIN_PRIORITY = 10
 
 
 wildcard_constraints:

@@ -26,6 +26,7 @@ rule cpt:
     # lever_one_thread), so two 1-thread jobs side by side do 1.2x the work. SFT and DPO too;
     # profiles/slurm sets cluster threads, and --set-threads cpt=N raises it on a big machine.
     threads: 1
+    priority: TRAINING_CHAIN_PRIORITY
     resources:
         mem_mb=6000,
         runtime=60,

@@ -51,6 +51,7 @@ rule dpo:
         gpus=config["dpo"]["gpus"],
         deepspeed=config["dpo"]["deepspeed"],
     threads: 1  # as rule cpt
+    priority: TRAINING_CHAIN_PRIORITY
     resources:
         mem_mb=4000,
         runtime=60,

@@ -19,6 +19,7 @@ rule tokenize_corpus:
     params:
         field=corpus_text_field,
     threads: 2
+    priority: TRAINING_CHAIN_PRIORITY
     resources:
         mem_mb=4000,
         runtime=30,
@@ -48,6 +49,7 @@ rule build_mixture:
         seq_len=config["mixture"]["seq_len"],
         seed=config["mixture"]["seed"],
     threads: 1
+    priority: TRAINING_CHAIN_PRIORITY
     resources:
         mem_mb=4000,
         runtime=30,

@@ -122,6 +122,7 @@ rule sft:
         gpus=config["sft"]["gpus"],
         deepspeed=config["sft"]["deepspeed"],
     threads: 1  # as rule cpt
+    priority: TRAINING_CHAIN_PRIORITY
     resources:
         mem_mb=4000,
         runtime=60,

@@ -17,6 +17,7 @@ if config["synthetic"]["translation"]["enabled"]:
         params:
             translation=config["synthetic"]["translation"],
         threads: 1
+        priority: TRAINING_CHAIN_PRIORITY
         resources:
             mem_mb=4000,
             runtime=120,
@@ -40,6 +41,7 @@ if config["synthetic"]["translation"]["enabled"]:
         params:
             filters=config["synthetic"]["filters"],
         threads: 4
+        priority: TRAINING_CHAIN_PRIORITY
         resources:
             mem_mb=6000,
             runtime=60,

@@ -149,6 +149,35 @@ def test_eval_suite_seconds_are_means_over_checkpoints(tmp_path):
     assert bench.eval_suite_seconds(tmp_path) == {"bpc": 12.0, "translation": 45.0}
 
 
+def test_evaluation_tokens_count_what_the_suites_run(tmp_path, tiny_model_dir):
+    import torch
+    from langadapt.bench.eval_bound import evaluation_tokens, forward_tokens_per_s
+    from langadapt.eval.lm_eval_tasks import multiple_choice_context
+    from langadapt.modeling import load_model, load_tokenizer
+
+    tokenizer = load_tokenizer(tiny_model_dir)
+
+    def count(text):
+        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    rows = [{"source": "Open the menu.", "hypothesis": "Abre o menú."}]
+    (tmp_path / "bpc.json").write_text(json.dumps(
+        {"bpc": {"target": {"tokens": 100}, "english": {"tokens": 50}}}))
+    (tmp_path / "translation.json").write_text(json.dumps(
+        {"directions": {"en-xx": {"hypotheses": rows}, "xx-en": {"hypotheses": []}}}))
+    item = {"en": "Select a cell.", "choices": ["Seleccione unha cela.", "Abre o menú."]}
+    (tmp_path / "multiple_choice.jsonl").write_text(json.dumps(item) + "\n")
+    tokens = evaluation_tokens(tmp_path, tmp_path, tokenizer, "Galician")
+    assert tokens["float32"] == 150 + count("Open the menu.") + count("Abre o menú.")
+    context = count(multiple_choice_context(item["en"], "Galician"))
+    assert tokens["bfloat16"] == sum(context + count(" " + c) for c in item["choices"])
+    threads = torch.get_num_threads()
+    model = load_model(tiny_model_dir)
+    assert forward_tokens_per_s(model, torch.bfloat16, batch=2, length=8, repeats=1) > 0
+    assert torch.get_num_threads() == threads  # one thread while measuring, then restored
+    assert next(model.parameters()).dtype == torch.bfloat16
+
+
 def test_markdown_report_has_one_row_per_figure_with_its_verdict():
     from dataclasses import asdict
 

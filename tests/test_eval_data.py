@@ -91,6 +91,18 @@ def test_multiple_choice_through_lm_eval(eval_data, tiny_model_dir):
                for item, b in zip(items, built, strict=True))
 
 
+def test_multiple_choice_context_is_what_the_harness_scores_after(eval_data):
+    from langadapt.eval.lm_eval_tasks import multiple_choice_context, task_manager
+    from lm_eval.tasks import get_task_dict
+
+    name = "langadapt_translation_choice_gl"
+    task = get_task_dict([name], task_manager(eval_data / "lm_eval", names=[name]))[name]
+    docs = list(task.test_docs())
+    assert docs
+    for doc in docs:
+        assert task.doc_to_text(doc) == multiple_choice_context(doc["en"], LANGUAGE["name"])
+
+
 def _pairs(count: int, seed: int) -> list[dict]:
     """Sentence pairs whose target lengths spread like held-out help text (15-300 chars)."""
     import random

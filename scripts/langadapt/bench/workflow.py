@@ -180,6 +180,35 @@ def measure_end_to_end(repo: Path, keep_dir=None) -> list[Figure]:
         return _end_to_end(copy_repository(repo, Path(tmp) / "repo"))
 
 
+def _evaluation_bound(copy: Path) -> Figure:
+    """``eval_bound``'s lower bound for the base model's evaluation in the finished run."""
+    import torch
+
+    from langadapt.bench.eval_bound import evaluation_tokens, forward_tokens_per_s
+    from langadapt.modeling import load_model, load_tokenizer
+
+    config = yaml.safe_load((copy / "config.yaml").read_text())
+    lang = config["language"]["code"]
+    base = copy / "results" / "models" / "base"
+    tokenizer = load_tokenizer(base)
+    tokens = evaluation_tokens(copy / f"results/eval/{lang}/base",
+                               copy / f"results/eval_data/{lang}", tokenizer,
+                               config["language"]["name"])
+    model = load_model(base)
+    rates = {name: forward_tokens_per_s(model, getattr(torch, name)) for name in tokens}
+    bound = sum(tokens[name] / rates[name] for name in tokens)
+    return Figure(
+        "e2e_eval_lower_bound_s",
+        bound,
+        "s",
+        note="tokens one evaluation must run / forward tokens/s of the base model on one "
+        "thread (32 x 64): " + ", ".join(
+            f"{name} {tokens[name]:,} at {rates[name]:.0f}/s" for name in tokens
+        ) + " (chat templates, instructions, attention over the cache, start-up left out)",
+        extra={"tokens": tokens, "forward_tokens_per_s": rates},
+    )
+
+
 def _end_to_end(copy: Path) -> list[Figure]:
     own_code = {"PYTHONPATH": str(copy / "scripts")}  # not the editable install's checkout
     wall, done = run_snakemake(copy, "--cores", str(CORES), timeout=3600, env=own_code)
@@ -195,6 +224,7 @@ def _end_to_end(copy: Path) -> list[Figure]:
                 note=_last_error(done) + " (results/bench/e2e_stderr.log)",
             )
         ]
+    bound = _evaluation_bound(copy)
     rules = benchmark_seconds(copy / "benchmarks")
     training_s, outside_s = training_overhead(copy / "benchmarks", copy / "results")
     inside, share = train_eval_share(rules)
@@ -237,6 +267,7 @@ def _end_to_end(copy: Path) -> list[Figure]:
             "suites: " + ", ".join(f"{suite} {s:.1f}s" for suite, s in suites.items()),
             extra={"suite_seconds": suites},
         ),
+        bound,
         Figure(
             "e2e_eval_share",
             100 * eval_s / sum(rules.values()) if rules else None,

@@ -18,6 +18,16 @@ def multiple_choice_task_name(lang: str) -> str:
     return f"langadapt_translation_choice_{lang}"
 
 
+def multiple_choice_template(language_name: str) -> str:
+    """The task's ``doc_to_text``: the harness scores each choice after this context."""
+    return "English: {{en}}\n" + f"{language_name}:"
+
+
+def multiple_choice_context(english: str, language_name: str) -> str:
+    """``multiple_choice_template`` rendered for one item."""
+    return multiple_choice_template(language_name).replace("{{en}}", english)
+
+
 def write_multiple_choice_task(path, task: str, items_path, language_name: str) -> None:
     """A harness task over ``items_path`` (absolute: relative data_files resolve against the
     working directory of whoever runs the harness)."""
@@ -27,7 +37,7 @@ def write_multiple_choice_task(path, task: str, items_path, language_name: str) 
         "dataset_kwargs": {"data_files": {"test": str(items_path)}},
         "test_split": "test",
         "output_type": "multiple_choice",
-        "doc_to_text": "English: {{en}}\n" + f"{language_name}:",
+        "doc_to_text": multiple_choice_template(language_name),
         "doc_to_choice": "choices",
         "doc_to_target": "answer",
         "metric_list": [
