@@ -18,7 +18,9 @@ Figures (each line: ``name: value unit [target ...] [ratio vs baseline]``):
   the same number of jobs (ratio), a no-op rerun.
 - end-to-end (``--e2e``): wall time of ``snakemake --cores 2`` from an empty results/ in a copy
   of the repository, the share inside training and evaluation jobs (benchmark TSVs), how busy
-  the cores were, and the mean seconds of each evaluation suite per checkpoint.
+  the cores were, the mean seconds of each evaluation suite per checkpoint, and a lower bound
+  on one evaluation (``langadapt.bench.eval_bound``: its tokens over the model's forward
+  tokens/s on one thread).
 
 The measuring helpers are plain functions (tested in tests/test_bench.py); the timed runs are not
 tests. Other processes on the machine change the numbers: the load average is recorded.
