@@ -9,11 +9,11 @@ process start-up and model load.
 """
 
 import json
-import time
 from pathlib import Path
 
 import torch
 
+from langadapt.bench.figures import best_of
 from langadapt.eval.lm_eval_tasks import multiple_choice_context
 
 
@@ -50,11 +50,7 @@ def forward_tokens_per_s(model, dtype: torch.dtype, batch: int = 32, length: int
     torch.set_num_threads(1)
     try:
         model(input_ids=ids)  # warm-up
-        best = float("inf")
-        for _ in range(repeats):
-            started = time.perf_counter()
-            model(input_ids=ids)
-            best = min(best, time.perf_counter() - started)
+        seconds = best_of(lambda: model(input_ids=ids), repeats)
     finally:
         torch.set_num_threads(threads)
-    return batch * length / best
+    return batch * length / seconds
