@@ -209,9 +209,12 @@ def publish_targets():
 
 
 def eval_suite_files():
-    """{checkpoint: {suite: json}} of this run: the per-item results the comparisons resample."""
-    return {name: {suite: f"results/eval/{LANG}/{name}/{suite}.json"
-                   for suite in ("bpc", "translation", "lm_eval", "instructions")}
+    """{checkpoint: {suite: json}} of this run: the per-item results the comparisons resample
+    (each checkpoint's stage suites only, evaluation.suites)."""
+    from langadapt.eval.plan import SUITE_FILES, stage_suites
+
+    return {name: {SUITE_FILES[suite]: f"results/eval/{LANG}/{name}/{SUITE_FILES[suite]}.json"
+                   for suite in stage_suites(config, name.split("/")[0])}
             for name in checkpoint_names()}
 
 
@@ -422,6 +425,33 @@ def out_of_domain_inputs(wildcards):
 def out_of_domain_text(wildcards):
     return ([f"results/eval_data/{wildcards.lang}/out_of_domain.jsonl"]
             if config["evaluation"]["out_of_domain"]["enabled"] else [])
+
+
+def ood_translation_pairs(wildcards):
+    """The out-of-domain translation pairs, when out-of-domain text is on and asked for."""
+    spec = config["evaluation"]["out_of_domain"]
+    return ([f"results/eval_data/{wildcards.lang}/translation_ood.jsonl"]
+            if spec["enabled"] and spec["translation_sentences"] else [])
+
+
+def eval_checkpoint_inputs(wildcards):
+    """Model and the held-out data of the suites the checkpoint's stage runs (evaluation.suites)."""
+    from langadapt.eval.plan import stage_suites
+
+    suites = stage_suites(config, wildcards.checkpoint.split("/")[0])
+    data = f"results/eval_data/{wildcards.lang}"
+    inputs = {"model": checkpoint_model_dir(wildcards)}
+    if "bpc" in suites:
+        inputs["bpc_text"] = f"{data}/bpc.json"
+    if "translation" in suites:
+        inputs["pairs"] = f"{data}/translation.jsonl"
+        inputs.update({"pairs_ood": path for path in ood_translation_pairs(wildcards)})
+    if "multiple_choice" in suites:
+        task = multiple_choice_task_name(wildcards.lang)
+        inputs["task"] = f"{data}/lm_eval/{task}.yaml"
+    if "instructions" in suites:
+        inputs["instructions"] = f"{data}/instructions.jsonl"
+    return inputs
 
 
 # Vocabulary extension (rules/vocab.smk).

@@ -1,14 +1,19 @@
 # Evaluation of every checkpoint (base, CPT, SFT, DPO): held-out data once per language, then
-# one job per checkpoint that loads the model once and writes one JSON per suite + metrics.json.
+# one job per checkpoint that loads the model once and writes one JSON per suite of its stage
+# (evaluation.suites) + metrics.json; the trivial baselines (copy the source, echo the prompt,
+# non-model multiple-choice choosers) once per language as pseudo-checkpoints baseline/<name>.
 # Checkpoint names (wildcard `checkpoint`): base, cpt/<cell>, sft/<cell>, dpo/<cell>.
 
 # Held-out data is sampled from text in seconds: run on the login node under SLURM.
 localrules:
     eval_data,
     eval_translation_set,
+    eval_translation_ood,
     eval_out_of_domain,
+    eval_baselines,
 
 from langadapt.eval.lm_eval_tasks import multiple_choice_task_name
+from langadapt.eval.plan import checkpoint_outputs, held_out_data_check, paper_needs_check
 
 EVAL = config["evaluation"]
 MC_TASK = multiple_choice_task_name(LANG)  # the offline multiple-choice harness task
@@ -24,6 +29,11 @@ BPC_BATCH_SIZE = 8
 # CPU-second, 2 threads 346 / 146 (oversubscribed when other jobs run). One thread per job and
 # two jobs side by side use the cores best; on a GPU the thread count hardly matters.
 EVAL_THREADS = 1
+
+# Stop while the plan is made: a suite without held-out data, or a paper output reading a suite
+# that a stage of this run does not run (both name evaluation.suites.<stage>).
+held_out_data_check(config)
+paper_needs_check(config, sorted({name.split("/")[0] for name in checkpoint_names()}))
 
 
 # Out-of-domain held-out text (Firefox UI strings, evaluation.out_of_domain): never trained on.
@@ -98,21 +108,59 @@ rule eval_translation_set:
         "../scripts/eval_translation_set.py"
 
 
-rule eval_checkpoint:
+# Out-of-domain translation pairs (evaluation.out_of_domain.translation_sentences).
+rule eval_translation_ood:
     input:
-        model=checkpoint_model_dir,
-        bpc_text="results/eval_data/{lang}/bpc.json",
+        records="results/eval_data/{lang}/out_of_domain.jsonl",
+    output:
+        pairs="results/eval_data/{lang}/translation_ood.jsonl",
+    log:
+        "logs/eval_translation_ood/{lang}.log",
+    benchmark:
+        "benchmarks/eval_translation_ood/{lang}.tsv"
+    params:
+        count=EVAL["out_of_domain"]["translation_sentences"],
+        seed=1,
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../envs/eval.yaml"
+    script:
+        "../scripts/eval_translation_ood.py"
+
+
+# Trivial baselines (seconds, no model): results/eval/{lang}/baseline/<name>/metrics.json.
+rule eval_baselines:
+    input:
         pairs="results/eval_data/{lang}/translation.jsonl",
-        task=f"results/eval_data/{{lang}}/lm_eval/{MC_TASK}.yaml",
+        pairs_ood=ood_translation_pairs,
         choices="results/eval_data/{lang}/multiple_choice.jsonl",
         instructions="results/eval_data/{lang}/instructions.jsonl",
     output:
-        bpc="results/eval/{lang}/{checkpoint}/bpc.json",
-        translation="results/eval/{lang}/{checkpoint}/translation.json",
-        lm_eval="results/eval/{lang}/{checkpoint}/lm_eval.json",
-        instructions="results/eval/{lang}/{checkpoint}/instructions.json",
-        sheet="results/eval/{lang}/{checkpoint}/manual_sheet.csv",
-        metrics="results/eval/{lang}/{checkpoint}/metrics.json",
+        baselines=directory("results/eval/{lang}/baseline"),
+    log:
+        "logs/eval_baselines/{lang}.log",
+    benchmark:
+        "benchmarks/eval_baselines/{lang}.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../envs/eval.yaml"
+    script:
+        "../scripts/eval_baselines.py"
+
+
+# One rule per stage, each declaring only its stage's suite outputs (evaluation.suites):
+# eval_checkpoint (the base model) and eval_checkpoint_{cpt,sft,dpo} below.
+rule eval_checkpoint:
+    input:
+        unpack(eval_checkpoint_inputs),
+    output:
+        **checkpoint_outputs(config, "base"),
+    wildcard_constraints:
+        checkpoint="base",
     log:
         "logs/eval_checkpoint/{lang}/{checkpoint}.log",
     benchmark:
@@ -140,3 +188,24 @@ rule eval_checkpoint:
         "../envs/eval.yaml"
     script:
         "../scripts/eval_checkpoint.py"
+
+
+use rule eval_checkpoint as eval_checkpoint_cpt with:
+    output:
+        **checkpoint_outputs(config, "cpt"),
+    wildcard_constraints:
+        checkpoint="cpt/[^ ]+",
+
+
+use rule eval_checkpoint as eval_checkpoint_sft with:
+    output:
+        **checkpoint_outputs(config, "sft"),
+    wildcard_constraints:
+        checkpoint="sft/[^ ]+",
+
+
+use rule eval_checkpoint as eval_checkpoint_dpo with:
+    output:
+        **checkpoint_outputs(config, "dpo"),
+    wildcard_constraints:
+        checkpoint="dpo/[^ ]+",

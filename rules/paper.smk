@@ -26,6 +26,7 @@ SCALING_METRIC = f"{config['paper']['scaling_metric']}_{SCALING_DIRECTION}"
 rule paper_metrics:
     input:
         metrics=eval_targets(),
+        baselines=f"results/eval/{LANG}/baseline",  # rule eval_baselines: baseline/<name>
         manual=list(manual_sheets().values()),  # filled sheets present on disk (optional)
         mixtures=list(mixture_infos().values()),
     output:

@@ -7,6 +7,7 @@ runs give identical sets:
 - ``bpc.json``: held-out documents for bits per character (``bpc_chars`` characters per set):
   in-domain target and English, and out-of-domain target and English when configured,
 - ``translation.jsonl``: ``{"id", "en", "target"}`` pairs (or an external set such as FLORES),
+- ``translation_ood.jsonl``: the same from the out-of-domain text (rule ``eval_translation_ood``),
 - ``multiple_choice.jsonl`` + ``lm_eval/<task>.yaml``: pick the correct translation among four
   (``langadapt.eval.multiple_choice``; disjoint from the translation pairs),
 - ``instructions.jsonl``: held-out instructions ``{"id", "prompt", "reference"}``.
@@ -192,5 +193,16 @@ def build_translation_set(test_path, out_path, evaluation: dict, seed: int = 1) 
                        evaluation["translation_sentences"], seed)
     if not pairs:
         raise file_error(test_path, "no parallel pairs for the translation test set")
+    write_jsonl(out_path, pairs)
+    return len(pairs)
+
+
+def build_ood_translation_set(out_of_domain_path, out_path, count: int, seed: int = 1) -> int:
+    """Write ``count`` out-of-domain translation pairs (``eval_out_of_domain`` records with both
+    sides, sentence-like length, English left untranslated dropped); returns how many."""
+    pairs = sample(parallel_pairs(read_jsonl(out_of_domain_path)), count, seed)
+    if not pairs:
+        raise file_error(out_of_domain_path, "no translated out-of-domain pairs of "
+                         f"{MIN_SENTENCE_CHARS}-{MAX_SENTENCE_CHARS} characters")
     write_jsonl(out_path, pairs)
     return len(pairs)

@@ -1,15 +1,17 @@
-"""Evaluate one checkpoint: load it once, run every suite, write one JSON per suite.
+"""Evaluate one checkpoint: load it once, run its stage's suites, write one JSON per suite.
 
-Each suite JSON holds the raw results and ``seconds`` (wall time of the suite without model
-loading); ``merge_metrics`` flattens the suites of a checkpoint into ``metrics.json``. One
-process per checkpoint: importing torch + transformers + lm-eval and loading the model cost
-more than a suite itself at 135M parameters.
+The suites a checkpoint runs are the suite outputs its rule declares (``evaluation.suites``
+per stage, ``langadapt.eval.plan``). Each suite JSON holds the raw results and ``seconds``
+(wall time of the suite without model loading); ``merge_metrics`` flattens the suites of a
+checkpoint into ``metrics.json``. One process per checkpoint: importing torch + transformers +
+lm-eval and loading the model cost more than a suite itself at 135M parameters.
 """
 
 import time
 from pathlib import Path
 
 from langadapt import modeling
+from langadapt.eval.translation import translation_metrics
 from langadapt.progress import progress
 from langadapt.textio import read_json, read_jsonl, write_json
 
@@ -35,8 +37,11 @@ def run_bpc(model, tokenizer, bpc_path, window: int = 256, batch_size: int = 8,
     return {"bpc": evaluate_bpc(model, tokenizer, sets, window, batch_size, resamples)}
 
 
-def run_translation(model, tokenizer, pairs_path, language_name: str, max_new_tokens: int = 64,
-                    batch_size: int = 8, spbleu: dict | None = None, comet_model=None) -> dict:
+def run_translation(model, tokenizer, pairs_path, language_name: str, lang: str,
+                    max_new_tokens: int = 64, batch_size: int = 8, spbleu: dict | None = None,
+                    comet_model=None, ood_pairs_path=None) -> dict:
+    """Both directions on the held-out pairs, and under ``out_of_domain`` on the
+    out-of-domain pairs (``ood_pairs_path``, rule ``eval_translation_ood``) when given."""
     from langadapt.eval.translation import evaluate_translation
 
     comet = None
@@ -44,22 +49,27 @@ def run_translation(model, tokenizer, pairs_path, language_name: str, max_new_to
         from langadapt.eval.comet import load_comet
 
         comet = load_comet(comet_model)
-    return evaluate_translation(model, tokenizer, read_jsonl(pairs_path), language_name,
-                                max_new_tokens, batch_size, spbleu, comet)
+
+    def evaluate(path):
+        return evaluate_translation(model, tokenizer, read_jsonl(path), language_name, lang,
+                                    max_new_tokens, batch_size, spbleu, comet)
+
+    result = evaluate(pairs_path)
+    if ood_pairs_path:
+        result["out_of_domain"] = evaluate(ood_pairs_path)
+    return result
 
 
 def run_lm_eval(model, tokenizer, task_path, task: str, extra_tasks: list = (),
-                batch_size: int = 8, choices_path=None, include_paths: list[str] = ()) -> dict:
-    """Harness results, per-item correctness and, for the offline task, its length baselines
-    and the accuracy's Wilson interval."""
+                batch_size: int = 8, include_paths: list[str] = ()) -> dict:
+    """Harness results, per-item correctness and, for the offline task, the accuracy's Wilson
+    interval (the non-model choosers are the ``eval_baselines`` rule's)."""
     from langadapt.eval.lm_eval_tasks import run_lm_eval as harness
-    from langadapt.eval.multiple_choice import accuracy, length_baselines
+    from langadapt.eval.multiple_choice import accuracy
 
     result = harness(model, tokenizer, Path(task_path).parent, [task], batch_size=batch_size,
                      extra_tasks=extra_tasks, include_paths=include_paths)
     result["multiple_choice_task"] = task
-    if choices_path:
-        result["length_baselines"] = length_baselines(read_jsonl(choices_path))
     items = result.get("items", {}).get(task)
     if items:
         result["accuracy"] = accuracy([item["acc"] for item in items])
@@ -86,7 +96,8 @@ def suite_order(dtypes: dict[str, str]) -> list[str]:
 
 def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, outputs: dict,
                         params: dict, threads: int = 1) -> dict:
-    """Run every suite on ``model_dir``; ``inputs``/``outputs`` are the rule's named files.
+    """Run the suites named in ``outputs`` on ``model_dir``; ``inputs``/``outputs`` are the
+    rule's named files (suite outputs: any of ``SUITES``).
 
     ``params``: language_name, window, max_new_tokens, resamples, task, extra_tasks,
     batch_size (multiple choice), generation_batch_size (default batch_size), bpc_batch_size
@@ -104,18 +115,19 @@ def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, out
         "bpc": lambda: run_bpc(model, tokenizer, inputs["bpc_text"], params["window"],
                                params.get("bpc_batch_size", batch), params["resamples"]),
         "lm_eval": lambda: run_lm_eval(model, tokenizer, inputs["task"], params["task"],
-                                       params["extra_tasks"], batch, inputs.get("choices"),
+                                       params["extra_tasks"], batch,
                                        params.get("include_paths", ())),
         "translation": lambda: run_translation(
-            model, tokenizer, inputs["pairs"], params["language_name"],
+            model, tokenizer, inputs["pairs"], params["language_name"], lang,
             params["max_new_tokens"], generation_batch, params.get("spbleu"),
-            params.get("comet_model")),
+            params.get("comet_model"), inputs.get("pairs_ood")),
         "instructions": lambda: run_instructions(
             model, tokenizer, inputs["instructions"], outputs["sheet"], lang,
             params["max_new_tokens"], generation_batch),
     }
     dtypes = {"bpc": "float32", "lm_eval": params.get("multiple_choice_dtype", params["dtype"]),
               "translation": params["dtype"], "instructions": params["dtype"]}
+    dtypes = {name: dtype for name, dtype in dtypes.items() if name in outputs}
     for name in progress(suite_order(dtypes), f"evaluate {checkpoint}", unit="suites"):
         model.to(getattr(torch, dtypes[name]))
         run = suites[name]
@@ -127,8 +139,8 @@ def evaluate_checkpoint(model_dir, checkpoint: str, lang: str, inputs: dict, out
                                    "seconds": seconds, "cpu_seconds": cpu_seconds,
                                    "dtype": dtypes[name], "threads": threads,
                                    "device": str(modeling.model_device()), **result})
-    return merge_metrics({name: outputs[name] for name in SUITES}, checkpoint, lang,
-                         outputs["metrics"])
+    return merge_metrics({name: outputs[name] for name in SUITES if name in outputs},
+                         checkpoint, lang, outputs["metrics"])
 
 
 def flat_metrics(suites: dict) -> dict:
@@ -140,9 +152,9 @@ def flat_metrics(suites: dict) -> dict:
             if values.get("ci95"):
                 out[f"bpc_{side}_ci_low"], out[f"bpc_{side}_ci_high"] = values["ci95"]
     if "translation" in suites:
-        for direction, entry in suites["translation"]["directions"].items():
-            for name, value in entry["scores"].items():
-                out[f"{name}_{direction}"] = value["score"]
+        out.update(translation_metrics(suites["translation"]))
+        if "out_of_domain" in suites["translation"]:
+            out.update(translation_metrics(suites["translation"]["out_of_domain"], "ood_"))
     if "lm_eval" in suites:
         task = suites["lm_eval"]["multiple_choice_task"]
         for name, metrics in suites["lm_eval"]["tasks"].items():
@@ -152,13 +164,6 @@ def flat_metrics(suites: dict) -> dict:
                     out[f"{prefix}_{metric}"] = value
         if suites["lm_eval"].get("accuracy", {}).get("ci95"):
             out["mc_acc_ci_low"], out["mc_acc_ci_high"] = suites["lm_eval"]["accuracy"]["ci95"]
-        baselines = {name: baseline["acc"] for name, baseline
-                     in suites["lm_eval"].get("length_baselines", {}).items()
-                     if isinstance(baseline, dict)}
-        for name, accuracy in baselines.items():
-            out[f"mc_length_{name}_acc"] = accuracy
-        if baselines:  # the best length-only chooser: what a length bias alone would score
-            out["mc_length_best_acc"] = max(baselines.values())
     if suites.get("instructions", {}).get("prompts"):
         result = suites["instructions"]
         out["if_target_language_share"] = result["target_language_share"]["share"]

@@ -2,7 +2,8 @@
 
 Greedy decoding with one fixed prompt per direction (through the chat template when the model
 has one), the first line of the output as hypothesis, scored with sacrebleu BLEU and chrF++
-(signatures saved), and spBLEU (``evaluation.spbleu``: BLEU over the SentencePiece pieces of
+(signatures saved), the share of hypotheses in the target language (py3langid, as the instruction
+suite), and spBLEU (``evaluation.spbleu``: BLEU over the SentencePiece pieces of
 sacrebleu's flores101/flores200 tokenizers, as x-LLaMA scored FLORES-101) when enabled; COMET
 (optional) is ``langadapt.eval.comet``. Every sentence's source, reference and hypothesis is
 kept, so that the paper stage can compare any two checkpoints with a paired test; no comparison
@@ -15,6 +16,7 @@ from sacrebleu.metrics import BLEU, CHRF
 
 from langadapt.errors import config_error
 from langadapt.eval.generation import generate
+from langadapt.eval.instruction_following import language_share
 
 DIRECTIONS = ("en-xx", "xx-en")
 PROMPT = "Translate the following text from {source} to {target}.\n{source}: {text}\n{target}:"
@@ -95,10 +97,15 @@ def direction_sides(pairs: list[dict], direction: str) -> tuple[list[str], list[
     return sources, references
 
 
-def evaluate_translation(model, tokenizer, pairs: list[dict], language_name: str,
+def target_code(direction: str, lang: str) -> str:
+    """Language code a hypothesis of ``direction`` should be in (py3langid)."""
+    return lang if direction == "en-xx" else "en"
+
+
+def evaluate_translation(model, tokenizer, pairs: list[dict], language_name: str, lang: str,
                          max_new_tokens: int = 64, batch_size: int = 8,
                          spbleu: dict | None = None, comet=None) -> dict:
-    """Scores and per-sentence hypotheses of both directions."""
+    """Scores, target-language share and per-sentence hypotheses of both directions."""
     result = {"prompt": PROMPT, "directions": {}}
     for direction in DIRECTIONS:
         source_name, target_name = (("English", language_name) if direction == "en-xx"
@@ -115,6 +122,21 @@ def evaluate_translation(model, tokenizer, pairs: list[dict], language_name: str
             from langadapt.eval.comet import comet_score
 
             scores["comet"] = comet_score(comet, sources, hypotheses, references, batch_size)
-        result["directions"][direction] = {"scores": scores, "sentences": len(pairs),
-                                           "hypotheses": saved}
+        result["directions"][direction] = {
+            "scores": scores, "sentences": len(pairs),
+            "target_language_share": language_share(hypotheses, target_code(direction, lang)),
+            "hypotheses": saved}
     return result
+
+
+def translation_metrics(result: dict, infix: str = "") -> dict:
+    """``{<score>_<infix><direction>: value}`` and ``target_language_share_<infix><direction>``
+    of one translation result (``infix`` "ood_" for the out-of-domain set)."""
+    out = {}
+    for direction, entry in result["directions"].items():
+        for name, value in entry["scores"].items():
+            out[f"{name}_{infix}{direction}"] = value["score"]
+        if "target_language_share" in entry:
+            out[f"target_language_share_{infix}{direction}"] = (
+                entry["target_language_share"]["share"])
+    return out

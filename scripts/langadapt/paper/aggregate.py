@@ -5,6 +5,8 @@ xlate, dir``); SFT and DPO cells that start from CPT inherit the CPT cell's ``vo
 ``tokens`` and ``synth``, and a cell whose path has no ``dir=`` part gets the run's
 ``sft.translation_direction``.
 ``source`` names the per-checkpoint JSON (or filled manual sheet) each number comes from.
+The trivial baselines (rule ``eval_baselines``) are checkpoints ``baseline/<name>`` of stage
+``baseline`` with no grid coordinates.
 """
 
 import pandas as pd
@@ -16,6 +18,7 @@ GRID_COLUMNS = ["stage", "vocab", "ratio", "tokens", "synth", "seed", "init", "i
                 "dir"]
 COLUMNS = ["lang", "checkpoint", *GRID_COLUMNS, "metric", "value", "source"]
 NUMERIC = ["vocab", "ratio", "synth", "seed", "xlate"]
+BASELINE_STAGE = "baseline"
 
 
 def checkpoint_coordinates(name: str, cpt_cell: dict | None = None,
@@ -24,6 +27,8 @@ def checkpoint_coordinates(name: str, cpt_cell: dict | None = None,
     stage, _, cell = name.partition("/")
     coordinates = {column: None for column in GRID_COLUMNS}
     coordinates["stage"] = stage
+    if stage == BASELINE_STAGE:  # baseline/<name>: no grid cell
+        return coordinates
     for part in filter(None, cell.split("/")):
         key, _, value = part.partition("=")
         coordinates[key] = value
@@ -99,7 +104,7 @@ def wide(frame: pd.DataFrame) -> pd.DataFrame:
         table[column] = table[column].replace("", None)
         if column in NUMERIC:
             table[column] = pd.to_numeric(table[column])
-    order = {"base": 0, "cpt": 1, "sft": 2, "dpo": 3}
+    order = {"base": 0, "cpt": 1, "sft": 2, "dpo": 3, BASELINE_STAGE: 4}
     table = table.assign(_order=table["stage"].map(order)).sort_values(
         ["_order", "checkpoint"]).drop(columns="_order")
     return table.dropna(axis=0, how="all", subset=sorted(set(frame["metric"]))).reset_index(

@@ -12,6 +12,8 @@ Rows are arms (grid cells without the seed); a value is the mean over seeds, ``�
 are several (column ``seeds``). A marker after a value says which comparison of
 ``comparisons.csv`` is significant after Holm's correction within the table; the footnote
 names the comparisons. A table whose ablation has no cells in the config is written as a note.
+The last row, ``baseline``, holds the best trivial baseline of every metric
+(``langadapt.paper.baselines``); † marks a model value that does not beat it.
 """
 
 import math
@@ -20,7 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from langadapt.paper.aggregate import wide
+from langadapt.paper.aggregate import BASELINE_STAGE, wide
+from langadapt.paper.baselines import baseline_floor, beats_floor
 from langadapt.paper.comparisons import MARKERS, TABLE_MARKERS, arm_of
 
 # (metric, Markdown label, LaTeX label, format); "xx" becomes the language code.
@@ -33,14 +36,21 @@ METRICS = [
     ("chrf++_xx-en", "chrF++ xx→en", r"chrF++ xx$\rightarrow$en", "{:.1f}"),
     ("bleu_en-xx", "BLEU en→xx", r"BLEU en$\rightarrow$xx", "{:.1f}"),
     ("bleu_xx-en", "BLEU xx→en", r"BLEU xx$\rightarrow$en", "{:.1f}"),
+    ("target_language_share_en-xx", "in xx % en→xx", r"in xx \% en$\rightarrow$xx", "pct"),
+    ("target_language_share_xx-en", "in en % xx→en", r"in en \% xx$\rightarrow$en", "pct"),
+    ("chrf++_ood_en-xx", "chrF++ OOD en→xx", r"chrF++ OOD en$\rightarrow$xx", "{:.1f}"),
+    ("chrf++_ood_xx-en", "chrF++ OOD xx→en", r"chrF++ OOD xx$\rightarrow$en", "{:.1f}"),
     ("mc_acc", "MC acc %", r"MC acc \%", "pct"),
-    ("mc_length_best_acc", "MC length-only %", r"MC length-only \%", "pct"),
     ("if_target_language_share", "IF in xx %", r"IF in xx \%", "pct"),
     ("if_chrf", "IF chrF", "IF chrF", "{:.1f}"),
     ("manual_correct", "manual correct %", r"manual correct \%", "pct"),
     ("synthetic_target_share", "synthetic % of xx tokens", r"synthetic \% of xx tokens", "pct"),
 ]
 SUPERSCRIPT = {"b": "ᵇ", "c": "ᶜ", "s": "ˢ", "i": "ⁱ", "h": "ʰ", "d": "ᵈ"}
+BELOW_FLOOR = "†"  # a model value that does not beat its best trivial baseline
+BASELINE_NOTE = (f"Row baseline: the best trivial baseline of each metric (copying the source, "
+                 f"echoing the prompt, non-model multiple-choice choosers); {BELOW_FLOOR} does "
+                 "not beat it.")
 AXIS_LABELS = {"stage": "stage", "ratio": "ratio", "tokens": "tokens", "synth": "synth weight",
                "seeds": "seeds", "init": "init", "instr": "instructions",
                "xlate": "xlate examples", "dir": "translation data", "cell": "cell"}
@@ -97,7 +107,7 @@ def display_frame(rows: pd.DataFrame, axes: list[str], marks: dict | None = None
             sd = row.get(f"{metric}__sd", math.nan)
             if text != "–" and sd == sd:
                 text += " ± " + _format(sd, fmt)
-            mark = "".join(SUPERSCRIPT[m] for m in marks.get((row["arm"], metric), ""))
+            mark = "".join(SUPERSCRIPT.get(m, m) for m in marks.get((row["arm"], metric), ""))
             cells.append(text + (" " + mark if mark else ""))
         out[label] = cells
     return out.reset_index(drop=True)
@@ -116,7 +126,8 @@ def _latex_escape(text: str) -> str:
     letters = {letter: mark for mark, letter in SUPERSCRIPT.items()}
     text = re.sub("[" + "".join(letters) + "]+",
                   lambda run: "$^{" + "".join(letters[c] for c in run.group(0)) + "}$", text)
-    return text.replace("–", "--").replace("→", r"$\rightarrow$").replace("±", r"$\pm$")
+    return (text.replace("–", "--").replace("→", r"$\rightarrow$").replace("±", r"$\pm$")
+            .replace(BELOW_FLOOR, r"$^{\dagger}$"))
 
 
 def to_markdown(table: pd.DataFrame, caption: str, lang: str) -> str:
@@ -300,18 +311,49 @@ def table_marks(comparisons: pd.DataFrame | None, name: str) -> tuple[dict, str]
     return marks, methods
 
 
+def floor_marks(models: pd.DataFrame, floors: dict) -> dict:
+    """{(arm, metric): BELOW_FLOOR} of every arm whose mean does not beat the metric's floor."""
+    marks = {}
+    for _, row in seed_summary(models).iterrows():
+        for metric, floor in floors.items():
+            if beats_floor(row.get(metric, math.nan), floor, metric) is False:
+                marks[(row["arm"], metric)] = BELOW_FLOOR
+    return marks
+
+
+def baseline_row(frame: pd.DataFrame, floors: dict) -> pd.DataFrame:
+    """``frame`` with a last row ``baseline``: each shown metric's floor and its baseline."""
+    labels = {label: (metric, fmt) for metric, label, _, fmt in METRICS}
+    row = {}
+    for column in frame.columns:
+        metric, fmt = labels.get(column, (None, None))
+        floor = floors.get(metric)
+        row[column] = f"{_format(floor[1], fmt)} ({floor[0]})" if floor else "–"
+    row[frame.columns[0]] = "baseline"
+    return pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+
+
 def write_tables(metrics: pd.DataFrame, out_dir, lang: str, language_name: str,
                  comparisons: pd.DataFrame | None = None, level: float = 0.05) -> dict:
     """Write the tables to ``out_dir``; returns {name: note or ''}."""
     table = wide(metrics)
+    floors = {metric: baseline_floor(table, metric) for metric, *_ in METRICS}
+    floors = {metric: floor for metric, floor in floors.items() if floor}
+    table = table[table["stage"] != BASELINE_STAGE].reset_index(drop=True)
+    below = floor_marks(table, floors)
     out_dir = Path(out_dir)
     notes = {}
     for name, build in BUILDERS.items():
         marks, methods = table_marks(comparisons, name)
+        for key, mark in below.items():
+            marks[key] = marks.get(key, "") + mark
         frame, note = build(table, marks)
         used = "".join(m for m in TABLE_MARKERS[name] if any(m in v for v in marks.values()))
         caption = CAPTIONS[name].format(name=language_name)
-        write_table(frame, out_dir / name, caption, lang, note if frame is None else None,
-                    footnote(used, level, methods))
+        text = footnote(used, level, methods)
+        if frame is not None and floors:
+            frame = baseline_row(frame, floors)
+            text += " " + BASELINE_NOTE
+        write_table(frame, out_dir / name, caption, lang, note if frame is None else None, text)
         notes[name] = note if frame is None else ""
     return notes

@@ -1,0 +1,65 @@
+"""Which evaluation suites each stage runs (``evaluation.suites``), checked while the plan is made.
+
+A checkpoint runs only its stage's suites, so adding a suite to one stage does not add it to
+all. Two mistakes stop the run before any job starts, naming the config key:
+
+- a suite asked for at a stage whose held-out data is absent (``held_out_data_check``),
+- a paper output (table, figure, claim) that reads a suite the config does not run at a stage
+  this run has checkpoints of (``paper_needs_check``).
+"""
+
+from langadapt.errors import config_error
+
+STAGES = ("base", "cpt", "sft", "dpo")
+# Suite name in the config -> its JSON beside metrics.json (results/eval/{lang}/{checkpoint}/).
+SUITE_FILES = {"bpc": "bpc", "translation": "translation", "multiple_choice": "lm_eval",
+               "instructions": "instructions"}
+# Suite -> the evaluation key whose held-out data it reads (0: none built).
+HELD_OUT_SIZE = {"instructions": "instruction_prompts"}
+# (paper output, stage, suite): what the tables, figures and claims of rules/paper.smk read.
+PAPER_NEEDS = [
+    ("figure forgetting, table mixing_ratio, claims C1-C2 (bits per char)", "base", "bpc"),
+    ("figure forgetting, table mixing_ratio, claims C1-C2 (bits per char)", "cpt", "bpc"),
+    ("claim C6 (chrF++ of real + synthetic against real-only CPT)", "cpt", "translation"),
+    ("figure scaling, claims C3-C5 and C7 (chrF++ / BLEU)", "sft", "translation"),
+    ("claims C3 and C7 (answers in the target language)", "sft", "instructions"),
+]
+
+
+def stage_suites(config: dict, stage: str) -> list[str]:
+    """Suites the checkpoints of ``stage`` run (``evaluation.suites.<stage>``)."""
+    return list(config["evaluation"]["suites"][stage])
+
+
+def checkpoint_outputs(config: dict, stage: str) -> dict[str, str]:
+    """Named outputs of one stage's evaluation rule: {suite JSON name: path pattern}, the
+    manual sheet when the instruction suite runs, and ``metrics`` (patterns keep ``{lang}`` and
+    ``{checkpoint}``)."""
+    folder = "results/eval/{lang}/{checkpoint}"
+    outputs = {SUITE_FILES[suite]: f"{folder}/{SUITE_FILES[suite]}.json"
+               for suite in stage_suites(config, stage)}
+    if "instructions" in outputs:
+        outputs["sheet"] = f"{folder}/manual_sheet.csv"
+    return {**outputs, "metrics": f"{folder}/metrics.json"}
+
+
+def held_out_data_check(config: dict) -> None:
+    """A suite asked for at a stage whose held-out data the config leaves empty stops the run."""
+    evaluation = config["evaluation"]
+    for stage in STAGES:
+        for suite in stage_suites(config, stage):
+            key = HELD_OUT_SIZE.get(suite)
+            if key and not evaluation[key]:
+                raise config_error(f"evaluation.suites.{stage}",
+                                   f"asks for {suite}, but evaluation.{key} is 0: there is no "
+                                   f"held-out data for it (raise evaluation.{key} or drop "
+                                   f"{suite} from evaluation.suites.{stage})")
+
+
+def paper_needs_check(config: dict, stages_present: list[str]) -> None:
+    """A paper output that reads a suite not run at a stage this run evaluates stops the run."""
+    for output, stage, suite in PAPER_NEEDS:
+        if stage in stages_present and suite not in stage_suites(config, stage):
+            raise config_error(f"evaluation.suites.{stage}",
+                               f"{output} reads the {suite} suite of {stage} checkpoints; add "
+                               f"{suite} to evaluation.suites.{stage}")
