@@ -119,7 +119,7 @@ rule eval_translation_ood:
     benchmark:
         "benchmarks/eval_translation_ood/{lang}.tsv"
     params:
-        count=EVAL["out_of_domain"]["translation_sentences"],
+        sentences=EVAL["out_of_domain"]["translation_sentences"],
         seed=1,
     resources:
         mem_mb=1000,
