@@ -1,4 +1,5 @@
-"""The evaluation rules through Snakemake on the tiny model: base and one CPT checkpoint."""
+"""The evaluation rules through Snakemake on the tiny model: base and one CPT checkpoint, each
+with its stage's suites (config.yaml's evaluation.suites), and the trivial baselines."""
 
 import json
 import os
@@ -13,7 +14,8 @@ from tiny_workflow import OOD_PACKAGES, write_langpack
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
-EVAL_RULES = ["eval_out_of_domain", "eval_data", "eval_translation_set", "eval_checkpoint"]
+EVAL_RULES = ["eval_out_of_domain", "eval_data", "eval_translation_set", "eval_translation_ood",
+              "eval_checkpoint", "eval_checkpoint_cpt", "eval_baselines"]
 CPT = "cpt/ratio=0.8/tokens=12k/synth=1.0/seed=1"
 SMALL = {"evaluation": {"bpc_chars": 400, "translation_sentences": 6, "max_new_tokens": 6,
                         "multiple_choice_items": 8, "instruction_prompts": 4,
@@ -31,6 +33,7 @@ def test_eval_rules_on_tiny_model(tmp_path, tiny_model_dir, fixture_dir):
     shutil.copytree(tiny_model_dir, tmp_path / "results" / "cpt" / "gl" / CPT[4:] / "model")
     (tmp_path / "small.yaml").write_text(yaml.safe_dump(SMALL))
     targets = [f"results/eval/gl/{name}/metrics.json" for name in ("base", CPT)]
+    targets.append("results/eval/gl/baseline")
     command = [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path),
                "--configfile", str(REPO / "config.yaml"), str(tmp_path / "small.yaml"),
                "--cores", "2", "--allowed-rules", *EVAL_RULES, "--", *targets]
@@ -46,24 +49,37 @@ def test_eval_rules_on_tiny_model(tmp_path, tiny_model_dir, fixture_dir):
         for side in ("target", "english", "ood_target", "ood_english"):
             low, value, high = (metrics[f"bpc_{side}{end}"] for end in ("_ci_low", "", "_ci_high"))
             assert 0 < low <= value <= high
-        assert {"bleu_en-xx", "chrf++_en-xx", "bleu_xx-en", "chrf++_xx-en", "mc_acc",
-                "mc_length_longest_acc", "if_target_language_share", "if_chrf"} <= set(metrics)
-        assert not any("vs_base" in name for name in metrics)  # comparisons: paper stage only
-    # same weights as the base model: identical per-document bits, items and hypotheses
+        for direction in ("en-xx", "xx-en"):  # held-out and out-of-domain pairs, language share
+            for name in ("bleu", "chrf++", "target_language_share"):
+                assert f"{name}_{direction}" in metrics and f"{name}_ood_{direction}" in metrics
+        assert not any("vs_base" in name or "mc_length" in name for name in metrics)
+    assert {"mc_acc", "if_target_language_share", "if_chrf"} <= set(base["metrics"])
+    # config.yaml: CPT checkpoints run bpc and translation only
+    assert set(cpt["seconds"]) == {"bpc", "translation"}
     suite = tmp_path / "results" / "eval" / "gl"
-    for name in ("bpc", "lm_eval", "translation"):
+    assert not (suite / CPT / "lm_eval.json").exists()
+    assert not (suite / CPT / "manual_sheet.csv").exists()
+    # same weights as the base model: identical per-document bits and hypotheses
+    for name in ("bpc", "translation"):
         one, two = (json.loads((suite / c / f"{name}.json").read_text()) for c in ("base", CPT))
         if name == "bpc":
             assert one["dtype"] == "float32" and one["bpc"]["ood_english"]["documents"]
             assert one["bpc"] == two["bpc"]
-        elif name == "lm_eval":
-            items = one["items"]["langadapt_translation_choice_gl"]
-            assert len(items) == SMALL["evaluation"]["multiple_choice_items"]
-            assert items == two["items"]["langadapt_translation_choice_gl"]
         else:
             hypotheses = one["directions"]["en-xx"]["hypotheses"]
             assert {"id", "source", "reference", "hypothesis"} <= set(hypotheses[0])
             assert hypotheses == two["directions"]["en-xx"]["hypotheses"]
-    sheet = tmp_path / "results" / "eval" / "gl" / "base" / "manual_sheet.csv"
+            assert one["out_of_domain"] == two["out_of_domain"]
+    items = json.loads((suite / "base" / "lm_eval.json").read_text())["items"]
+    assert len(items["langadapt_translation_choice_gl"]) == SMALL["evaluation"][
+        "multiple_choice_items"]
+    sheet = suite / "base" / "manual_sheet.csv"
     assert sheet.read_text().startswith("id,prompt,response,reference,correct,")
     assert (tmp_path / "benchmarks" / "eval_checkpoint" / "gl" / f"{CPT}.tsv").exists()
+    # the baselines: pseudo-checkpoints with the checkpoints' metric names
+    copied = json.loads((suite / "baseline" / "copy_source" / "metrics.json").read_text())
+    assert copied["checkpoint"] == "baseline/copy_source"
+    assert {"chrf++_en-xx", "bleu_xx-en", "chrf++_ood_en-xx"} <= set(copied["metrics"])
+    echoed = json.loads((suite / "baseline" / "echo_prompt" / "metrics.json").read_text())
+    assert set(echoed["metrics"]) == {"if_target_language_share", "if_chrf"}
+    assert list((suite / "baseline").glob("mc_*/metrics.json"))

@@ -10,17 +10,20 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-RULE = re.compile(r"^\s*rule (\w+):\n", re.M)
+# `rule name:` and `use rule base as name with:` (a derived rule inherits its base's block)
+RULE = re.compile(r"^\s*(?:use rule (\w+) as (\w+) with|rule (\w+)):\n", re.M)
 LOCALRULES = re.compile(r"^\s*localrules:\n((?:\s+\w+,?\n)+)", re.M)
 # Rules that do seconds of work on text: they must not wait in the SLURM queue.
 LIGHT = {
     "paper_metrics", "paper_tables", "paper_scaling_law", "paper_figures", "paper_loss_curves",
     "paper_compute", "instruct_translation", "instruct_sft_set", "instruct_sections",
     "instruct_general", "instruct_preferences", "eval_data", "eval_translation_set",
+    "eval_translation_ood", "eval_baselines",
 }
 # Rules that run a model (or train one): always batch jobs.
-HEAVY = {"cpt", "sft", "dpo", "eval_checkpoint", "filter_synthetic", "translate_english",
-         "prepare_base_model", "tokenize_corpus"}
+HEAVY = {"cpt", "sft", "dpo", "eval_checkpoint", "eval_checkpoint_cpt", "eval_checkpoint_sft",
+         "eval_checkpoint_dpo", "filter_synthetic", "translate_english", "prepare_base_model",
+         "tokenize_corpus"}
 
 
 def rule_blocks() -> dict[str, str]:
@@ -30,7 +33,9 @@ def rule_blocks() -> dict[str, str]:
         starts = list(RULE.finditer(text))
         for index, match in enumerate(starts):
             end = starts[index + 1].start() if index + 1 < len(starts) else len(text)
-            blocks[match.group(1)] = text[match.end() : end]
+            base, derived, name = match.groups()
+            own = text[match.end() : end]
+            blocks[name or derived] = blocks[base] + own if base else own
     return blocks
 
 
@@ -66,8 +71,10 @@ def test_profiles_show_failed_logs_and_cores_follow_threads():
         assert not {"cpus_per_task", "cpus_per_gpu"} & set(resources), rule
     blocks = rule_blocks()
     assert set(slurm["set-threads"]) <= set(blocks)
-    assert slurm["set-threads"]["eval_checkpoint"] > 1
-    for rule in ("cpt", "sft", "dpo", "eval_checkpoint"):
+    for stage in ("", "_cpt", "_sft", "_dpo"):  # one evaluation rule per stage
+        assert slurm["set-threads"][f"eval_checkpoint{stage}"] > 1
+        assert slurm["set-resources"][f"eval_checkpoint{stage}"]["gpu"] == 1
+    for rule in ("cpt", "sft", "dpo", "eval_checkpoint", "eval_checkpoint_sft"):
         block = blocks[rule]
         assert "threads" in block, rule
         # the script hands the rule's threads to torch

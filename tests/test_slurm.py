@@ -243,7 +243,8 @@ REAL_TARGETS = [
     f"results/cpt/gl/{CELL}/model",
     f"results/eval/gl/cpt/{CELL}/bpc.json",
 ]
-REAL_RULES = {"rules/cpt.smk": "rule cpt:", "rules/eval.smk": "rule eval_checkpoint:"}
+REAL_RULES = {"rules/cpt.smk": "rule cpt:",
+              "rules/eval.smk": "use rule eval_checkpoint as eval_checkpoint_cpt with:"}
 
 
 def real_rules_missing() -> list[str]:
@@ -273,7 +274,7 @@ def test_real_workflow_through_slurm(slurm_cluster, tiny_model_dir, fixture_dir,
     proc = run_snakemake(["--profile", ci_profile(tmp_path / "profile"), *common], cwd=cluster)
     assert proc.returncode == 0, proc.stderr[-6000:]
     jobs = slurm_job_ids(proc.stderr)
-    for rule in ("clean_and_split", "build_mixture", "cpt", "eval_checkpoint"):
+    for rule in ("clean_and_split", "build_mixture", "cpt", "eval_checkpoint_cpt"):
         assert rule in jobs.values(), (rule, jobs)
     records = completed_slurm_jobs()
     assert all(records[job]["JobState"] == "COMPLETED" for job in jobs), records
