@@ -212,3 +212,22 @@ def test_english_source_that_is_not_an_english_source_stops_the_run(project, tin
     )
     assert ("config key 'mixture.english_source': source 'lohelp' has role target; an English "
             "source needs `role: english`") in out
+
+
+def test_suite_without_held_out_data_stops_the_dry_run(project, tiny_model_dir):
+    """instruction_prompts: 0 builds no held-out instructions; a stage asking for them stops."""
+    out = _dry_run_with(
+        project, tiny_model_dir, lambda c: c["evaluation"].update(instruction_prompts=0)
+    )
+    assert ("config key 'evaluation.suites.base': asks for instructions, but "
+            "evaluation.instruction_prompts is 0") in out
+
+
+def test_paper_output_reading_a_suite_the_stage_skips_stops_the_dry_run(project, tiny_model_dir):
+    """The forgetting figure and claims C1-C2 read the CPT cells' bits per character."""
+    out = _dry_run_with(
+        project, tiny_model_dir,
+        lambda c: c["evaluation"]["suites"].update(cpt=["translation", "multiple_choice"])
+    )
+    assert ("config key 'evaluation.suites.cpt': figure forgetting, table mixing_ratio, claims "
+            "C1-C2 (bits per char) reads the bpc suite of cpt checkpoints") in out

@@ -116,11 +116,13 @@ def test_generation_is_order_independent_and_translation_runs(tiny):
     assert batched == single
     pairs = [{"id": str(i), "en": f"Open the menu {i}.", "target": f"Abre o menú {i}."}
              for i in range(5)]
-    result = evaluate_translation(model, tokenizer, pairs, "Galician", max_new_tokens=4,
+    result = evaluate_translation(model, tokenizer, pairs, "Galician", "gl", max_new_tokens=4,
                                   batch_size=2)
     for direction in ("en-xx", "xx-en"):
         entry = result["directions"][direction]
         assert "vs_base" not in entry and entry["sentences"] == 5
+        share = entry["target_language_share"]
+        assert 0 <= share["share"] <= 1 and sum(share["languages"].values()) == 5
         saved = entry["hypotheses"]
         assert [h["id"] for h in saved] == [p["id"] for p in pairs]
         side = "en" if direction == "en-xx" else "target"

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tiny_workflow import OOD_PACKAGES, write_langpack
+from tiny_workflow import (
+    CPT_CELL_PATH,
+    OOD_PACKAGES,
+    make_project,
+    snakemake,
+    tiny_config,
+    write_config,
+    write_langpack,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
@@ -83,3 +91,29 @@ def test_eval_rules_on_tiny_model(tmp_path, tiny_model_dir, fixture_dir):
     echoed = json.loads((suite / "baseline" / "echo_prompt" / "metrics.json").read_text())
     assert set(echoed["metrics"]) == {"if_target_language_share", "if_chrf"}
     assert list((suite / "baseline").glob("mc_*/metrics.json"))
+
+
+@pytest.mark.workflow
+def test_each_stage_plans_only_its_suites(tmp_path, tiny_model_dir):
+    """evaluation.suites decides the suite outputs of each stage's evaluation job (dry run)."""
+    project = make_project(tmp_path / "repo", tiny_model_dir)
+    config = tiny_config(tiny_model_dir)
+    config["evaluation"]["suites"].update(cpt=["bpc", "translation", "multiple_choice"],
+                                          sft=["translation", "instructions"])
+    write_config(project, config)
+    cpt = f"results/eval/gl/cpt/{CPT_CELL_PATH}"
+    done = snakemake(project, "-n", "--forceall", f"{cpt}/metrics.json")
+    assert done.returncode == 0, done.stderr[-3000:]
+    job = done.stdout.split("rule eval_checkpoint_cpt:")[1].split("\n\n")[0]
+    outputs = job.split("output:")[1].splitlines()[0]
+    assert {f"{cpt}/{name}.json" for name in ("bpc", "translation", "lm_eval", "metrics")} == set(
+        outputs.strip().split(", "))
+    assert "translation_ood.jsonl" in job.split("input:")[1].splitlines()[0]
+    sft = "results/eval/gl/sft/init=cpt/instr=mt/xlate=8/seed=1"
+    done = snakemake(project, "-n", "--forceall", f"{sft}/metrics.json")
+    assert done.returncode == 0, done.stderr[-3000:]
+    job = done.stdout.split("rule eval_checkpoint_sft:")[1].split("\n\n")[0]
+    outputs = job.split("output:")[1].splitlines()[0]
+    assert {f"{sft}/{name}" for name in ("translation.json", "instructions.json",
+                                         "manual_sheet.csv", "metrics.json")} == set(
+        outputs.strip().split(", "))
