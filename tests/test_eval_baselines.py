@@ -18,6 +18,8 @@ from langadapt.eval.data import parallel_pairs
 from langadapt.eval.plan import checkpoint_outputs, held_out_data_check, paper_needs_check
 from langadapt.paper.aggregate import collect_metrics, wide
 from langadapt.paper.baselines import baseline_floor, beats_floor
+from langadapt.paper.figures import scaling_figure
+from langadapt.paper.scaling_law import fit_from_metrics
 from langadapt.paper.tables import write_tables
 from langadapt.textio import read_jsonl, write_jsonl
 from sacrebleu.metrics import BLEU, CHRF
@@ -125,6 +127,11 @@ def test_tables_show_the_baseline_row_and_mark_values_below_it(tmp_path):
     markdown = (tmp_path / "tables" / "stages.md").read_text()
     assert "does not beat it" in markdown
     assert r"$^{\dagger}$" in (tmp_path / "tables" / "stages.tex").read_text()
+    table = wide(frame)
+    scaling = fit_from_metrics(table, ["chrf++_en-xx", "bleu_en-xx"])
+    floors = {"chrf++_en-xx": baseline_floor(table, "chrf++_en-xx")}
+    labels = scaling_figure(scaling, tmp_path / "scaling", "gl", floors)
+    assert "copy source (baseline)" in labels and len(labels) == 5  # 2 scores, 2 fits, 1 floor
 
 
 def test_stage_outputs_follow_evaluation_suites():

@@ -3,7 +3,8 @@
 
 - ``forgetting``: target and (out-of-domain when measured) English bits per character against
   the CPT mixing ratio, one series per synthetic weight and token budget, mean ± sd over seeds,
-- ``scaling``: translation chrF++ / BLEU against translation-data size with the fitted law,
+- ``scaling``: translation chrF++ / BLEU against translation-data size with the fitted law and
+  the best trivial baseline of each score (copying the source) as a dotted floor,
 - ``loss_curves``: training loss per stage, one line per cell.
 """
 
@@ -100,7 +101,10 @@ def forgetting_figure(table: pd.DataFrame, stem, language_name: str) -> dict[str
     return drawn
 
 
-def scaling_figure(scaling: dict, stem, lang: str) -> None:
+def scaling_figure(scaling: dict, stem, lang: str, floors: dict | None = None) -> list[str]:
+    """Scores against translation examples with the fitted law; ``floors`` {metric: (baseline,
+    value)} (``langadapt.paper.baselines.baseline_floor``) draws each metric's best trivial
+    baseline as a dotted line. Returns the legend labels."""
     labels = {"chrf++": "chrF++", "bleu": "BLEU", "spbleu": "spBLEU", "comet": "COMET×100"}
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.4))
@@ -115,6 +119,10 @@ def scaling_figure(scaling: dict, stem, lang: str) -> None:
             label = f"{labels.get(name, name)} {direction.replace('xx', lang).replace('-', '→')}"
             ax.scatter(fit["x"], fit["y"], color=colour, marker=marker, zorder=3, label=label)
             plotted = True
+            floor = (floors or {}).get(metric)
+            if floor:
+                ax.axhline(floor[1], color=colour, linestyle=":", linewidth=1,
+                           label=f"{floor[0].replace('_', ' ')} (baseline)")
             if fit.get("fitted"):
                 xs = np.geomspace(min(fit["x"]) / 1.5, max(fit["x"]) * 1.5, 100)
                 ax.plot(xs, scaling_law(xs, fit["a"], fit["b"], fit["g"]), color=colour,
@@ -134,7 +142,9 @@ def scaling_figure(scaling: dict, stem, lang: str) -> None:
             if notes:
                 ax.set_title("no fit: " + notes[0].split(": ", 1)[1], fontsize=7)
             ax.legend(frameon=False, loc="best")
+        labels_drawn = ax.get_legend_handles_labels()[1]
         save(fig, stem)
+    return labels_drawn
 
 
 def _short_labels(names: list[str]) -> list[str]:
