@@ -127,6 +127,15 @@ def test_generation_is_order_independent_and_translation_runs(tiny):
         assert [h["id"] for h in saved] == [p["id"] for p in pairs]
         side = "en" if direction == "en-xx" else "target"
         assert [h["source"] for h in saved] == [p[side] for p in pairs]
+    # the out-of-domain set decodes in the same batches: same hypotheses as on its own
+    ood = [{"id": f"o{i}", "en": f"Save the page {i}.", "target": f"Gardar a páxina {i}."}
+           for i in range(3)]
+    both = evaluate_translation(model, tokenizer, pairs, "Galician", "gl", max_new_tokens=4,
+                                batch_size=8, ood_pairs=ood)
+    alone = evaluate_translation(model, tokenizer, ood, "Galician", "gl", max_new_tokens=4,
+                                 batch_size=8)
+    assert both["directions"] == result["directions"]
+    assert both["out_of_domain"]["directions"] == alone["directions"]
 
 
 def test_generation_equals_model_generate(tiny):

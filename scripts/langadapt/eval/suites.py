@@ -49,15 +49,9 @@ def run_translation(model, tokenizer, pairs_path, language_name: str, lang: str,
         from langadapt.eval.comet import load_comet
 
         comet = load_comet(comet_model)
-
-    def evaluate(path):
-        return evaluate_translation(model, tokenizer, read_jsonl(path), language_name, lang,
-                                    max_new_tokens, batch_size, spbleu, comet)
-
-    result = evaluate(pairs_path)
-    if ood_pairs_path:
-        result["out_of_domain"] = evaluate(ood_pairs_path)
-    return result
+    return evaluate_translation(model, tokenizer, read_jsonl(pairs_path), language_name, lang,
+                                max_new_tokens, batch_size, spbleu, comet,
+                                read_jsonl(ood_pairs_path) if ood_pairs_path else None)
 
 
 def run_lm_eval(model, tokenizer, task_path, task: str, extra_tasks: list = (),
