@@ -14,8 +14,9 @@ import pytest
 from langadapt.eval.suites import merge_metrics
 from langadapt.paper.aggregate import read_metrics_csv, wide, write_metrics_csv
 from langadapt.paper.claims import write_claims
-from langadapt.paper.comparisons import arm_of, write_comparisons
+from langadapt.paper.comparisons import write_comparisons
 from langadapt.paper.figures import forgetting_figure, forgetting_series
+from langadapt.paper.names import arm_of
 from langadapt.paper.run import run_name
 from langadapt.paper.scaling_law import fit_from_metrics
 from langadapt.paper.tables import write_tables
@@ -131,9 +132,11 @@ def test_every_table_gets_its_comparisons(run):
                           & (comparisons["arm"] == "cpt/ratio=0.8/tokens=8k/synth=0.0")].iloc[0]
     assert control["difference"] < -0.3 and control["significant"]
     assert control["ci_low"] < control["difference"] < control["ci_high"] < 0
-    assert "pooled over seeds" in control["method"] and control["seeds_arm"] == 2
+    assert control["level"] == "checkpoint" and control["seeds_arm"] == 2  # 2 seeds: no recipe
     single = comparisons[comparisons["table"] == "instructions"].iloc[0]
-    assert "sacrebleu" in single["method"] and single["seeds_arm"] == 1
+    assert "paired_ar" in single["method"] and single["seeds_arm"] == 1
+    # interval ends are never tested
+    assert not comparisons["metric"].str.endswith(("_ci_low", "_ci_high")).any()
     # every metric with per-item data is compared, MC and the answer rate included
     assert {"mc_acc", "if_target_language_share", "chrf++_en-xx", "bleu_xx-en",
             "bpc_english"} <= set(comparisons["metric"])

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from langadapt.paper.comparisons import arm_of
 from langadapt.paper.figures import english_bpc_metric
+from langadapt.paper.names import arm_of
 
 REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inconclusive"
 MIN_SCALING_SIZES, MIN_SCALING_MAX = 5, 512

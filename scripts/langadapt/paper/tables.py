@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from langadapt.paper.aggregate import wide
-from langadapt.paper.comparisons import MARKERS, TABLE_MARKERS, arm_of
+from langadapt.paper.names import MARKERS, TABLE_MARKERS, arm_of
 
 # (metric, Markdown label, LaTeX label, format); "xx" becomes the language code.
 METRICS = [
