@@ -112,7 +112,7 @@ def metric_models(rng) -> dict:
             "BLEU (100 sentences)": _Sacrebleu(BLEU(), 100, 0.04, rng)}
 
 
-def rejection_rates(trials: int = 1000, randomisations: int = 499, resamples: int = 200,
+def rejection_rates(trials: int = 1000, randomisations: int = 199, resamples: int = 150,
                     seed: int = 1) -> list[dict]:
     """One row per metric type and test: rejection rate at ``LEVEL`` under the null."""
     rng = np.random.default_rng(seed)

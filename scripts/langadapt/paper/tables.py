@@ -40,7 +40,10 @@ METRICS = [
     ("manual_correct", "manual correct %", r"manual correct \%", "pct"),
     ("synthetic_target_share", "synthetic % of xx tokens", r"synthetic \% of xx tokens", "pct"),
 ]
-SUPERSCRIPT = {"b": "ᵇ", "c": "ᶜ", "s": "ˢ", "i": "ⁱ", "h": "ʰ", "d": "ᵈ"}
+SUPERSCRIPT = {"b": "ᵇ", "c": "ᶜ", "s": "ˢ", "i": "ⁱ", "h": "ʰ", "d": "ᵈ", "†": "†"}
+CHECKPOINT_NOTE = ("† a checkpoint comparison: an arm has fewer than 3 seeds, so the test "
+                   "(approximate randomisation over items) says these checkpoints differ, not "
+                   "that the recipes do; it decides no claim")
 AXIS_LABELS = {"stage": "stage", "ratio": "ratio", "tokens": "tokens", "synth": "synth weight",
                "seeds": "seeds", "init": "init", "instr": "instructions",
                "xlate": "xlate examples", "dir": "translation data", "cell": "cell"}
@@ -113,7 +116,7 @@ def _latex_label(markdown_label: str) -> str:
 def _latex_escape(text: str) -> str:
     for char in ("\\", "&", "%", "$", "#", "_", "{", "}"):
         text = text.replace(char, "\\" + char)
-    letters = {letter: mark for mark, letter in SUPERSCRIPT.items()}
+    letters = {letter: mark for mark, letter in SUPERSCRIPT.items()} | {"†": r"\dagger"}
     text = re.sub("[" + "".join(letters) + "]+",
                   lambda run: "$^{" + "".join(letters[c] for c in run.group(0)) + "}$", text)
     return text.replace("–", "--").replace("→", r"$\rightarrow$").replace("±", r"$\pm$")
@@ -141,14 +144,16 @@ def to_latex(table: pd.DataFrame, caption: str, label: str, lang: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def footnote(markers: str, level: float = 0.05, methods: str = "") -> str:
+def footnote(markers: str, level: float = 0.05, methods: str = "",
+             checkpoint: bool = False) -> str:
     """What the markers of a table mean, and how values and tests were computed."""
     parts = [f"{SUPERSCRIPT[m]} differs {MARKERS[m]}" for m in markers]
     text = ("Mean ± sd over seeds where a cell has several. "
-            + ("; ".join(parts) + f" (Holm-corrected within this table, p < {level:g}; "
-               + (methods or "paired bootstrap over items") + ")." if parts else
+            + ("; ".join(parts) + f" (exploratory: Holm-corrected within this table, p < "
+               f"{level:g}; " + (methods or "approximate randomisation over items") + ")."
+               if parts else
                "No comparison of this table is significant after Holm's correction."))
-    return text
+    return text + (f" {CHECKPOINT_NOTE}." if checkpoint else "")
 
 
 def write_table(table: pd.DataFrame | None, stem, caption: str, lang: str,
@@ -295,14 +300,17 @@ def table_marks(comparisons: pd.DataFrame | None, name: str) -> tuple[dict, str]
     rows = comparisons[(comparisons["table"] == name) & comparisons["significant"].astype(bool)]
     marks: dict = {}
     for row in rows.itertuples():
-        marks[(row.arm, row.metric)] = marks.get((row.arm, row.metric), "") + row.marker
+        label = row.marker + ("†" if getattr(row, "level", "recipe") == "checkpoint" else "")
+        marks[(row.arm, row.metric)] = marks.get((row.arm, row.metric), "") + label
     methods = "; ".join(sorted(set(comparisons.loc[comparisons["table"] == name, "method"])))
     return marks, methods
 
 
 def write_tables(metrics: pd.DataFrame, out_dir, lang: str, language_name: str,
-                 comparisons: pd.DataFrame | None = None, level: float = 0.05) -> dict:
-    """Write the tables to ``out_dir``; returns {name: note or ''}."""
+                 comparisons: pd.DataFrame | None = None, level: float = 0.05,
+                 disclosure: str = "") -> dict:
+    """Write the tables to ``out_dir``; returns {name: note or ''}. ``disclosure`` (base model,
+    dtypes, seeds, demo caveat) follows every footnote."""
     table = wide(metrics)
     out_dir = Path(out_dir)
     notes = {}
@@ -311,7 +319,9 @@ def write_tables(metrics: pd.DataFrame, out_dir, lang: str, language_name: str,
         frame, note = build(table, marks)
         used = "".join(m for m in TABLE_MARKERS[name] if any(m in v for v in marks.values()))
         caption = CAPTIONS[name].format(name=language_name)
+        checkpoint = any("†" in v for v in marks.values())
         write_table(frame, out_dir / name, caption, lang, note if frame is None else None,
-                    footnote(used, level, methods))
+                    " ".join(filter(None, [footnote(used, level, methods, checkpoint),
+                                           disclosure])))
         notes[name] = note if frame is None else ""
     return notes
