@@ -144,24 +144,22 @@ def recipe_test(arm: Sequence, reference: Sequence, score: Callable[[np.ndarray]
     boots = [_bootstrap_scores(seeds, score, counts) for seeds in (arm, reference)]
     trained = [(values, boot) for values, boot in zip((a, b), boots, strict=True)
                if len(values) > 1]  # a one-seed reference is a fixed model (the base)
-    seed_vars = [values.var(ddof=1) / len(values) for values, _ in trained]
+    # seed variance pooled over the trained arms (equal under the null: one recipe)
+    seed_df = sum(len(values) - 1 for values, _ in trained)
+    pooled = sum((len(values) - 1) * values.var(ddof=1) for values, _ in trained) / seed_df
+    seed_var = pooled * sum(1 / len(values) for values, _ in trained)
     # seed-by-item noise of one seed's score: var of (score_s* - mean*) is noise (1 - 1/k)
     noise = float(np.mean([(boot - boot.mean(0)).var(axis=1, ddof=1).mean()
                            * len(boot) / (len(boot) - 1) for _, boot in trained]))
     bootstrap_var = float(np.var(boots[0].mean(0) - boots[1].mean(0), ddof=1))
-    var_items = bootstrap_var - noise * sum(1 / len(v) for v, _ in trained)  # may be < 0
-    # unbiased sum; never narrower than the item bootstrap of the seed means alone
-    total = max(sum(seed_vars) + var_items, bootstrap_var)
+    var_items = max(0.0, bootstrap_var - noise * sum(1 / len(v) for v, _ in trained))
+    total = seed_var + var_items
     if total == 0:
         p, half, df = (1.0 if difference == 0 else 0.0), 0.0, math.inf
     else:
-        parts = sum(v ** 2 / (len(values) - 1)
-                    for v, (values, _) in zip(seed_vars, trained, strict=True))
-        df = total ** 2 / (parts + var_items ** 2 / max(items - 1, 1))
+        df = total ** 2 / (seed_var ** 2 / seed_df + var_items ** 2 / max(items - 1, 1))
         p = float(2 * stats.t.sf(abs(difference) / math.sqrt(total), df))
         half = float(stats.t.ppf(0.975, df)) * math.sqrt(total)
-    pooled = (sum((len(v) - 1) * v.var(ddof=1) for v, _ in trained)
-              / sum(len(v) - 1 for v, _ in trained))
     return {
         "difference": difference, "ci95": [difference - half, difference + half],
         "p_value": p, "se": math.sqrt(total), "df": float(df),
