@@ -17,12 +17,13 @@ Two tests, by what is compared:
   items, not over training runs: it compares checkpoints, never recipes.
 - **Recipes** (:func:`recipe_test`, both arms with ``MIN_RECIPE_SEEDS`` seeds or more, or the
   reference the fixed base model): a two-level test with seeds as the unit. The variance of the
-  difference of seed means is the seed variance of the per-seed scores (``s_a^2/k_a +
-  s_b^2/k_b``; each seed's score carries its own item noise; a one-seed reference is a fixed
-  model, the base, with none) plus the arm-by-item interaction variance, estimated by the
-  paired item bootstrap of the seed-mean difference minus the seed-by-item noise already
-  counted (from the bootstrap variance of seed-to-seed differences within an arm; the sum is
-  unbiased and never below the item bootstrap variance alone). ``t = d / se`` with Satterthwaite degrees of freedom; interval ``d ± t_{0.975} se``.
+  difference of seed means is the seed variance of the per-seed scores (pooled over the arms,
+  equal under the null of one recipe: ``s^2 (1/k_a + 1/k_b)`` on ``k_a + k_b - 2`` degrees of
+  freedom; each seed's score carries its own item noise; a one-seed reference is a fixed model,
+  the base, with none) plus the arm-by-item interaction variance, estimated by the paired item
+  bootstrap of the seed-mean difference minus the seed-by-item noise already counted (from the
+  bootstrap variance of seed-to-seed differences within an arm; truncated at 0).
+  ``t = d / se`` with Satterthwaite degrees of freedom; interval ``d ± t_{0.975} se``.
 
 ``python -m langadapt.bench --null-size`` simulates the null of every metric type and prints the
 rejection rate of both tests at α = 0.05 (``langadapt.bench.null_size``).
