@@ -68,6 +68,9 @@ def test_the_trivial_baseline_floor():
     # neither arm beats copying the source: the effect measures nothing
     assert decide(better, +1, 0.004, 1.0, ("baseline/copy_source", 25.0),
                   0.05) == NOT_MEASURABLE
+    # arm values missing from metrics.csv: the floor cannot be checked, so it does not decide
+    unknown = row(difference=3.0, se=0.5, arm=math.nan, reference=math.nan, p=1e-3)
+    assert decide(unknown, +1, 0.004, 1.0, ("baseline/copy_source", 25.0), 0.05) == INCONCLUSIVE
     # bpc is lower-is-better: a floor of 3.0 is beaten by 2.1
     bpc = row(difference=-0.3, se=0.05, metric="bpc_target", arm=2.1, reference=2.4)
     assert decide(bpc, -1, 0.001, 1.0, ("baseline/x", 3.0), 0.05) == REPRODUCED

@@ -116,7 +116,8 @@ def decide(row, direction: int, p_holm: float, p_below_holm: float, floor, level
         return NO_VERDICT
     better = better_direction(row["metric"])
     beats = (lambda value: better * (value - floor[1]) > 0) if floor else (lambda value: True)
-    if floor and not (beats(row["arm_value"]) or beats(row["reference_value"])):
+    values = [row["arm_value"], row["reference_value"]]
+    if floor and all(v == v for v in values) and not any(beats(v) for v in values):
         return NOT_MEASURABLE
     if p_holm < level:
         if np.sign(row["difference"]) != direction:
