@@ -101,10 +101,10 @@ def scaling_points(metrics_wide, metric: str):
     """(xlate sizes, scores, fixed coordinates) of the SFT cells that vary only in xlate.
 
     Among SFT groups with the same init, instr and translation direction, the one with most
-    distinct sizes wins; every seed of a size is a point. COMET (0-1) is put on the 0-100
+    distinct sizes (above 0: the law has no value at 0) wins; every seed of a size is a point. COMET (0-1) is put on the 0-100
     scale of the law.
     """
-    sft = metrics_wide[(metrics_wide["stage"] == "sft") & metrics_wide["xlate"].notna()]
+    sft = metrics_wide[(metrics_wide["stage"] == "sft") & (metrics_wide["xlate"] > 0)]
     if sft.empty or metric not in sft:
         return [], [], {}
     keys = [k for k in ("init", "instr", "dir") if k in sft]
