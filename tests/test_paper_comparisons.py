@@ -198,6 +198,8 @@ def test_claims_md_decides_only_recipe_comparisons(run, tmp_path):
     assert "no baseline" in text  # no baseline/ rows in this run: said, not passed silently
     c1 = text.split("| **C1**")[1].split("\n")[0]
     assert "[" in c1 and "3 vs 3 seeds, recipe" in c1
+    c3 = text.split("| **C3**")[1].split("\n")[0]
+    assert "uncorrected, checkpoint)" in c3  # shown, outside Holm, deciding nothing
 
 
 def test_run_name_defaults_to_language_and_config_stem():

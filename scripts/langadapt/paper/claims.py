@@ -250,6 +250,18 @@ def _scale(metric: str) -> tuple[float, int]:
     return (1.0, 3) if metric.startswith("bpc_") else (1.0, 2)
 
 
+def _p_text(row, p_holm: float) -> str:
+    if p_holm == p_holm:
+        return f"{p_holm:.3g}"
+    if row is None:
+        return "–"
+    return f"({row['p']:.3g} uncorrected, {row['level']})"  # a test that decides nothing
+
+
+def _number(value: float, digits: int = 2) -> str:
+    return "–" if value != value else f"{value:.{digits}f}"
+
+
 def _line(claim, role, spec, row, p_holm, verdict, floor) -> dict:
     scale, digits = _scale(spec["metric"])
     unit = " (pp)" if scale == 100 else ""
@@ -259,7 +271,7 @@ def _line(claim, role, spec, row, p_holm, verdict, floor) -> dict:
     return {"claim": claim, "role": role, "metric": spec["metric"] + unit,
             "direction": spec["direction"], "delta": spec["delta"] * scale,
             "comparison": comparison, "effect": _effect(row, scale, digits),
-            "p": "–" if p_holm != p_holm else f"{p_holm:.3g}", "verdict": verdict,
+            "p": _p_text(row, p_holm), "verdict": verdict,
             "baseline": ("no baseline" if not floor else
                          f"{floor[0]} {floor[1] * scale:.{digits}f}")}
 
@@ -339,9 +351,9 @@ def _scaling_claim(claim, spec, test, wide, scaling, metric, p_holm, level, pape
                        if test["rho"] == test["rho"] else "–"),
             "p": "–" if p_holm != p_holm else f"{p_holm:.3g}", "verdict": verdict,
             "baseline": "no baseline" if not floor else f"{floor[0]} {floor[1]:.2f}"}
-    notes = (f"Leave-one-size-out RMSE: law {fit.get('loo_rmse_law', math.nan):.2f}, straight "
-             f"line in log X {fit.get('loo_rmse_line', math.nan):.2f}; b = "
-             f"{fit.get('b', math.nan):.3f}." if fit.get("fitted") else
+    notes = (f"Leave-one-size-out RMSE: law {_number(fit.get('loo_rmse_law', math.nan))}, "
+             f"straight line in log X {_number(fit.get('loo_rmse_line', math.nan))}; b = "
+             f"{_number(fit.get('b', math.nan), 3)}." if fit.get("fitted") else
              f"No fit: {fit.get('reason', 'no SFT translation-size series')}.")
     power = "" if test["enough"] else (
         f"A verdict needs ≥ {MIN_SCALING_SIZES} sizes with ≥ {MIN_SCALING_SEEDS} seeds each.")
