@@ -7,6 +7,7 @@ sys.path.insert(0, f"{workflow.basedir}/scripts")
 
 from langadapt import corpora, grids
 from langadapt.config import read_config_file, validate_config
+from langadapt.paper.disclosure import disclosure_text
 from langadapt.paper.run import run_name
 from langadapt.instructions import help_section_counts
 

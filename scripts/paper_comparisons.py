@@ -1,4 +1,5 @@
-"""Rule paper_comparisons: every comparison of the tables, paired bootstrap, Holm per table."""
+"""Rule paper_comparisons: every comparison of the tables (checkpoint: approximate randomisation;
+recipe: two-level test over seeds and items), Holm per table."""
 
 from langadapt.logs import log_to
 from langadapt.paper.comparisons import write_comparisons

@@ -15,4 +15,5 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
         snakemake.params.language_name,  # noqa: F821
         read_comparisons(snakemake.input.comparisons),  # noqa: F821
         snakemake.params.level,  # noqa: F821
+        snakemake.params.disclosure,  # noqa: F821
     )

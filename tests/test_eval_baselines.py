@@ -121,8 +121,8 @@ def test_tables_show_the_baseline_row_and_mark_values_below_it(tmp_path):
     assert stages["stage"].tolist() == ["base", "cpt", "sft", "dpo", "baseline"]
     last = stages.iloc[-1]
     assert last["chrF++ en→gl"] == "20.4 (copy_source)" and last["MC acc %"] == "25.0 (mc_longest)"
-    assert stages.iloc[0]["chrF++ en→gl"] == "20.0 †"  # base does not beat copying
-    assert stages.iloc[0]["MC acc %"] == "25.0 †"  # equal to the floor is not above it
+    assert stages.iloc[0]["chrF++ en→gl"] == "20.0 ‡"  # base does not beat copying
+    assert stages.iloc[0]["MC acc %"] == "25.0 ‡"  # equal to the floor is not above it
     assert stages.iloc[1]["MC acc %"] == "33.0"  # the CPT cell (ratio 0.8) beats it
     markdown = (tmp_path / "tables" / "stages.md").read_text()
     assert "does not beat it" in markdown

@@ -11,7 +11,7 @@ from langadapt.eval.instruction_following import (
     read_manual_sheet,
     write_manual_sheet,
 )
-from langadapt.eval.significance import paired_bootstrap
+from langadapt.eval.significance import paired_test
 from langadapt.eval.translation import evaluate_translation, metrics, score
 
 HYPOTHESES = ["The dog bit the man.", "It wasn't surprising.", "The man had just bitten him."]
@@ -34,18 +34,18 @@ def test_identical_and_disjoint_translations():
     assert score(["zzz qqq"] * 3, REFERENCES)["bleu"]["score"] == pytest.approx(0)
 
 
-def test_paired_bootstrap_identical_systems_have_p_one():
+def test_paired_test_identical_systems_have_p_one():
     for metric in metrics().values():
-        test = paired_bootstrap(metric, HYPOTHESES, HYPOTHESES, REFERENCES, resamples=200)
+        test = paired_test(metric, HYPOTHESES, HYPOTHESES, REFERENCES, trials=200)
         assert test["difference"] == 0
         assert test["p_value"] == pytest.approx(1.0)
 
 
-def test_paired_bootstrap_detects_a_clearly_better_system():
+def test_paired_test_detects_a_clearly_better_system():
     references = [f"sentence number {i} is about the chart wizard" for i in range(40)]
     weak = [f"word {i}" for i in range(40)]
     metric = metrics()["chrf++"]
-    test = paired_bootstrap(metric, references, weak, references, resamples=300)
+    test = paired_test(metric, references, weak, references, trials=300)
     assert test["difference"] > 50
     assert test["p_value"] < 0.01
     assert test["system_better_share"] == 1.0

@@ -11,11 +11,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from langadapt.config import load_schema
 from langadapt.eval.suites import merge_metrics
 from langadapt.paper.aggregate import read_metrics_csv, wide, write_metrics_csv
 from langadapt.paper.claims import write_claims
-from langadapt.paper.comparisons import arm_of, write_comparisons
+from langadapt.paper.comparisons import write_comparisons
 from langadapt.paper.figures import forgetting_figure, forgetting_series
+from langadapt.paper.names import arm_of
 from langadapt.paper.run import run_name
 from langadapt.paper.scaling_law import fit_from_metrics
 from langadapt.paper.tables import write_tables
@@ -31,6 +33,7 @@ CPT = "cpt/ratio={r}/tokens=8k/synth={s}/seed={seed}"
 SFT = "{stage}/init={i}/instr={m}/xlate={x}/seed=1"
 XX_EN = "sft/init=cpt/instr=mt/xlate=32/dir=xx-en/seed=1"  # the run's default direction is en-xx
 # quality in [0, 1] of every arm: higher translates, answers and predicts Galician better
+ENDPOINTS = load_schema()["properties"]["paper"]["properties"]["claims"]["default"]
 QUALITY = {"base": 0.1, "cpt/ratio=0.0/tokens=8k/synth=0.0": 0.15,
            "cpt/ratio=0.8/tokens=8k/synth=0.0": 0.6, "cpt/ratio=0.8/tokens=8k/synth=60.0": 0.62}
 
@@ -38,7 +41,7 @@ QUALITY = {"base": 0.1, "cpt/ratio=0.0/tokens=8k/synth=0.0": 0.15,
 def checkpoint_names() -> list[str]:
     names = ["base"]
     for ratio, synth in ((0.0, 0.0), (0.8, 0.0), (0.8, 60.0)):
-        names += [CPT.format(r=ratio, s=synth, seed=seed) for seed in (1, 2)]
+        names += [CPT.format(r=ratio, s=synth, seed=seed) for seed in (1, 2, 3)]
     for init, instr, xlate in (("base", "mt", 32), ("cpt", "mt", 32), ("cpt", "human", 32),
                                ("cpt", "mt", 8), ("cpt", "mt", 128)):
         names.append(SFT.format(stage="sft", i=init, m=instr, x=xlate))
@@ -107,7 +110,7 @@ def run(tmp_path_factory):
     for synth, share in (("0.0", 0.0), ("60.0", 0.31)):
         mix = root / f"mix{synth}.json"
         mix.write_text(json.dumps({"synthetic_target_share": share}))
-        for seed in (1, 2):
+        for seed in (1, 2, 3):
             mixtures[f"ratio=0.8/tokens=8k/synth={synth}/seed={seed}"] = str(mix)
     pairs = root / "translation.jsonl"
     pairs.write_text("".join(json.dumps(p) + "\n" for p in PAIRS))
@@ -131,9 +134,12 @@ def test_every_table_gets_its_comparisons(run):
                           & (comparisons["arm"] == "cpt/ratio=0.8/tokens=8k/synth=0.0")].iloc[0]
     assert control["difference"] < -0.3 and control["significant"]
     assert control["ci_low"] < control["difference"] < control["ci_high"] < 0
-    assert "pooled over seeds" in control["method"] and control["seeds_arm"] == 2
+    assert control["level"] == "recipe" and control["seeds_arm"] == 3  # 3 seeds: a recipe test
+    assert control["se"] > 0 and control["df"] > 1 and control["seed_sd"] >= 0
     single = comparisons[comparisons["table"] == "instructions"].iloc[0]
-    assert "sacrebleu" in single["method"] and single["seeds_arm"] == 1
+    assert "paired_ar" in single["method"] and single["seeds_arm"] == 1
+    # interval ends are never tested
+    assert not comparisons["metric"].str.endswith(("_ci_low", "_ci_high")).any()
     # every metric with per-item data is compared, MC and the answer rate included
     assert {"mc_acc", "if_target_language_share", "chrf++_en-xx", "bleu_xx-en",
             "bpc_english"} <= set(comparisons["metric"])
@@ -145,11 +151,14 @@ def test_tables_show_seed_means_and_which_comparison(run, tmp_path):
     assert not any(notes.values())
     ratio = pd.read_csv(tmp_path / "mixing_ratio.csv")
     assert ratio["ratio"].astype(str).tolist()[:2] == ["–", "0.0"]  # base, then the control
-    assert ratio["seeds"].tolist() == [1, 2, 2, 2]
+    assert ratio["seeds"].tolist() == [1, 3, 3, 3]
     cell = ratio.loc[2, "bpc gl ↓"]
-    assert " ± " in cell and cell.endswith("ᵇᶜ")
+    assert " ± " in cell and cell.endswith("ᵇᶜ")  # recipe comparisons: no † label
     markdown = (tmp_path / "mixing_ratio.md").read_text()
     assert "ᶜ differs against the English-only CPT control" in markdown
+    assert "exploratory" in markdown
+    instructions = (tmp_path / "instructions.md").read_text()  # one seed an arm
+    assert "†" in instructions and "checkpoint comparison" in instructions
     synthetic = pd.read_csv(tmp_path / "synthetic.csv")
     assert synthetic["synthetic % of gl tokens"].str.startswith("31.0").any()
     assert "$^{bc}$" in (tmp_path / "mixing_ratio.tex").read_text()
@@ -161,29 +170,36 @@ def test_forgetting_figure_keeps_synthetic_weights_apart(run, tmp_path):
     series = forgetting_series(table[table["stage"] == "cpt"], "bpc_english")
     assert set(series) == {(0.0, "8k"), (60.0, "8k")}
     for stats in series.values():  # the control (ratio 0) starts every series; 2 seeds each
-        assert stats.index.tolist() == [0.0, 0.8] and stats["count"].tolist() == [2, 2]
+        assert stats.index.tolist() == [0.0, 0.8] and stats["count"].tolist() == [3, 3]
     # as the rule reads it: metrics.csv gives the vocab column as numbers
     drawn = forgetting_figure(table, tmp_path / "forgetting", "Galician")
     assert drawn == {"bpc_target": 2, "bpc_english": 2}
     assert (tmp_path / "forgetting.png").stat().st_size > 1000
 
 
-def test_claims_md_decides_every_claim(run, tmp_path):
+def test_claims_md_decides_only_recipe_comparisons(run, tmp_path):
     root, metrics, _ = run
     scaling = root / "scaling.json"
     scaling.write_text(json.dumps(fit_from_metrics(wide(read_metrics_csv(metrics)),
                                                    ["chrf++_en-xx"])))
     claims = write_claims(metrics, root / "comparisons.csv", scaling, tmp_path / "claims.md",
-                          "test-run", "Galician", note="Sized for 60 minutes.")
+                          "test-run", "Galician", ENDPOINTS, note="Sized for 60 minutes.",
+                          disclosure="Base model: a stand-in.")
     verdicts = {claim["id"]: claim["verdict"] for claim in claims}
     assert list(verdicts) == ["C1", "C2", "C3", "C4", "C5", "C6", "C7"]
-    assert verdicts["C1"] == "reproduced"  # CPT beats base and control by design
-    assert verdicts["C3"] == "reproduced"
-    assert verdicts["C4"] == "inconclusive"  # 3 sizes up to 128: too few to decide
-    assert verdicts["C5"] == "reproduced"  # en→xx data beats xx→en data by design
+    assert verdicts["C1"] == "reproduced"  # CPT beats the control by design, 3 seeds each
+    # one seed per SFT arm: checkpoint comparisons decide nothing, however large the effect
+    assert verdicts["C3"] == verdicts["C5"] == verdicts["C7"] == "no verdict: checkpoint comparison"
+    assert verdicts["C4"] == "inconclusive"  # 3 sizes, one seed each
+    assert verdicts["C2"] == "inconclusive"  # no out-of-domain English bpc in this run
     text = (tmp_path / "claims.md").read_text()
-    assert "Sized for 60 minutes." in text and "| **C7**" in text and "To decide it:" in text
-    assert "[" in text.split("| **C1**")[1].split("\n")[0]  # an interval is printed
+    assert "Sized for 60 minutes." in text and "Base model: a stand-in." in text
+    assert "| **C7**" in text and "a recipe test needs ≥ 3" in text
+    assert "no baseline" in text  # no baseline/ rows in this run: said, not passed silently
+    c1 = text.split("| **C1**")[1].split("\n")[0]
+    assert "[" in c1 and "3 vs 3 seeds, recipe" in c1
+    c3 = text.split("| **C3**")[1].split("\n")[0]
+    assert "uncorrected, checkpoint)" in c3  # shown, outside Holm, deciding nothing
 
 
 def test_run_name_defaults_to_language_and_config_stem():
@@ -223,10 +239,10 @@ def test_scaling_law_and_c4_use_the_configured_metric(run, tmp_path):
     scaling = tmp_path / "scaling.json"
     scaling.write_text(json.dumps(fit_from_metrics(table, ["bleu_en-xx"])))
     claims = write_claims(metrics, root / "comparisons.csv", scaling, tmp_path / "claims.md",
-                          "test-run", "Galician", scaling_metric="bleu_en-xx")
+                          "test-run", "Galician", ENDPOINTS, scaling_metric="bleu_en-xx")
     c4 = next(claim for claim in claims if claim["id"] == "C4")
-    assert c4["rows"][0]["metric"] == "bleu_en-xx" and "sizes [8.0, 32.0, 128.0]" in c4[
-        "rows"][0]["comparison"]
+    assert c4["lines"][0]["metric"] == "bleu_en-xx" and "sizes [8, 32, 128]" in c4[
+        "lines"][0]["comparison"]
 
 
 def test_spearman_p_is_exact_on_few_points():

@@ -32,3 +32,15 @@ def test_fewer_than_three_sizes_is_reported_not_raised():
     fit = fit_scaling_law([16, 16, 32], [10.0, 11.0, 14.0])
     assert fit["fitted"] is False and "2 distinct sizes" in fit["reason"]
     assert fit_scaling_law([], [])["fitted"] is False
+
+
+def test_the_law_is_preferred_only_when_it_predicts_held_out_sizes_better():
+    rng = np.random.default_rng(1)
+    x = np.repeat([8, 16, 32, 64, 128, 256, 512, 1024], 2)
+    curved = scaling_law(x, 90.0, 0.5) + rng.normal(0, 0.3, size=len(x))
+    fit = fit_scaling_law(x, curved)
+    assert fit["loo_rmse_law"] < fit["loo_rmse_line"]
+    straight = 10 + 4 * np.log10(x) + rng.normal(0, 0.3, size=len(x))
+    fit = fit_scaling_law(x, straight)  # the law's curve can be nearly straight (b -> 1) ...
+    assert fit["loo_rmse_line"] <= fit["loo_rmse_law"] * 1.05  # ... but it is not better
+    assert math.isnan(fit_scaling_law([8, 16, 32], [1.0, 2.0, 3.5])["loo_rmse_law"])

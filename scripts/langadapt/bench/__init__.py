@@ -3,6 +3,7 @@
     python -m langadapt.bench            # everything except the end-to-end run
     python -m langadapt.bench --e2e      # plus the default run from an empty results/ (minutes)
     python -m langadapt.bench --quick    # fewer repeats and training steps
+    python -m langadapt.bench --null-size   # only: rejection rate of the paper tests under the null
 
 Figures (each line: ``name: value unit [target ...] [ratio vs baseline]``):
 

@@ -104,7 +104,15 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--skip-train", action="store_true", help="skip the CPT throughput runs")
     parser.add_argument("--only", help=f"comma-separated sections: {','.join(SECTIONS)}")
+    parser.add_argument("--null-size", action="store_true",
+                        help="only the null-size check of the paper tests (a table, ~1 minute)")
+    parser.add_argument("--trials", type=int, default=1000, help="null-size trials per row")
     args = parser.parse_args(argv)
+    if args.null_size:
+        from langadapt.bench.null_size import markdown, rejection_rates
+
+        print(markdown(rejection_rates(args.trials)), end="", flush=True)
+        return
     os.environ.update(OFFLINE_ENV)
     run(args, argv)
 

@@ -1,7 +1,6 @@
 """The comparisons each paper table exists for, with significance (rule ``paper_comparisons``).
 
-An *arm* is a grid cell without its seed (``cpt/ratio=0.8/tokens=8k/synth=50.0``); its seeds
-are the checkpoints that differ only in ``seed``. Each table compares arms:
+Arms are grid cells without their seed (``langadapt.paper.names``). Each table compares arms:
 
 ======  =====================  ==========================================================
 marker  table                  comparison
@@ -17,49 +16,41 @@ d       instructions           en→xx translation-task data against xx→en (sa
 
 Per-item statistics come from the run's suite JSONs (``langadapt.eval``): translation
 hypotheses (with the references of ``translation.jsonl``) give sacrebleu sentence statistics;
-``bpc.json`` documents (``bits`` and ``characters`` per document, when the eval writes them)
-give bits per character; per-item ``acc`` of the MC task in ``lm_eval.json`` gives MC accuracy;
-instruction responses give the target-language answer rate (py3langid). The test is
-``langadapt.eval.significance.bootstrap_difference``: sacrebleu's paired bootstrap, pooled over
-seeds when an arm has several. A metric without per-item data is compared by Welch's t over
-seed values when both arms have two or more seeds, and not at all otherwise. p-values are
-Holm-corrected within each table (all its comparisons and metrics).
+``bpc.json`` documents (``bits`` and ``characters`` per document) give bits per character;
+per-item ``acc`` of the MC task in ``lm_eval.json`` gives MC accuracy; instruction responses
+give the target-language answer rate (py3langid).
+
+Two levels (``langadapt.eval.significance``): when both arms have ``MIN_RECIPE_SEEDS`` seeds or
+more (or the reference is the base model, a fixed checkpoint), a *recipe* comparison (two-level
+test over seeds, then items; a metric without per-item data by Welch's t over seed values);
+otherwise a *checkpoint* comparison (paired approximate
+randomisation over items), which never decides a claim. Every row here is exploratory:
+p-values are Holm-corrected within each table (all its comparisons and tested metrics, never
+interval ends); the claims' primary endpoints get their own correction (``paper.claims``).
 """
 
 import math
-import re
 
 import numpy as np
 import pandas as pd
 
 from langadapt.eval.significance import (
-    bootstrap_difference,
+    MIN_RECIPE_SEEDS,
+    checkpoint_test,
     holm,
     ratio_score,
+    recipe_test,
     sacrebleu_score,
     sentence_statistics,
 )
+from langadapt.paper.names import MARKERS, TESTED_METRICS, arm_of
+from langadapt.paper.tables import main_path
 from langadapt.textio import read_json, read_jsonl
 
-MARKERS = {
-    "b": "against the base model",
-    "c": "against the English-only CPT control (mixing ratio 0, same tokens)",
-    "s": "real + synthetic against real-only CPT (same ratio and tokens)",
-    "i": "with against without continual pre-training",
-    "h": "human-translated against machine-translated instructions",
-    "d": "en→xx (target-side) against xx→en (source-side) translation-task data",
-}
-TABLE_MARKERS = {"stages": "b", "mixing_ratio": "bc", "synthetic": "s", "cpt": "i",
-                 "instructions": "hd"}
 COLUMNS = ["table", "marker", "comparison", "arm", "reference", "metric", "arm_value",
            "reference_value", "difference", "ci_low", "ci_high", "p", "p_holm", "significant",
-           "method", "seeds_arm", "seeds_reference", "items"]
-_SEED = re.compile(r"/seed=[0-9]+")
-
-
-def arm_of(checkpoint: str) -> str:
-    """``cpt/ratio=0.8/tokens=8k/synth=1.0/seed=2`` -> ``cpt/ratio=0.8/tokens=8k/synth=1.0``."""
-    return _SEED.sub("", checkpoint)
+           "level", "method", "seeds_arm", "seeds_reference", "items", "se", "df", "seed_sd",
+           "noise_sd", "item_sd"]
 
 
 def _metric_scorer(metric: str):
@@ -177,15 +168,15 @@ def planned_comparisons(wide: pd.DataFrame, stage_arms: list[str] | None = None)
     return plan
 
 
-def _aligned(per_seed: list[tuple]) -> tuple[int, list[np.ndarray]] | None:
-    """(hash of the shared item ids, statistics of every seed on those items in one order)."""
+def _aligned(per_seed: list[tuple]) -> list[np.ndarray] | None:
+    """Statistics of every seed on the item ids all seeds share, in one order."""
     common = set(per_seed[0][0])
     for ids, _ in per_seed[1:]:
         common &= set(ids)
     if not common:
         return None
     order = sorted(common)
-    return hash(tuple(order)), [stats[[ids.index(i) for i in order]] for ids, stats in per_seed]
+    return [stats[[ids.index(i) for i in order]] for ids, stats in per_seed]
 
 
 def _welch(values_a, values_b) -> dict | None:
@@ -200,14 +191,35 @@ def _welch(values_a, values_b) -> dict | None:
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
     half = float(stats.t.ppf(0.975, df)) * se
     p = float(2 * stats.t.sf(abs(difference) / se, df))
+    pooled = ((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / (len(a) + len(b) - 2)
     return {"difference": difference, "ci95": [difference - half, difference + half],
-            "p_value": p, "items": None, "method": "Welch t over seed values"}
+            "p_value": p, "items": None, "se": se, "df": df, "seed_sd": math.sqrt(pooled),
+            "level": "recipe", "method": "Welch t over seed values (no per-item data)"}
+
+
+def compare(per_a: list, per_b: list, metric: str, values_a, values_b, resamples: int,
+            fixed_reference: bool = False) -> dict | None:
+    """One comparison of two arms on ``metric``: per-item data when every seed has them, else
+    seed values; recipe level when both arms have ``MIN_RECIPE_SEEDS`` seeds (or the reference
+    is a fixed model, the base), else checkpoint level."""
+    recipe = len(per_a) >= MIN_RECIPE_SEEDS and (len(per_b) >= MIN_RECIPE_SEEDS
+                                                 or (fixed_reference and len(per_b) == 1))
+    if all(per_a) and all(per_b):
+        aligned = _aligned(per_a + per_b)
+        if aligned:
+            test = recipe_test if recipe else checkpoint_test
+            return test(aligned[:len(per_a)], aligned[len(per_a):], _metric_scorer(metric),
+                        resamples)
+    if (recipe and not fixed_reference and len(values_a) >= MIN_RECIPE_SEEDS
+            and len(values_b) >= MIN_RECIPE_SEEDS):
+        return _welch(values_a, values_b)
+    return None
 
 
 def run_comparisons(wide: pd.DataFrame, suites: dict, pairs: list[dict], lang: str,
                     resamples: int = 10000, level: float = 0.05,
                     stage_arms: list[str] | None = None) -> pd.DataFrame:
-    """Every planned comparison on every metric both arms have, Holm within each table.
+    """Every planned comparison on every tested metric both arms have, Holm within each table.
 
     ``suites``: {checkpoint: {suite: json path}}; ``wide``: one row per checkpoint (metrics).
     """
@@ -221,41 +233,30 @@ def run_comparisons(wide: pd.DataFrame, suites: dict, pairs: list[dict], lang: s
         return cache[checkpoint]
 
     rows = []
-    resampled: dict = {}  # resampled scores per (checkpoint, metric), shared by comparisons
     for table, marker, arm, reference in planned_comparisons(wide, stage_arms):
         seeds_a, seeds_b = groups[arm], groups[reference]
         metrics = sorted(set().union(*(items(c).keys() for c in seeds_a + seeds_b))
-                         | {m for m in values.columns if m in _COMPARABLE or m.startswith("bpc_")})
+                         | {m for m in values.columns if m in TESTED_METRICS})
         for metric in metrics:
-            per_a = [items(c).get(metric) for c in seeds_a]
-            per_b = [items(c).get(metric) for c in seeds_b]
-            result = None
-            if all(per_a) and all(per_b):
-                found = _aligned(per_a + per_b)
-                if found:
-                    items_hash, aligned = found
-                    keys = ([(c, metric, items_hash) for c in seeds_a],
-                            [(c, metric, items_hash) for c in seeds_b])
-                    result = bootstrap_difference(aligned[:len(per_a)], aligned[len(per_a):],
-                                                  _metric_scorer(metric), resamples,
-                                                  keys=keys, cache=resampled)
-            if result is None and metric in values.columns:
-                a = values.loc[seeds_a, metric].dropna()
-                b = values.loc[seeds_b, metric].dropna()
-                if len(a) >= 2 and len(b) >= 2:
-                    result = _welch(a, b)
+            in_values = metric in values.columns
+            result = compare(
+                [items(c).get(metric) for c in seeds_a], [items(c).get(metric) for c in seeds_b],
+                metric, values.loc[seeds_a, metric].dropna() if in_values else [],
+                values.loc[seeds_b, metric].dropna() if in_values else [], resamples,
+                fixed_reference=values.loc[seeds_b[0], "stage"] == "base")
             if result is None:
                 continue
-            arm_value = values.loc[seeds_a, metric].mean() if metric in values else math.nan
-            ref_value = values.loc[seeds_b, metric].mean() if metric in values else math.nan
             rows.append({
                 "table": table, "marker": marker, "comparison": MARKERS[marker], "arm": arm,
-                "reference": reference, "metric": metric, "arm_value": arm_value,
-                "reference_value": ref_value, "difference": result["difference"],
-                "ci_low": result["ci95"][0], "ci_high": result["ci95"][1],
-                "p": result["p_value"], "method": result["method"],
-                "seeds_arm": len(seeds_a), "seeds_reference": len(seeds_b),
-                "items": result.get("items")})
+                "reference": reference, "metric": metric,
+                "arm_value": values.loc[seeds_a, metric].mean() if in_values else math.nan,
+                "reference_value": values.loc[seeds_b, metric].mean() if in_values else math.nan,
+                "difference": result["difference"], "ci_low": result["ci95"][0],
+                "ci_high": result["ci95"][1], "p": result["p_value"], "level": result["level"],
+                "method": result["method"], "seeds_arm": len(seeds_a),
+                "seeds_reference": len(seeds_b), "items": result.get("items"),
+                **{key: result.get(key, math.nan)
+                   for key in ("se", "df", "seed_sd", "noise_sd", "item_sd")}})
     frame = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("p_holm", "significant")])
     frame["p_holm"] = np.nan
     for _, index in frame.groupby("table").groups.items():
@@ -264,15 +265,9 @@ def run_comparisons(wide: pd.DataFrame, suites: dict, pairs: list[dict], lang: s
     return frame[COLUMNS]
 
 
-# Metrics compared by Welch's t over seeds when no per-item data exist.
-_COMPARABLE = {"bpc_target", "bpc_english", "chrf++_en-xx", "chrf++_xx-en", "bleu_en-xx",
-               "bleu_xx-en", "mc_acc", "if_target_language_share", "if_chrf"}
-
-
 def write_comparisons(metrics_csv, suites: dict, pairs_path, out_csv, lang: str,
                       resamples: int = 10000, level: float = 0.05) -> pd.DataFrame:
     from langadapt.paper.aggregate import read_metrics_csv, wide
-    from langadapt.paper.tables import main_path
 
     table = wide(read_metrics_csv(metrics_csv))
     stage_arms = [arm_of(name) for name in main_path(table)["checkpoint"]]

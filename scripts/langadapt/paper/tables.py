@@ -24,7 +24,7 @@ import pandas as pd
 
 from langadapt.paper.aggregate import BASELINE_STAGE, wide
 from langadapt.paper.baselines import baseline_floor, beats_floor
-from langadapt.paper.comparisons import MARKERS, TABLE_MARKERS, arm_of
+from langadapt.paper.names import MARKERS, TABLE_MARKERS, arm_of
 
 # (metric, Markdown label, LaTeX label, format); "xx" becomes the language code.
 METRICS = [
@@ -46,8 +46,11 @@ METRICS = [
     ("manual_correct", "manual correct %", r"manual correct \%", "pct"),
     ("synthetic_target_share", "synthetic % of xx tokens", r"synthetic \% of xx tokens", "pct"),
 ]
-SUPERSCRIPT = {"b": "ᵇ", "c": "ᶜ", "s": "ˢ", "i": "ⁱ", "h": "ʰ", "d": "ᵈ"}
-BELOW_FLOOR = "†"  # a model value that does not beat its best trivial baseline
+SUPERSCRIPT = {"b": "ᵇ", "c": "ᶜ", "s": "ˢ", "i": "ⁱ", "h": "ʰ", "d": "ᵈ", "†": "†"}
+CHECKPOINT_NOTE = ("† a checkpoint comparison: an arm has fewer than 3 seeds, so the test "
+                   "(approximate randomisation over items) says these checkpoints differ, not "
+                   "that the recipes do; it decides no claim")
+BELOW_FLOOR = "‡"  # a model value that does not beat its best trivial baseline
 BASELINE_NOTE = (f"Row baseline: the best trivial baseline of each metric (copying the source, "
                  f"echoing the prompt, non-model multiple-choice choosers); {BELOW_FLOOR} does "
                  "not beat it.")
@@ -123,11 +126,11 @@ def _latex_label(markdown_label: str) -> str:
 def _latex_escape(text: str) -> str:
     for char in ("\\", "&", "%", "$", "#", "_", "{", "}"):
         text = text.replace(char, "\\" + char)
-    letters = {letter: mark for mark, letter in SUPERSCRIPT.items()}
+    letters = {letter: mark for mark, letter in SUPERSCRIPT.items()} | {"†": r"\dagger"}
     text = re.sub("[" + "".join(letters) + "]+",
                   lambda run: "$^{" + "".join(letters[c] for c in run.group(0)) + "}$", text)
     return (text.replace("–", "--").replace("→", r"$\rightarrow$").replace("±", r"$\pm$")
-            .replace(BELOW_FLOOR, r"$^{\dagger}$"))
+            .replace(BELOW_FLOOR, r"$^{\ddagger}$"))
 
 
 def to_markdown(table: pd.DataFrame, caption: str, lang: str) -> str:
@@ -152,14 +155,16 @@ def to_latex(table: pd.DataFrame, caption: str, label: str, lang: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def footnote(markers: str, level: float = 0.05, methods: str = "") -> str:
+def footnote(markers: str, level: float = 0.05, methods: str = "",
+             checkpoint: bool = False) -> str:
     """What the markers of a table mean, and how values and tests were computed."""
     parts = [f"{SUPERSCRIPT[m]} differs {MARKERS[m]}" for m in markers]
     text = ("Mean ± sd over seeds where a cell has several. "
-            + ("; ".join(parts) + f" (Holm-corrected within this table, p < {level:g}; "
-               + (methods or "paired bootstrap over items") + ")." if parts else
+            + ("; ".join(parts) + f" (exploratory: Holm-corrected within this table, p < "
+               f"{level:g}; " + (methods or "approximate randomisation over items") + ")."
+               if parts else
                "No comparison of this table is significant after Holm's correction."))
-    return text
+    return text + (f" {CHECKPOINT_NOTE}." if checkpoint else "")
 
 
 def write_table(table: pd.DataFrame | None, stem, caption: str, lang: str,
@@ -306,7 +311,8 @@ def table_marks(comparisons: pd.DataFrame | None, name: str) -> tuple[dict, str]
     rows = comparisons[(comparisons["table"] == name) & comparisons["significant"].astype(bool)]
     marks: dict = {}
     for row in rows.itertuples():
-        marks[(row.arm, row.metric)] = marks.get((row.arm, row.metric), "") + row.marker
+        label = row.marker + ("†" if getattr(row, "level", "recipe") == "checkpoint" else "")
+        marks[(row.arm, row.metric)] = marks.get((row.arm, row.metric), "") + label
     methods = "; ".join(sorted(set(comparisons.loc[comparisons["table"] == name, "method"])))
     return marks, methods
 
@@ -334,8 +340,10 @@ def baseline_row(frame: pd.DataFrame, floors: dict) -> pd.DataFrame:
 
 
 def write_tables(metrics: pd.DataFrame, out_dir, lang: str, language_name: str,
-                 comparisons: pd.DataFrame | None = None, level: float = 0.05) -> dict:
-    """Write the tables to ``out_dir``; returns {name: note or ''}."""
+                 comparisons: pd.DataFrame | None = None, level: float = 0.05,
+                 disclosure: str = "") -> dict:
+    """Write the tables to ``out_dir``; returns {name: note or ''}. ``disclosure`` (base model,
+    dtypes, seeds, demo caveat) follows every footnote."""
     table = wide(metrics)
     floors = {metric: baseline_floor(table, metric) for metric, *_ in METRICS}
     floors = {metric: floor for metric, floor in floors.items() if floor}
@@ -350,10 +358,12 @@ def write_tables(metrics: pd.DataFrame, out_dir, lang: str, language_name: str,
         frame, note = build(table, marks)
         used = "".join(m for m in TABLE_MARKERS[name] if any(m in v for v in marks.values()))
         caption = CAPTIONS[name].format(name=language_name)
-        text = footnote(used, level, methods)
+        checkpoint = any("†" in v for v in marks.values())
+        text = footnote(used, level, methods, checkpoint)
         if frame is not None and floors:
             frame = baseline_row(frame, floors)
             text += " " + BASELINE_NOTE
+        text = " ".join(filter(None, [text, disclosure]))
         write_table(frame, out_dir / name, caption, lang, note if frame is None else None, text)
         notes[name] = note if frame is None else ""
     return notes
