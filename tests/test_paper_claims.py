@@ -16,7 +16,6 @@ from langadapt.paper.claims import (
     decide,
     decide_claims,
     decide_scaling,
-    local_baseline_floor,
     power_statement,
 )
 from langadapt.paper.comparisons import COLUMNS
@@ -74,16 +73,6 @@ def test_the_trivial_baseline_floor():
     # bpc is lower-is-better: a floor of 3.0 is beaten by 2.1
     bpc = row(difference=-0.3, se=0.05, metric="bpc_target", arm=2.1, reference=2.4)
     assert decide(bpc, -1, 0.001, 1.0, ("baseline/x", 3.0), 0.05) == REPRODUCED
-
-
-def test_local_baseline_floor_is_direction_aware_and_says_none():
-    wide = pd.DataFrame({"checkpoint": ["base", "baseline/copy_source", "baseline/mc_length",
-                                        "baseline/mc_overlap"],
-                         "chrf++_en-xx": [15.0, 20.4, None, None],
-                         "mc_acc": [0.3, None, 0.4, 0.9]})
-    assert local_baseline_floor(wide, "chrf++_en-xx") == ("baseline/copy_source", 20.4)
-    assert local_baseline_floor(wide, "mc_acc") == ("baseline/mc_overlap", 0.9)
-    assert local_baseline_floor(wide, "bpc_target") is None
 
 
 def test_two_metric_rule():

@@ -7,12 +7,11 @@ A metric is better lower when it is a bits-per-character metric (``bpc_*``), hig
 import math
 
 from langadapt.paper.aggregate import BASELINE_STAGE
-
-LOWER_IS_BETTER = ("bpc_",)
+from langadapt.paper.names import better_direction
 
 
 def lower_is_better(metric: str) -> bool:
-    return metric.startswith(LOWER_IS_BETTER)
+    return better_direction(metric) < 0
 
 
 def baseline_floor(wide, metric: str) -> tuple[str, float] | None:

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from langadapt.eval.significance import MIN_RECIPE_SEEDS, holm
-from langadapt.paper.names import BASELINE_PREFIX, arm_of, better_direction
+from langadapt.paper.baselines import baseline_floor
+from langadapt.paper.names import arm_of, better_direction
 
 REPRODUCED, NOT_REPRODUCED = "reproduced", "not reproduced"
 NOT_MEASURABLE, INCONCLUSIVE = "not measurable at this scale", "inconclusive"
@@ -83,18 +84,6 @@ def spearman(x, y, resamples: int = 9999, seed: int = 1) -> tuple[float, float]:
                               permutation_type="pairings", n_resamples=resamples,
                               alternative="two-sided", rng=np.random.default_rng(seed))
     return rho, float(result.pvalue)
-
-
-def local_baseline_floor(wide: pd.DataFrame, metric: str) -> tuple[str, float] | None:
-    """LOCAL STAND-IN for ``langadapt.paper.baselines.baseline_floor`` (branch evalbase; switch
-    to it at merge): the best ``baseline/<name>`` row of ``metric``, direction-aware."""
-    if metric not in wide:
-        return None
-    rows = wide[wide["checkpoint"].str.startswith(BASELINE_PREFIX)].dropna(subset=[metric])
-    if rows.empty:
-        return None
-    best = rows.loc[(rows[metric] * better_direction(metric)).idxmax()]
-    return str(best["checkpoint"]), float(best[metric])
 
 
 def below_delta_p(row, direction: int, delta: float) -> float:
@@ -314,7 +303,7 @@ def decide_claims(wide: pd.DataFrame, comparisons: pd.DataFrame, scaling: dict,
         specs = [("primary", spec)] + [("secondary", s) for s in spec.get("secondary", [])]
         for role, s in specs:  # one secondary per claim: its p is not corrected
             key = (claim, role, s["metric"])
-            row, floor = rows[key], local_baseline_floor(wide, s["metric"])
+            row, floor = rows[key], baseline_floor(wide, s["metric"])
             p = primary_holm[claim] if role == "primary" else (
                 row["p"] if row is not None and row["level"] == "recipe" else math.nan)
             verdict = decide(row, sign[claim], p, below_holm[key], floor, level)
@@ -339,7 +328,7 @@ def _delta(spec: dict, key: tuple) -> float:
 def _scaling_claim(claim, spec, test, wide, scaling, metric, p_holm, level, paper,
                    statement) -> dict:
     fit = (scaling or {}).get("fits", {}).get(metric, {})
-    floor = local_baseline_floor(wide, metric)
+    floor = baseline_floor(wide, metric)
     best = max(fit.get("y") or [math.nan])
     verdict = decide_scaling(test, 1 if spec["direction"] == "higher" else -1, p_holm, floor,
                              best, level)

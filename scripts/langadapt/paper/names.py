@@ -21,7 +21,6 @@ TABLE_MARKERS = {"stages": "b", "mixing_ratio": "bc", "synthetic": "s", "cpt": "
 TESTED_METRICS = ("bpc_target", "bpc_english", "bpc_ood_target", "bpc_ood_english",
                   "chrf++_en-xx", "chrf++_xx-en", "bleu_en-xx", "bleu_xx-en", "mc_acc",
                   "if_target_language_share", "if_chrf")
-BASELINE_PREFIX = "baseline/"
 _SEED = re.compile(r"/seed=[0-9]+")
 
 

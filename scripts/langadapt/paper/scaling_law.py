@@ -101,8 +101,8 @@ def scaling_points(metrics_wide, metric: str):
     """(xlate sizes, scores, fixed coordinates) of the SFT cells that vary only in xlate.
 
     Among SFT groups with the same init, instr and translation direction, the one with most
-    distinct sizes (above 0: the law has no value at 0) wins; every seed of a size is a point. COMET (0-1) is put on the 0-100
-    scale of the law.
+    distinct sizes (above 0: the law has no value at 0) wins; every seed of a size is a point.
+    COMET (0-1) is put on the 0-100 scale of the law.
     """
     sft = metrics_wide[(metrics_wide["stage"] == "sft") & (metrics_wide["xlate"] > 0)]
     if sft.empty or metric not in sft:
