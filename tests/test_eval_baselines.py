@@ -126,7 +126,7 @@ def test_tables_show_the_baseline_row_and_mark_values_below_it(tmp_path):
     assert stages.iloc[1]["MC acc %"] == "33.0"  # the CPT cell (ratio 0.8) beats it
     markdown = (tmp_path / "tables" / "stages.md").read_text()
     assert "does not beat it" in markdown
-    assert r"$^{\dagger}$" in (tmp_path / "tables" / "stages.tex").read_text()
+    assert r"$^{\ddagger}$" in (tmp_path / "tables" / "stages.tex").read_text()
     table = wide(frame)
     scaling = fit_from_metrics(table, ["chrf++_en-xx", "bleu_en-xx"])
     floors = {"chrf++_en-xx": baseline_floor(table, "chrf++_en-xx")}
