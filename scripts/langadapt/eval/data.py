@@ -18,7 +18,7 @@ from pathlib import Path
 from langadapt.errors import config_error, file_error
 from langadapt.eval.instruction_following import build_instructions
 from langadapt.eval.lm_eval_tasks import multiple_choice_task_name, write_multiple_choice_task
-from langadapt.eval.multiple_choice import build_multiple_choice, length_baselines
+from langadapt.eval.multiple_choice import build_multiple_choice, chooser_accuracies
 from langadapt.textio import read_jsonl, write_json, write_jsonl
 
 MIN_SENTENCE_CHARS = 15
@@ -138,7 +138,7 @@ def build_eval_data(test_path, out_dir, evaluation: dict, language: dict, seed: 
                                       seed)
     write_jsonl(out_dir / "instructions.jsonl", instructions)
     summary = {"pairs_available": len(pairs), "multiple_choice_items": len(items),
-               "multiple_choice_length_baselines": length_baselines(items),
+               "multiple_choice_choosers": chooser_accuracies(items),
                "instructions": len(instructions), "bpc_characters": bpc["characters"],
                "bpc_documents": bpc["documents"], "multiple_choice_task": task, "seed": seed}
     write_json(out_dir / "eval_data.json", summary)
