@@ -104,3 +104,18 @@ def test_real_help_distractors_are_the_answer_with_one_or_two_words_swapped(help
             assert not english & {word for pair in swapped for word in pair}
             differences.append(len(swapped))
         assert sorted(differences) == [0, 1, 1, 2]
+
+
+def test_a_split_without_words_to_swap_names_the_file(tmp_path):
+    from langadapt.errors import LangadaptError
+    from langadapt.eval.data import build_eval_data
+
+    split = tmp_path / "test.jsonl"
+    split.write_text("".join(
+        f'{{"id": "p{i}", "doc": "d{i}", "en": "Item number {i} here", '
+        f'"target": "Elemento {i}: OK {i}."}}\n' for i in range(12)))
+    evaluation = {"bpc_chars": 100, "bpc_document_chars": 50, "multiple_choice_items": 4,
+                  "instruction_prompts": 2}
+    with pytest.raises(LangadaptError, match=r"test\.jsonl: no multiple-choice item: of 12 "
+                                             r"usable pairs \(0 taken by the translation set\)"):
+        build_eval_data(split, tmp_path / "out", evaluation, {"code": "gl", "name": "Galician"})

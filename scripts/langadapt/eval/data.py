@@ -8,7 +8,8 @@ runs give identical sets:
   in-domain target and English, and out-of-domain target and English when configured,
 - ``translation.jsonl``: ``{"id", "en", "target"}`` pairs (or an external set such as FLORES),
 - ``multiple_choice.jsonl`` + ``lm_eval/<task>.yaml``: pick the correct translation among four
-  (``langadapt.eval.multiple_choice``; disjoint from the translation pairs),
+  (``langadapt.eval.multiple_choice``; disjoint from the translation pairs); ``eval_data.json``
+  holds the accuracy of every non-model chooser on them (``chooser_accuracies``),
 - ``instructions.jsonl``: held-out instructions ``{"id", "prompt", "reference"}``.
 """
 
@@ -127,8 +128,10 @@ def build_eval_data(test_path, out_dir, evaluation: dict, language: dict, seed: 
     exclude = {text for pair in translation for text in (pair["en"], pair["target"])}
     items = build_multiple_choice(pairs, evaluation["multiple_choice_items"], seed, exclude)
     if not items:
-        raise file_error(test_path, f"only {len(pairs)} usable pairs ({len(exclude) // 2} "
-                                    "taken by the translation set); multiple choice needs 4")
+        raise file_error(test_path, f"no multiple-choice item: of {len(pairs)} usable pairs "
+                                    f"({len(exclude) // 2} taken by the translation set) none "
+                                    "has two lower-case words of 4+ letters, not in its English, "
+                                    "to swap for distractors")
     items_path = out_dir / "multiple_choice.jsonl"
     write_jsonl(items_path, items)
     task = multiple_choice_task_name(language["code"])
