@@ -12,9 +12,10 @@ the choices are ``(a, b)`` (the answer), ``(a', b)``, ``(a, b')`` and ``(a', b')
 - swapped words are lower-case words of at least ``MIN_WORD_CHARS`` letters that are not in the
   English sentence, replaced by words of other held-out target sentences (drawn by frequency)
   that are not in it either: token overlap with the English is the same for the four choices;
-- of the candidate grids of an item, one is kept where the answer has (or has not) the highest
-  sentence chrF against the English, the answer having it on a quarter of the items
-  (``balanced_choice``): chrF against the English picks the answer at chance.
+- of the candidate grids of an item, the one kept is the one that keeps every chooser of
+  ``chooser_accuracies`` nearest to chance so far (items in a seeded order; the word counts of
+  the frequency choosers are those of the built items, so this runs ``PASSES`` times): sentence
+  chrF against the English, consensus and word frequency pick the answer at chance.
 
 A replacement is another word of the help text that shares no ``SHARED_PREFIX``-letter prefix
 with the replaced one (not an inflection of it): the distractors are wrong, not paraphrases.
@@ -27,10 +28,11 @@ import math
 import random
 import re
 from collections import Counter
-from functools import cache
+from functools import cache, lru_cache
 
 CHOICES = 4
-CANDIDATES = 6  # replacements tried per swapped word (CANDIDATES ** 2 grids)
+CANDIDATES = 4  # replacements tried per swapped word (CANDIDATES ** 2 grids)
+PASSES = 3  # rounds of grid choice; the word counts are those of the previous round
 MIN_WORD_CHARS = 4
 SHARED_PREFIX = 4  # a replacement sharing this many first letters is an inflection: refused
 _WORD = re.compile(r"\w+")
@@ -43,6 +45,7 @@ def _chrf():
     return CHRF()
 
 
+@lru_cache(maxsize=1 << 16)  # a grid's texts recur in the other grids of its item
 def chrf_against(text: str, reference: str) -> float:
     """Sentence chrF (sacrebleu defaults) of ``text`` against ``reference``."""
     return _chrf().sentence_score(text, [reference]).score
@@ -87,28 +90,25 @@ def _swap(text: str, edits: list[tuple[re.Match, str]]) -> str:
 
 
 def distractor_grids(pair: dict, by_length: dict[int, list[str]],
-                     rng: random.Random) -> dict[bool, list[list[str]]]:
-    """Candidate distractor triples of ``pair``, keyed by whether the answer keeps the highest
-    chrF against the English (strictly above every distractor) or loses it (strictly below
-    one); ties are left out. Empty when fewer than two words can be swapped."""
+                     rng: random.Random) -> list[list[str]]:
+    """Candidate distractor triples ``[(a', b), (a, b'), (a', b')]`` of ``pair``; empty when
+    fewer than two of its words can be swapped."""
     english = set(tokens(pair["en"]))
     slots = [m for m in _WORD.finditer(pair["target"]) if _swappable(m.group(), english)]
     if len(slots) < 2:
-        return {}
+        return []
     a, b = rng.sample(slots, 2)
     refused = english | set(tokens(pair["target"]))
-    swaps_a = _replacements(a.group(), refused, by_length, rng)
-    swaps_b = _replacements(b.group(), refused, by_length, rng)
-    answer_score = chrf_against(pair["target"], pair["en"])
-    grids: dict[bool, list[list[str]]] = {True: [], False: []}
-    for word_a in swaps_a:
-        for word_b in swaps_b:
-            triple = [_swap(pair["target"], [(a, word_a)]), _swap(pair["target"], [(b, word_b)]),
-                      _swap(pair["target"], [(a, word_a), (b, word_b)])]
-            best = max(chrf_against(text, pair["en"]) for text in triple)
-            if best != answer_score:
-                grids[answer_score > best].append(triple)
-    return {wins: triples for wins, triples in grids.items() if triples}
+    return [[_swap(pair["target"], [(a, word_a)]), _swap(pair["target"], [(b, word_b)]),
+             _swap(pair["target"], [(a, word_a), (b, word_b)])]
+            for word_a in _replacements(a.group(), refused, by_length, rng)
+            for word_b in _replacements(b.group(), refused, by_length, rng)]
+
+
+def _item(pair: dict, triple: list[str], order: list[int], answer: int) -> dict:
+    choices = [triple[index] for index in order]
+    choices.insert(answer, pair["target"])
+    return {"id": pair["id"], "en": pair["en"], "choices": choices, "answer": answer}
 
 
 def build_multiple_choice(pairs: list[dict], count: int, seed: int,
@@ -131,39 +131,48 @@ def build_multiple_choice(pairs: list[dict], count: int, seed: int,
             candidates.append((pair, grids))
         if len(candidates) == count:
             break
-    wins = balanced_choice([sorted(grids) for _, grids in candidates],
-                           quotas={True: round(len(candidates) / CHOICES)}, rng=rng)
-    places = [index % CHOICES for index in range(len(candidates))]
-    rng.shuffle(places)
-    items = []
-    for (pair, grids), answer_wins, answer in zip(candidates, wins, places, strict=True):
-        choices = list(rng.choice(grids[answer_wins]))
-        rng.shuffle(choices)
-        choices.insert(answer, pair["target"])
-        items.append({"id": pair["id"], "en": pair["en"], "choices": choices, "answer": answer})
-    return items
+    answers = [index % CHOICES for index in range(len(candidates))]
+    rng.shuffle(answers)
+    options = []  # per item: every grid as an item, its word counts and its count-free hits
+    for (pair, grids), answer in zip(candidates, answers, strict=True):
+        shuffle = rng.sample(range(CHOICES - 1), CHOICES - 1)
+        built = [_item(pair, triple, shuffle, answer) for triple in grids]
+        options.append([(item, _counts(item), _local_hits(item)) for item in built])
+    chosen = [rng.randrange(len(grids)) for grids in options]
+    for _ in range(PASSES):
+        chosen = _balance(options, chosen, rng)
+    return [grids[index][0] for grids, index in zip(options, chosen, strict=True)]
 
 
-def balanced_choice(feasible: list[list], quotas: dict, rng: random.Random) -> list:
-    """One option per item from its feasible options, option ``o`` on ``quotas[o]`` items
-    (options without a quota share the rest).
+def _counts(item: dict) -> Counter:
+    return Counter(word for text in item["choices"] for word in tokens(text))
 
-    Items with the fewest feasible options choose first; each takes the feasible option with
-    the most places left (ties broken by ``rng``).
-    """
-    options = sorted({option for choices in feasible for option in choices})
-    free = [option for option in options if option not in quotas]
-    rest = len(feasible) - sum(quotas.values())
-    left = {option: quotas.get(option, 0) for option in options}
-    for index, option in enumerate(free):
-        left[option] = rest // len(free) + (index < rest % len(free))
-    chosen = [None] * len(feasible)
-    order = sorted(range(len(feasible)), key=lambda i: (len(feasible[i]), rng.random()))
-    for index in order:
-        best = max(left[option] for option in feasible[index])
-        option = rng.choice([o for o in feasible[index] if left[o] == best])
-        left[option] -= 1
-        chosen[index] = option
+
+def _grid_hits(grid: tuple, counts: Counter) -> dict[str, bool]:
+    """Every chooser's hit on one candidate item, its own words added to ``counts``."""
+    item, own, local = grid
+    return local | _frequency_hits(item, lambda word: counts[word] + own[word])
+
+
+def _balance(options: list[list[tuple]], chosen: list[int], rng: random.Random) -> list[int]:
+    """One grid per item (items in a seeded order), the one whose chooser hits keep every
+    chooser's running accuracy nearest to 1 / ``CHOICES``; word counts are those of ``chosen``
+    with the item's own grid put in."""
+    counts = Counter()
+    for grids, index in zip(options, chosen, strict=True):
+        counts.update(grids[index][1])
+    chosen = list(chosen)
+    hits: Counter = Counter()
+    for done, position in enumerate(rng.sample(range(len(options)), len(options)), start=1):
+        grids = options[position]
+        counts.subtract(grids[chosen[position]][1])
+        picks = [_grid_hits(grid, counts) for grid in grids]
+        costs = [sum((hits[name] + hit - done / CHOICES) ** 2 for name, hit in picked.items())
+                 for picked in picks]
+        best = rng.choice([index for index, value in enumerate(costs) if value == min(costs)])
+        hits.update(picks[best])
+        counts.update(grids[best][1])
+        chosen[position] = best
     return chosen
 
 
@@ -219,37 +228,44 @@ ENGLISH_CHOOSERS = {
     "token_overlap": lambda item: _argmax([_token_overlap(c, set(tokens(item["en"])))
                                            for c in item["choices"]]),
 }
+FREQUENCY_CHOOSERS = ("frequent_words", "rare_words")  # summed log counts over all items' choices
 
 
-def _score(correct: list[bool]) -> dict:
-    hits = sum(correct)
-    return {"acc": hits / len(correct), "ci95": wilson_interval(hits, len(correct)),
-            "n": len(correct)}
+def _local_hits(item: dict) -> dict[str, bool]:
+    """Whether each chooser that reads one item only picks its answer."""
+    choosers = {**CHOOSERS, **(ENGLISH_CHOOSERS if item.get("en") else {})}
+    return {name: choose(item) == item["answer"] for name, choose in choosers.items()}
+
+
+def _frequency_hits(item: dict, count) -> dict[str, bool]:
+    """Whether the choice of the most frequent (rarest) words is the answer; ``count(word)``."""
+    scores = [sum(math.log(count(word)) for word in tokens(text)) for text in item["choices"]]
+    return {"frequent_words": _argmax(scores) == item["answer"],
+            "rare_words": _argmax([-score for score in scores]) == item["answer"]}
 
 
 def chooser_accuracies(items: list[dict]) -> dict[str, dict]:
     """``{chooser: {"acc", "ci95", "n"}}`` of every non-model chooser (Wilson 95 % interval).
 
-    ``random`` is the expected accuracy of a uniform guess (mean of 1 / choices). The
+    ``random`` is the expected accuracy of a uniform guess (mean of 1 / choices); the
+    ``FREQUENCY_CHOOSERS`` count words over the choices of all ``items``. The
     ``ENGLISH_CHOOSERS`` run on the items that carry an English sentence and are absent (not 0)
-    when none does.
+    when none does. Ties go to the first choice.
     """
     if not items:
         return {}
     expected = sum(1 / len(item["choices"]) for item in items)
     out = {"random": {"acc": expected / len(items), "ci95": wilson_interval(expected, len(items)),
                       "n": len(items)}}
-    for name, choose in CHOOSERS.items():
-        out[name] = _score([choose(item) == item["answer"] for item in items])
-    counts = Counter(word for item in items for text in item["choices"] for word in tokens(text))
-    for name, sign in (("frequent_words", 1), ("rare_words", -1)):
-        out[name] = _score([_argmax([sign * sum(math.log(counts[word]) for word in tokens(c))
-                                     for c in item["choices"]]) == item["answer"]
-                            for item in items])
-    with_english = [item for item in items if item.get("en")]
-    for name, choose in ENGLISH_CHOOSERS.items():
-        if with_english:
-            out[name] = _score([choose(item) == item["answer"] for item in with_english])
+    counts = Counter()
+    for item in items:
+        counts.update(_counts(item))
+    hits = [_local_hits(item) | _frequency_hits(item, counts.__getitem__) for item in items]
+    for name in (*CHOOSERS, *FREQUENCY_CHOOSERS, *ENGLISH_CHOOSERS):
+        correct = [hit[name] for hit in hits if name in hit]
+        if correct:
+            out[name] = {"acc": sum(correct) / len(correct),
+                         "ci95": wilson_interval(sum(correct), len(correct)), "n": len(correct)}
     return out
 
 
