@@ -11,7 +11,8 @@ the choices are ``(a, b)`` (the answer), ``(a', b)``, ``(a, b')`` and ``(a', b')
   the others) say nothing;
 - swapped words are lower-case words of at least ``MIN_WORD_CHARS`` letters that are not in the
   English sentence, replaced by words of other held-out target sentences (drawn by frequency)
-  that are not in it either: token overlap with the English is the same for the four choices;
+  that are in no English sentence: token overlap with the English is the same for the four
+  choices;
 - of the candidate grids of an item, the one kept is the one that keeps every chooser of
   ``chooser_accuracies`` nearest to chance so far (items in a seeded order; the word counts of
   the frequency choosers are those of the built items, so this runs ``PASSES`` times): sentence
@@ -60,10 +61,13 @@ def _swappable(word: str, english: set[str]) -> bool:
     return len(word) >= MIN_WORD_CHARS and word.isalpha() and word.islower() and word not in english
 
 
-def replacement_words(targets: list[str]) -> dict[int, list[str]]:
-    """The swappable words of ``targets`` by length, each as often as it occurs (sorted)."""
+def replacement_words(pairs: list[dict]) -> dict[int, list[str]]:
+    """The swappable words of the target side of ``pairs`` by length, each as often as it occurs
+    (sorted); none that occurs on the English side (code keywords, names, English left in)."""
+    english = {word for pair in pairs for word in tokens(pair["en"])}
     by_length: dict[int, list[str]] = {}
-    for word in sorted(w for text in targets for w in _WORD.findall(text) if _swappable(w, set())):
+    for word in sorted(w for pair in pairs for w in _WORD.findall(pair["target"])
+                       if _swappable(w, english)):
         by_length.setdefault(len(word), []).append(word)
     return by_length
 
@@ -120,7 +124,7 @@ def build_multiple_choice(pairs: list[dict], count: int, seed: int,
     """
     pool = [p for p in pairs if p["en"] not in exclude and p["target"] not in exclude]
     pool.sort(key=lambda pair: pair["id"])
-    by_length = replacement_words([pair["target"] for pair in pool])
+    by_length = replacement_words(pool)
     rng = random.Random(seed)
     order = list(pool)
     rng.shuffle(order)
