@@ -19,6 +19,7 @@ from pathlib import Path
 from sacrebleu.metrics import CHRF
 
 from langadapt.eval.instruction_following import language_share
+from langadapt.eval.multiple_choice import chooser_accuracies
 from langadapt.eval.translation import (
     DIRECTIONS,
     direction_sides,
@@ -55,18 +56,6 @@ def echo_prompt(items: list[dict], lang: str) -> dict | None:
             "if_chrf": float(chrf.score)}
 
 
-def mc_chooser_accuracies(items: list[dict]) -> dict[str, dict]:
-    """``{chooser: {"acc", "ci95", "n"}}`` of the non-model multiple-choice choosers.
-
-    The one call site of the choosers: ``multiple_choice.chooser_accuracies`` (random, length
-    rules, surface overlap with the English) replaces ``length_baselines`` here.
-    """
-    from langadapt.eval.multiple_choice import length_baselines
-
-    return {name: {"acc": result["acc"], "ci95": result["ci95"], "n": result["items"]}
-            for name, result in length_baselines(items).items() if isinstance(result, dict)}
-
-
 def mc_metrics(result: dict) -> dict:
     out = {"mc_acc": result["acc"]}
     if result.get("ci95"):
@@ -92,7 +81,7 @@ def baseline_metrics(pairs: list[dict], lang: str, ood_pairs: list[dict] | None 
     if echoed:
         out["echo_prompt"] = echoed
     if choices:
-        for chooser, result in mc_chooser_accuracies(choices).items():
+        for chooser, result in chooser_accuracies(choices).items():
             out[f"mc_{chooser}"] = mc_metrics(result)
     return out
 

@@ -9,7 +9,8 @@ runs give identical sets:
 - ``translation.jsonl``: ``{"id", "en", "target"}`` pairs (or an external set such as FLORES),
 - ``translation_ood.jsonl``: the same from the out-of-domain text (rule ``eval_translation_ood``),
 - ``multiple_choice.jsonl`` + ``lm_eval/<task>.yaml``: pick the correct translation among four
-  (``langadapt.eval.multiple_choice``; disjoint from the translation pairs),
+  (``langadapt.eval.multiple_choice``; disjoint from the translation pairs); ``eval_data.json``
+  holds the accuracy of every non-model chooser on them (``chooser_accuracies``),
 - ``instructions.jsonl``: held-out instructions ``{"id", "prompt", "reference"}``.
 """
 
@@ -19,7 +20,7 @@ from pathlib import Path
 from langadapt.errors import config_error, file_error
 from langadapt.eval.instruction_following import build_instructions
 from langadapt.eval.lm_eval_tasks import multiple_choice_task_name, write_multiple_choice_task
-from langadapt.eval.multiple_choice import build_multiple_choice, length_baselines
+from langadapt.eval.multiple_choice import build_multiple_choice, chooser_accuracies
 from langadapt.textio import read_jsonl, write_json, write_jsonl
 
 MIN_SENTENCE_CHARS = 15
@@ -128,8 +129,10 @@ def build_eval_data(test_path, out_dir, evaluation: dict, language: dict, seed: 
     exclude = {text for pair in translation for text in (pair["en"], pair["target"])}
     items = build_multiple_choice(pairs, evaluation["multiple_choice_items"], seed, exclude)
     if not items:
-        raise file_error(test_path, f"only {len(pairs)} usable pairs ({len(exclude) // 2} "
-                                    "taken by the translation set); multiple choice needs 4")
+        raise file_error(test_path, f"no multiple-choice item: of {len(pairs)} usable pairs "
+                                    f"({len(exclude) // 2} taken by the translation set) none "
+                                    "has two lower-case words of 4+ letters, not in its English, "
+                                    "to swap for distractors")
     items_path = out_dir / "multiple_choice.jsonl"
     write_jsonl(items_path, items)
     task = multiple_choice_task_name(language["code"])
@@ -139,7 +142,7 @@ def build_eval_data(test_path, out_dir, evaluation: dict, language: dict, seed: 
                                       seed)
     write_jsonl(out_dir / "instructions.jsonl", instructions)
     summary = {"pairs_available": len(pairs), "multiple_choice_items": len(items),
-               "multiple_choice_length_baselines": length_baselines(items),
+               "multiple_choice_choosers": chooser_accuracies(items),
                "instructions": len(instructions), "bpc_characters": bpc["characters"],
                "bpc_documents": bpc["documents"], "multiple_choice_task": task, "seed": seed}
     write_json(out_dir / "eval_data.json", summary)

@@ -44,7 +44,8 @@ def write_multiple_choice_task(path, task: str, items_path, language_name: str) 
             {"metric": "acc", "aggregation": "mean", "higher_is_better": True},
             {"metric": "acc_norm", "aggregation": "mean", "higher_is_better": True},
         ],
-        "metadata": {"version": 1.0,
+        # version 2: distractors are the answer with words swapped (1: other help sentences)
+        "metadata": {"version": 2.0,
                      "description": "Belebele-like: pick the correct translation among four"},
     }
     Path(path).parent.mkdir(parents=True, exist_ok=True)
