@@ -8,6 +8,7 @@ sys.path.insert(0, f"{workflow.basedir}/scripts")
 from langadapt import corpora, grids
 from langadapt.config import read_config_file, validate_config
 from langadapt.paper.run import run_name
+from langadapt.runnable import leave_out_mt_arms
 from langadapt.instructions import help_section_counts
 
 for config_path in workflow.overwrite_configfiles or workflow.configfiles:
@@ -19,6 +20,10 @@ if workflow.overwrite_configfiles:
     config.clear()
     config.update(copy.deepcopy(workflow.config_settings.overwrite_config))
 validate_config(config)
+# Without machine translation the arms that need it leave the grid, with one notice line.
+_mt_notice = leave_out_mt_arms(config)
+if _mt_notice:
+    print(_mt_notice, file=sys.stderr)
 
 LANG = config["language"]["code"]
 # Paper outputs of this run live in results/paper/{RUN}/ (config run_name; default <lang>-<stem>).
