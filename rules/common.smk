@@ -348,6 +348,13 @@ def resume_checkpoint_dir(wildcards, output):
     return str(Path(output.model).parent).replace("results/", "results/checkpoints/", 1)
 
 
+def cpt_dev_split(wildcards):
+    """The held-out dev split a CPT cell evaluates on (tracking.eval_steps > 0), else none."""
+    if config["tracking"]["eval_steps"] > 0:
+        return f"results/data/{wildcards.lang}/clean/dev.jsonl"
+    return []
+
+
 def sft_init_model_dir(wildcards):
     """Model an SFT cell starts from: the base model (init=base) or the chosen CPT cell."""
     if wildcards.init == "base":
