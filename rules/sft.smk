@@ -133,11 +133,14 @@ rule sft:
         "../scripts/sft.py"
 
 
-# A merged safetensors copy of an SFT or DPO cell, for users who want one (not part of `all`):
+# A standalone merged copy of an SFT or DPO cell (safetensors, tokenizer, README.md model card
+# with provenance, recipes, evaluation and data card), for others to load (not part of `all`):
 # snakemake results/sft/gl/init=cpt/instr=mt/xlate=32/seed=1/merged
 rule export_merged:
     input:
         model="results/{stage}/{lang}/{cell}/model",
+        metrics="results/eval/{lang}/{stage}/{cell}/metrics.json",
+        data_card="results/data/{lang}/card.md",
     output:
         merged=directory("results/{stage}/{lang}/{cell}/merged"),
     log:
