@@ -90,3 +90,56 @@ def test_text_preference_pairs_read_as_before(tmp_path):
 def test_a_pair_without_prompt_or_shared_turns_is_refused():
     with pytest.raises(LangadaptError, match="row 3: no prompt field and no turns shared"):
         preference_pair(None, "Ola.", "Hi.", "dpo.parts[0].dataset", 3)
+
+
+def test_alpaca_template_renders_x_llamas_prompt(tiny_model_dir):
+    from langadapt.chat_formats import ALPACA_PREAMBLE, chat_template_text
+    from langadapt.modeling import load_tokenizer
+
+    tokenizer = load_tokenizer(tiny_model_dir)
+    tokenizer.chat_template = chat_template_text("alpaca")
+    prompt = tokenizer.apply_chat_template(OPENAI[1:2], tokenize=False,
+                                           add_generation_prompt=True)
+    assert prompt == f"{ALPACA_PREAMBLE}\n\n### Instruction:\nName a colour.\n\n### Response:\n"
+    full = tokenizer.apply_chat_template(OPENAI[:3], tokenize=False)
+    assert full == ("Answer in Galician.\n\n### Instruction:\nName a colour.\n\n"
+                    f"### Response:\nAzul.{tokenizer.eos_token}\n\n")
+
+
+def test_the_chosen_template_is_saved_with_the_base_model(tiny_model_dir, tmp_path):
+    import shutil
+
+    from langadapt.chat_formats import ALPACA_TEMPLATE, set_chat_template
+    from langadapt.modeling import load_tokenizer
+
+    base = shutil.copytree(tiny_model_dir, tmp_path / "base")
+    (base / "provenance.json").write_text('{"kind": "local"}')
+    before = load_tokenizer(base).chat_template
+    set_chat_template(base, "model")
+    assert load_tokenizer(base).chat_template == before  # the model's own
+    set_chat_template(base, "alpaca")
+    assert load_tokenizer(base).chat_template == ALPACA_TEMPLATE  # what every stage loads
+    assert json.loads((base / "provenance.json").read_text())["chat_template"] == "alpaca"
+    jinja = tmp_path / "plain.jinja"
+    jinja.write_text("{% for m in messages %}{{ m['content'] }}\n{% endfor %}")
+    set_chat_template(base, str(jinja))
+    assert load_tokenizer(base).chat_template == jinja.read_text()
+
+
+def test_an_unknown_template_names_the_key(tmp_path):
+    from langadapt.chat_formats import chat_template_text
+
+    with pytest.raises(LangadaptError, match="config key 'base_model.chat_template': 'vicuna' is"):
+        chat_template_text("vicuna")
+
+
+def test_generation_stops_at_the_end_of_turn_token(tiny_model_dir):
+    """The tiny tokenizer's end of sequence is <|endoftext|>; ChatML turns end in <|im_end|>."""
+    from langadapt.eval.generation import stop_token_ids
+    from langadapt.modeling import load_model, load_tokenizer
+
+    tokenizer = load_tokenizer(tiny_model_dir)
+    assert tokenizer.eos_token != "<|im_end|>"
+    stops = stop_token_ids(load_model(tiny_model_dir), tokenizer)
+    assert tokenizer.convert_tokens_to_ids("<|im_end|>") in stops
+    assert tokenizer.eos_token_id in stops

@@ -74,3 +74,69 @@ def map_contents(conversations: list[list[dict]], translate) -> list[list[dict]]
     texts = [turn["content"] for turns in conversations for turn in turns]
     done = iter(translate(texts))
     return [[{**turn, "content": next(done)} for turn in turns] for turns in conversations]
+
+
+# x-LLaMA's (Stanford Alpaca's) prompt; a system turn replaces the preamble.
+ALPACA_PREAMBLE = ("Below is an instruction that describes a task. Write a response that "
+                   "appropriately completes the request.")
+ALPACA_TEMPLATE = (
+    "{% if messages[0]['role'] == 'system' %}{{ messages[0]['content'] + '\\n\\n' }}"
+    "{% else %}{{ '" + ALPACA_PREAMBLE + "\\n\\n' }}{% endif %}"
+    "{% for message in messages %}"
+    "{% if message['role'] == 'user' %}{{ '### Instruction:\\n' + message['content'] + '\\n\\n' }}"
+    "{% elif message['role'] == 'assistant' %}"
+    "{{ '### Response:\\n' + message['content'] + eos_token + '\\n\\n' }}{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '### Response:\\n' }}{% endif %}"
+)
+
+
+def chat_template_text(choice: str, key: str = "base_model.chat_template") -> str | None:
+    """The Jinja template ``choice`` names: ``model`` (None: keep the model's own, ChatML when
+    it has none), ``chatml``, ``alpaca``, or a ``.jinja`` file."""
+    from pathlib import Path
+
+    from langadapt.modeling import CHATML_TEMPLATE
+
+    if choice == "model":
+        return None
+    if choice == "chatml":
+        return CHATML_TEMPLATE
+    if choice == "alpaca":
+        return ALPACA_TEMPLATE
+    path = Path(choice)
+    if path.suffix != ".jinja" or not path.is_file():
+        raise config_error(key, f"{choice!r} is neither model, chatml, alpaca nor a .jinja file")
+    return path.read_text(encoding="utf-8")
+
+
+def set_chat_template(model_dir, choice: str) -> None:
+    """Give the tokenizer saved in ``model_dir`` the template ``choice`` names; every later
+    stage and every evaluation loads the tokenizer from there, so training and evaluation use
+    the same template. The choice is recorded in ``provenance.json``."""
+    import json
+    from pathlib import Path
+
+    from transformers import AutoTokenizer
+
+    template = chat_template_text(choice)
+    if template is None:
+        return
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    tokenizer.chat_template = template
+    tokenizer.save_pretrained(model_dir)
+    provenance_path = Path(model_dir) / "provenance.json"
+    provenance = json.loads(provenance_path.read_text(encoding="utf-8"))
+    provenance["chat_template"] = choice
+    provenance_path.write_text(json.dumps(provenance, indent=2) + "\n", encoding="utf-8")
+
+
+# End-of-turn markers of common chat templates (ChatML, Llama 3, Gemma).
+END_OF_TURN = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>")
+
+
+def end_of_turn_ids(tokenizer) -> set[int]:
+    """Ids of the end-of-turn markers that are single tokens of ``tokenizer``: generation stops
+    there even where the tokenizer's end-of-sequence token is another one."""
+    vocabulary = tokenizer.get_vocab()
+    return {vocabulary[marker] for marker in END_OF_TURN if marker in vocabulary}
