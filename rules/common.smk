@@ -367,6 +367,17 @@ def translation_examples_needed():
     return max(int(cell["translation_examples"]) for cell in grids.sft_cells(config))
 
 
+# The keys of synthetic.translation that decide how a text is translated: the params of the
+# instruction and preference sets (the CPT corpus's sample size, seed and source are not theirs).
+MT_BACKEND_KEYS = ("enabled", "backend", "apertium_pair", "model", "source_lang_code",
+                   "target_lang_code", "batch_size", "max_new_tokens", "max_segment_chars")
+
+
+def mt_backend_spec():
+    """synthetic.translation cut to MT_BACKEND_KEYS."""
+    return {key: config["synthetic"]["translation"][key] for key in MT_BACKEND_KEYS}
+
+
 def machine_translation_available(stage):
     """Input function (no files) of the instruction/preference rules: while the plan is made,
     stop a set that needs machine translation when the config turned it off."""

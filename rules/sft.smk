@@ -25,7 +25,7 @@ rule instruct_sections:
     benchmark:
         "benchmarks/instruct_sections/{lang}.tsv"
     params:
-        translation=config["synthetic"]["translation"],
+        translation=mt_backend_spec(),
         examples=sum(help_section_counts(config)),
     threads: 1
     resources:
@@ -49,7 +49,7 @@ rule instruct_general:
         "benchmarks/instruct_general/{lang}/{instr}.tsv"
     params:
         parts=config["sft"]["parts"],
-        translation=config["synthetic"]["translation"],
+        translation=mt_backend_spec(),
     threads: 1
     resources:
         mem_mb=2000,
