@@ -9,6 +9,7 @@ from langadapt import corpora, grids
 from langadapt.config import read_config_file, validate_config
 from langadapt.paper.disclosure import disclosure_text
 from langadapt.paper.run import run_name
+from langadapt.runnable import leave_out_mt_arms
 from langadapt.instructions import help_section_counts
 
 for config_path in workflow.overwrite_configfiles or workflow.configfiles:
@@ -20,6 +21,10 @@ if workflow.overwrite_configfiles:
     config.clear()
     config.update(copy.deepcopy(workflow.config_settings.overwrite_config))
 validate_config(config)
+# Without machine translation the arms that need it leave the grid, with one notice line.
+_mt_notice = leave_out_mt_arms(config)
+if _mt_notice:
+    print(_mt_notice, file=sys.stderr)
 
 LANG = config["language"]["code"]
 # Paper outputs of this run live in results/paper/{RUN}/ (config run_name; default <lang>-<stem>).
@@ -347,6 +352,13 @@ def resume_checkpoint_dir(wildcards, output):
     return str(Path(output.model).parent).replace("results/", "results/checkpoints/", 1)
 
 
+def cpt_dev_split(wildcards):
+    """The held-out dev split a CPT cell evaluates on (tracking.eval_steps > 0), else none."""
+    if config["tracking"]["eval_steps"] > 0:
+        return f"results/data/{wildcards.lang}/clean/dev.jsonl"
+    return []
+
+
 def sft_init_model_dir(wildcards):
     """Model an SFT cell starts from: the base model (init=base) or the chosen CPT cell."""
     if wildcards.init == "base":
@@ -357,6 +369,17 @@ def sft_init_model_dir(wildcards):
 def translation_examples_needed():
     """Largest translation-task set any SFT cell uses (smaller sets are its prefixes)."""
     return max(int(cell["translation_examples"]) for cell in grids.sft_cells(config))
+
+
+# The keys of synthetic.translation that decide how a text is translated: the params of the
+# instruction and preference sets (the CPT corpus's sample size, seed and source are not theirs).
+MT_BACKEND_KEYS = ("enabled", "backend", "apertium_pair", "model", "source_lang_code",
+                   "target_lang_code", "batch_size", "max_new_tokens", "max_segment_chars")
+
+
+def mt_backend_spec():
+    """synthetic.translation cut to MT_BACKEND_KEYS."""
+    return {key: config["synthetic"]["translation"][key] for key in MT_BACKEND_KEYS}
 
 
 def machine_translation_available(stage):

@@ -6,6 +6,7 @@ rule cpt:
     input:
         packed="results/mix/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}/packed.npy",
         model="results/models/base",
+        dev=cpt_dev_split,
     output:
         model=directory("results/cpt/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}/seed={seed}/model"),
         train_log="results/cpt/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}/seed={seed}/train_log.csv",

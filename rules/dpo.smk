@@ -21,7 +21,7 @@ rule instruct_preferences:
     params:
         parts=config["dpo"]["parts"],
         skip=help_section_counts(config)[0],
-        translation=config["synthetic"]["translation"],
+        translation=mt_backend_spec(),
     threads: 1
     resources:
         mem_mb=2000,

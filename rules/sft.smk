@@ -25,7 +25,7 @@ rule instruct_sections:
     benchmark:
         "benchmarks/instruct_sections/{lang}.tsv"
     params:
-        translation=config["synthetic"]["translation"],
+        translation=mt_backend_spec(),
         examples=sum(help_section_counts(config)),
     threads: 1
     resources:
@@ -49,7 +49,7 @@ rule instruct_general:
         "benchmarks/instruct_general/{lang}/{instr}.tsv"
     params:
         parts=config["sft"]["parts"],
-        translation=config["synthetic"]["translation"],
+        translation=mt_backend_spec(),
     threads: 1
     resources:
         mem_mb=2000,
@@ -133,11 +133,14 @@ rule sft:
         "../scripts/sft.py"
 
 
-# A merged safetensors copy of an SFT or DPO cell, for users who want one (not part of `all`):
+# A standalone merged copy of an SFT or DPO cell (safetensors, tokenizer, README.md model card
+# with provenance, recipes, evaluation and data card), for others to load (not part of `all`):
 # snakemake results/sft/gl/init=cpt/instr=mt/xlate=32/seed=1/merged
 rule export_merged:
     input:
         model="results/{stage}/{lang}/{cell}/model",
+        metrics="results/eval/{lang}/{stage}/{cell}/metrics.json",
+        data_card="results/data/{lang}/card.md",
     output:
         merged=directory("results/{stage}/{lang}/{cell}/merged"),
     log:

@@ -68,6 +68,7 @@ use rule cpt as cpt_extended_vocabulary with:
     input:
         packed="results/mix/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/packed.npy",
         model="results/vocab/{lang}/vocab={vocab}/model",
+        dev=cpt_dev_split,
     output:
         model=directory("results/cpt/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/seed={seed}/model"),
         train_log="results/cpt/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/seed={seed}/train_log.csv",

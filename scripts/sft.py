@@ -4,6 +4,11 @@ from pathlib import Path
 
 from langadapt.logs import log_to
 from langadapt.train.launch import launch
+from langadapt.train.tracking import with_tracking
+
+OUT_DIR = str(Path(snakemake.output.recipe).parent)  # noqa: F821 (injected by Snakemake)
+# tracking comes from the config, not a param: turning it on reruns nothing
+TRACKING = snakemake.config.get("tracking") or {}  # noqa: F821
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     launch(
@@ -11,9 +16,9 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
         params={
             "instructions": snakemake.input.instructions,  # noqa: F821
             "model_dir": snakemake.input.model,  # noqa: F821
-            "out_dir": str(Path(snakemake.output.recipe).parent),  # noqa: F821
+            "out_dir": OUT_DIR,
             "checkpoint_dir": snakemake.params.checkpoint_dir,  # noqa: F821
-            "recipe": dict(snakemake.params.recipe),  # noqa: F821
+            "recipe": with_tracking(dict(snakemake.params.recipe), TRACKING, OUT_DIR),  # noqa: F821
             "seed": int(snakemake.wildcards.seed),  # noqa: F821
             "method": snakemake.params.method,  # noqa: F821
         },

@@ -194,6 +194,26 @@ def test_mt_instructions_without_translation_stop_the_dry_run(project, tiny_mode
     )
 
 
+def test_default_config_without_translation_dry_runs(tmp_path, tiny_model_dir):
+    """The README's no-root path: config.yaml with synthetic.translation.enabled: false plans
+    the arms that need no machine translation and says, in one line, which arms it left out."""
+    import yaml
+    from tiny_workflow import REPO
+
+    project = make_project(tmp_path / "repo", tiny_model_dir)
+    config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    config["synthetic"]["translation"]["enabled"] = False
+    write_config(project, config)
+    done = snakemake(project, "-n")
+    assert done.returncode == 0, _output(done)[-3000:]
+    out = _output(done)
+    assert out.count("note: synthetic.translation.enabled is false, so the arms that need "
+                     "machine translation leave the grids:") == 1
+    assert "instr=mt" not in out and "synth=60.0" not in out and "results/dpo/" not in out
+    assert "results/sft/gl/init=cpt/instr=human/xlate=32/seed=1/model" in out
+    assert "results/paper/default-run/claims.md" in out
+
+
 def test_translation_examples_beyond_the_parallel_pairs_stop_at_plan_check(project, tiny_model_dir):
     """Feasibility at plan time: the size check runs before any model trains (issue 13)."""
     config = tiny_config(tiny_model_dir)

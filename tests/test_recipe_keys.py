@@ -9,7 +9,7 @@ from langadapt import instructions as inst
 from langadapt import preferences as prefs
 from langadapt.config import validate_config
 from langadapt.errors import LangadaptError
-from langadapt.runnable import check_instruction_translation
+from langadapt.runnable import check_instruction_translation, leave_out_mt_arms
 from langadapt.train import recipe_keys
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +88,37 @@ def test_mt_arm_without_translation_is_refused(default_config):
         "config key 'sft.grid[0].instructions': the 'mt' arm needs machine translation, but "
         "synthetic.translation.enabled is false (use 'human', or enable a backend)"
     )
+
+
+def test_without_translation_the_default_grids_lose_the_mt_arms(default_config):
+    """The README's no-root path: the default config with MT off keeps the arms without MT."""
+    config = _no_mt(default_config)
+    notice = leave_out_mt_arms(config)
+    assert notice.startswith("note: synthetic.translation.enabled is false, so the arms that "
+                             "need machine translation leave the grids: sft instructions 'mt', "
+                             "dpo instructions 'mt', cpt synthetic_weight > 0")
+    assert config["sft"]["grid"] == [
+        {"init": ["cpt"], "instructions": ["human"], "translation_examples": [32], "seed": [1]}]
+    assert config["dpo"]["grid"] == []
+    assert [entry["synthetic_weight"] for entry in config["cpt"]["grid"]] == [[0.0], [0.0]]
+    assert config["sft"]["cpt_cell"]["synthetic_weight"] == 0.0
+    assert leave_out_mt_arms(config) is None  # nothing left to take out
+
+
+def test_with_translation_the_grids_stay(default_config):
+    config = validate_config(copy.deepcopy(default_config))
+    before = copy.deepcopy(config)
+    assert leave_out_mt_arms(config) is None
+    assert config == before
+
+
+def test_an_sft_grid_of_mt_arms_only_is_left_to_the_plan_time_check(default_config):
+    grid = [{"init": ["cpt"], "instructions": ["mt"], "translation_examples": [8], "seed": [1]}]
+    config = _no_mt(default_config, sft__grid=grid)
+    assert leave_out_mt_arms(config) is None
+    assert config["sft"]["grid"] == grid
+    with pytest.raises(LangadaptError, match=r"config key 'sft.grid\[0\].instructions': the 'mt'"):
+        check_instruction_translation(config, "sft", "mt")
 
 
 def test_english_preference_dataset_without_translation_is_refused(default_config):

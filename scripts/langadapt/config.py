@@ -90,7 +90,26 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
     _check_semantics(config)
     expand_short_forms(config)
     _check_recipes(config)
+    sort_keys(config)
     return config
+
+
+def sort_keys(value) -> None:
+    """Order every mapping in ``value`` by key, in place (lists keep their order).
+
+    Snakemake compares a rule's params by ``repr``, so the same dict with its keys in another
+    order (a key written in the config file against one filled from the schema) would rerun the
+    rule ("Params have changed"); in canonical order only a changed value does.
+    """
+    if isinstance(value, dict):
+        items = sorted(value.items())
+        value.clear()
+        value.update(items)
+        for item in value.values():
+            sort_keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            sort_keys(item)
 
 
 def expand_short_forms(config: dict) -> None:

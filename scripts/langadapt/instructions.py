@@ -203,8 +203,11 @@ def general_from_dataset(spec: dict, count: int, translate: Translate | None,
     ``spec``: ``path`` (hub id, or ``json``/``parquet`` with ``data_files``), optional
     ``name``, ``split`` (default ``train``), ``data_files``, ``prompt_field`` (default
     ``instruction``), ``input_field`` (optional, appended to the prompt), ``response_field``
-    (default ``output``).
+    (default ``output``); or ``messages_field``: a column of OpenAI/ShareGPT conversations
+    (multi-turn, system turns kept; ``langadapt.chat_formats``).
     """
+    if spec.get("messages_field"):
+        return _conversations_from_dataset(spec, count, translate, key, max_chars)
     fields = [spec.get("prompt_field", "instruction"), spec.get("response_field", "output")]
     rows = load_part_dataset(spec, count, key, fields)
     prompts = []
@@ -226,6 +229,22 @@ def general_from_dataset(spec: dict, count: int, translate: Translate | None,
         }
         for index in range(len(prompts))
     ]
+
+
+def _conversations_from_dataset(spec: dict, count: int, translate: Translate | None, key: str,
+                                max_chars: int) -> list[dict]:
+    from langadapt.chat_formats import map_contents, sft_messages
+
+    field = spec["messages_field"]
+    rows = load_part_dataset(spec, count, key, [field])
+    conversations = [sft_messages(row[field], f"{key}.messages_field", number)
+                     for number, row in enumerate(rows, 1)]
+    if translate is not None:
+        conversations = map_contents(
+            conversations, lambda texts: _translate_texts(texts, translate, max_chars))
+    return [{"id": f"general/{spec['path']}/{index}", "task": "general",
+             "instructions": "mt" if translate is not None else "as_is", "messages": messages}
+            for index, messages in enumerate(conversations)]
 
 
 HELP_ARMS = {"as_is": "en", "mt": "mt", "human": "human"}

@@ -59,26 +59,27 @@ def help_preferences(sections: list[dict], count: int, skip: int) -> list[dict]:
 
 def dataset_preferences(spec: dict, count: int, translate, key: str = "dpo.preference_dataset",
                         max_chars: int = 400) -> list[dict]:
-    """Pairs from a preference dataset with text fields; machine-translated when ``translate``
-    is given, as written otherwise (English as is, or a human-translated target set)."""
+    """Pairs from a preference dataset, text fields or conversational (``chosen``/``rejected``
+    as message lists; ``prompt_field: null`` when the prompt is the turns they share);
+    machine-translated when ``translate`` is given, as written otherwise (English as is, or a
+    human-translated target set)."""
+    from langadapt.chat_formats import map_contents, preference_pair
     from langadapt.instructions import load_part_dataset
 
-    fields = [spec.get(f"{k}_field", k) for k in ("prompt", "chosen", "rejected")]
-    rows = load_part_dataset(spec, count, key, fields)
-    texts = [row[field] for field in fields for row in rows]
+    prompt_field = spec.get("prompt_field", "prompt")
+    answers = [spec.get(f"{k}_field", k) for k in ("chosen", "rejected")]
+    rows = load_part_dataset(spec, count, key, [f for f in [prompt_field, *answers] if f])
+    pairs = [preference_pair(row[prompt_field] if prompt_field else None,
+                             row[answers[0]], row[answers[1]], f"{key}.dataset", number)
+             for number, row in enumerate(rows, 1)]
     if translate is not None:
-        texts = _translate_texts(texts, translate, max_chars)
-    n = len(rows)
-    return [
-        {
-            "id": f"preference/{spec['path']}/{i}",
-            "prompt": [{"role": "user", "content": texts[i]}],
-            "chosen": [{"role": "assistant", "content": texts[n + i]}],
-            "rejected": [{"role": "assistant", "content": texts[2 * n + i]}],
-            "rejected_source": "dataset",
-        }
-        for i in range(n)
-    ]
+        turns = map_contents([pair[name] for pair in pairs
+                              for name in ("prompt", "chosen", "rejected")],
+                             lambda texts: _translate_texts(texts, translate, max_chars))
+        pairs = [dict(zip(("prompt", "chosen", "rejected"), turns[3 * i: 3 * i + 3],
+                          strict=True)) for i in range(len(pairs))]
+    return [{"id": f"preference/{spec['path']}/{i}", **pair, "rejected_source": "dataset"}
+            for i, pair in enumerate(pairs)]
 
 
 def write_preferences(sections_path, out_path, parts: list[dict], skip: int,

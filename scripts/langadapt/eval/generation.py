@@ -51,9 +51,13 @@ def shared_prefix_length(sequences: list[list[int]]) -> int:
 
 
 def stop_token_ids(model, tokenizer) -> set[int]:
-    """End-of-sequence ids of the generation config and the tokenizer."""
+    """End-of-sequence ids of the generation config and the tokenizer, and its end-of-turn
+    tokens (``<|im_end|>``, ...)."""
+    from langadapt.chat_formats import end_of_turn_ids
+
     ids = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
     ids = set(ids if isinstance(ids, list | tuple) else [] if ids is None else [ids])
+    ids |= end_of_turn_ids(tokenizer)
     if tokenizer.eos_token_id is not None:
         ids.add(tokenizer.eos_token_id)
     return ids

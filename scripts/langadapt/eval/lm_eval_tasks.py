@@ -127,6 +127,16 @@ def requested_tasks(manager, tasks, extra_tasks) -> list:
     return requested
 
 
+def harness_environment(extra_tasks) -> None:
+    """Offline hub and datasets unless the config names harness tasks (``extra_tasks``: hub
+    benchmarks such as Belebele or XNLI), which download where the user has not set
+    ``HF_DATASETS_OFFLINE``/``HF_HUB_OFFLINE`` themselves; local task files need no network."""
+    if not list(extra_tasks):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
 def run_lm_eval(model, tokenizer, task_dir, tasks: list[str], batch_size: int = 8,
                 extra_tasks=(), limit: int | None = None, include_paths=()) -> dict:
     """Run ``tasks`` (found in ``task_dir``) and ``extra_tasks`` (harness tasks by name, or
@@ -136,9 +146,7 @@ def run_lm_eval(model, tokenizer, task_dir, tasks: list[str], batch_size: int = 
     Runs on ``modeling.model_device()``. Returns ``{"tasks": {name: {metric: value}},
     "items": per_item(...), "n_shot": ..., "versions": ...}``.
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    harness_environment(extra_tasks)
     import lm_eval
     from lm_eval.models.huggingface import HFLM
 

@@ -12,6 +12,7 @@ from langadapt.train.logs import (
     DropPickledArguments,
     ElapsedCallback,
     SkipFinalCheckpoint,
+    write_eval_log,
     write_train_log,
 )
 from langadapt.train.resume import (
@@ -123,6 +124,7 @@ def finish_training(
     if trainer.is_world_process_zero():
         out.mkdir(parents=True, exist_ok=True)
         rows = write_train_log(trainer.state.log_history, out / "train_log.csv")
+        write_eval_log(trainer.state.log_history, out / "eval_log.csv")
         summary = summarise(rows, trainer.state.global_step, time.monotonic() - started)
         recipes.write_recipe(out / "recipe.yaml", resolved, {**extra})
     save(out / "model")

@@ -23,19 +23,11 @@ from langadapt.train.common import finish_training, make_training_args, run_trai
 from langadapt.train.resume import run_fingerprint
 
 
-class PackedDataset(torch.utils.data.Dataset):
-    """Rows of ``packed.npy`` (int32 ``[n_sequences, seq_len]``) as causal-LM examples."""
+class PackedRows(torch.utils.data.Dataset):
+    """Rows of an int ``[n_sequences, seq_len]`` array as causal-LM examples."""
 
-    def __init__(self, path):
-        self.path = Path(path)
-        try:
-            self.rows = np.load(self.path, mmap_mode="r")
-        except (OSError, ValueError) as error:
-            raise file_error(self.path, f"cannot read packed token ids: {error}") from error
-        if self.rows.ndim != 2 or self.rows.shape[0] == 0:
-            raise file_error(
-                self.path, f"expected a non-empty [n, seq_len] array, got {self.rows.shape}"
-            )
+    def __init__(self, rows):
+        self.rows = rows
 
     def __len__(self):
         return self.rows.shape[0]
@@ -43,6 +35,43 @@ class PackedDataset(torch.utils.data.Dataset):
     def __getitem__(self, index):
         ids = torch.from_numpy(np.asarray(self.rows[index], dtype=np.int64))
         return {"input_ids": ids, "labels": ids.clone()}
+
+
+class PackedDataset(PackedRows):
+    """Rows of ``packed.npy`` (int32 ``[n_sequences, seq_len]``)."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        try:
+            rows = np.load(self.path, mmap_mode="r")
+        except (OSError, ValueError) as error:
+            raise file_error(self.path, f"cannot read packed token ids: {error}") from error
+        if rows.ndim != 2 or rows.shape[0] == 0:
+            raise file_error(
+                self.path, f"expected a non-empty [n, seq_len] array, got {rows.shape}"
+            )
+        super().__init__(rows)
+
+
+def dev_sets(dev, tokenizer, seq_len: int, sequences: int) -> dict[str, PackedRows]:
+    """The held-out dev split packed like the mixture: ``{"target": ..., "english": ...}``,
+    each the first ``sequences`` rows of its side's lines joined with EOS."""
+    from langadapt.textio import read_jsonl
+
+    records = read_jsonl(dev)
+    sets = {}
+    for name, field in (("target", "target"), ("english", "en")):
+        ids = []
+        for record in records:
+            ids += tokenizer(record[field], add_special_tokens=False)["input_ids"]
+            ids.append(tokenizer.eos_token_id)
+            if len(ids) >= seq_len * sequences:
+                break
+        rows = len(ids) // seq_len
+        if rows == 0:
+            raise file_error(dev, f"the {field!r} side holds fewer than {seq_len} tokens")
+        sets[name] = PackedRows(np.asarray(ids[: rows * seq_len]).reshape(rows, seq_len))
+    return sets
 
 
 def check_vocab(dataset: PackedDataset, vocab_size: int) -> None:
@@ -65,9 +94,13 @@ def train_cpt(
     epochs: float = 1,
     deepspeed: str | None = None,
     keep_checkpoints: bool = False,
+    dev: str | None = None,
+    eval_sequences: int = 16,
 ) -> dict:
     """Train ``base_model`` on ``packed``; write ``model/``, ``train_log.csv``, ``recipe.yaml``.
 
+    With ``dev`` (the held-out split) and an eval cadence in the recipe, the loss on its
+    target and English side is logged and written to ``eval_log.csv``.
     Resumes from the latest complete checkpoint in ``checkpoint_dir``. Returns a summary
     (steps, first/last loss, tokens/s).
     """
@@ -90,6 +123,8 @@ def train_cpt(
         model=model,
         args=args,
         train_dataset=dataset,
+        eval_dataset=(dev_sets(dev, tokenizer, dataset.rows.shape[1], eval_sequences)
+                      if dev and args.eval_strategy != "no" else None),
         data_collator=default_data_collator,
         processing_class=tokenizer,
     )

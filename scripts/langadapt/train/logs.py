@@ -1,6 +1,7 @@
 """The per-step training log, ``train_log.csv``.
 
-Columns: step,epoch,loss,learning_rate,tokens_seen,elapsed_s.
+Columns: step,epoch,loss,learning_rate,tokens_seen,elapsed_s. A run that evaluates on held-out
+data also writes ``eval_log.csv``: step,epoch,eval_<set>_loss...,elapsed_s.
 
 The rows come from the trainer's ``log_history``, which checkpoints carry, so a resumed run
 writes one continuous log. :class:`ElapsedCallback` stamps each entry with wall time since the
@@ -60,6 +61,34 @@ def write_train_log(log_history: list[dict], path) -> list[dict]:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
+    return rows
+
+
+def eval_rows(log_history: list[dict]) -> list[dict]:
+    """One row per evaluated step: step, epoch, each ``eval_<set>_loss`` (the trainer logs
+    one entry per set) and elapsed_s."""
+    rows: dict[int, dict] = {}
+    for entry in log_history:
+        losses = {key: value for key, value in entry.items()
+                  if key.startswith("eval_") and key.endswith("loss")}
+        if losses:
+            row = rows.setdefault(entry["step"], {
+                "step": entry["step"], "epoch": round(float(entry.get("epoch", 0.0)), 6)})
+            row.pop("elapsed_s", None)  # kept last, from the step's last entry
+            row.update(losses, elapsed_s=entry.get("elapsed_s", ""))
+    return list(rows.values())
+
+
+def write_eval_log(log_history: list[dict], path) -> list[dict]:
+    """``eval_log.csv`` beside ``train_log.csv`` when the run evaluated; nothing otherwise."""
+    rows = eval_rows(log_history)
+    Path(path).unlink(missing_ok=True)  # a rerun without evaluation leaves no stale log
+    if rows:
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns, restval="")
+            writer.writeheader()
+            writer.writerows(rows)
     return rows
 
 

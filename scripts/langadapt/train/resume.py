@@ -61,8 +61,18 @@ def checkpoint_step(path) -> int:
     return _step(Path(path))
 
 
+# Recipe keys that do not change the maths (logging, tracking, checkpoint and evaluation
+# cadence): a run resumes across a change of any of them.
+NOT_IN_FINGERPRINT = frozenset({
+    "report_to", "run_name", "logging_steps", "logging_strategy", "logging_first_step",
+    "save_steps", "save_strategy", "save_total_limit", "eval_strategy", "eval_steps",
+    "per_device_eval_batch_size", "disable_tqdm", "include_num_input_tokens_seen",
+})
+
+
 def run_fingerprint(resolved: dict, inputs: list) -> dict:
-    """What a checkpoint depends on: the resolved recipe and the inputs' size and mtime."""
+    """What a checkpoint depends on: the resolved recipe (less ``NOT_IN_FINGERPRINT``) and the
+    inputs' size and mtime."""
     files = {}
     for item in inputs:
         path = Path(item)
@@ -71,7 +81,9 @@ def run_fingerprint(resolved: dict, inputs: list) -> dict:
             stat = file.stat()
             files[str(file)] = [stat.st_size, stat.st_mtime_ns]
     return json.loads(
-        json.dumps({"recipe": resolved, "inputs": files}, sort_keys=True, default=str)
+        json.dumps({"recipe": {key: value for key, value in resolved.items()
+                               if key not in NOT_IN_FINGERPRINT},
+                    "inputs": files}, sort_keys=True, default=str)
     )
 
 
