@@ -169,7 +169,7 @@ def data_targets():
         f"results/data/{LANG}/plan_check.json",
         f"results/data/{LANG}/card.json",
         f"results/data/{LANG}/card.md",
-    ] + [f"results/mix/{LANG}/{part}/packed.npy" for part in mixture_paths()]
+    ] + [f"results/mix/{LANG}/{part}/index.npy" for part in mixture_paths()]
 
 
 def training_targets():
@@ -447,13 +447,13 @@ def cpt_checkpoint_names():
 
 
 def throughput_inputs(wildcards):
-    """Model and held-out text; for a CPT cell also its train log and packed mixture."""
+    """Model and held-out text; for a CPT cell also its train log and mixture."""
     inputs = {"model": checkpoint_model_dir(wildcards),
               "test": f"results/data/{wildcards.lang}/clean/test.jsonl"}
     if wildcards.checkpoint.startswith("cpt/"):
         cell = wildcards.checkpoint.removeprefix("cpt/")
         inputs["train_log"] = f"results/cpt/{wildcards.lang}/{cell}/train_log.csv"
-        inputs["packed"] = f"results/mix/{wildcards.lang}/{cell_mixture(cell)}/packed.npy"
+        inputs["mixture"] = f"results/mix/{wildcards.lang}/{cell_mixture(cell)}/mix.json"
     return inputs
 
 

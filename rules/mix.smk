@@ -1,4 +1,4 @@
-# rules for stage: mix — tokenise each corpus once, then sample and pack one mixture per cell.
+# rules for stage: mix — tokenise each corpus once, then index one mixture per cell over the tokens.
 # Files: docs/contract.md (results/tokens/{lang}/, results/mix/{lang}/).
 
 
@@ -30,11 +30,15 @@ rule tokenize_corpus:
 
 
 rule build_mixture:
-    """Sample documents by weight and ratio from the tokenised corpora; pack [n, seq_len]."""
+    """Sample documents by share/weight and ratio from the tokenised corpora into an index.
+
+    The index (one row per drawn document) reads the memory-mapped token files; nothing is
+    packed, so memory follows documents, not tokens (scripts/langadapt/mixture.py).
+    """
     input:
         unpack(mixture_token_files),
     output:
-        packed="results/mix/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}/packed.npy",
+        index="results/mix/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}/index.npy",
         info="results/mix/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}/mix.json",
     log:
         "logs/build_mixture/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}.log",
@@ -46,6 +50,7 @@ rule build_mixture:
         token_budget=lambda wildcards: grids.parse_token_count(wildcards.tokens),
         synthetic_weight=lambda wildcards: float(wildcards.synth),
         real_weight=config["mixture"]["real_weight"],
+        target_shares=config["mixture"]["target_shares"],
         seq_len=config["mixture"]["seq_len"],
         seed=config["mixture"]["seed"],
     threads: 1

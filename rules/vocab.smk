@@ -56,7 +56,7 @@ use rule build_mixture as build_mixture_extended_vocabulary with:
     input:
         unpack(extended_mixture_token_files),
     output:
-        packed="results/mix/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/packed.npy",
+        index="results/mix/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/index.npy",
         info="results/mix/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/mix.json",
     log:
         "logs/build_mixture/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}.log",
@@ -66,7 +66,8 @@ use rule build_mixture as build_mixture_extended_vocabulary with:
 
 use rule cpt as cpt_extended_vocabulary with:
     input:
-        packed="results/mix/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/packed.npy",
+        mixture="results/mix/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/mix.json",
+        index="results/mix/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/index.npy",
         model="results/vocab/{lang}/vocab={vocab}/model",
     output:
         model=directory("results/cpt/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/seed={seed}/model"),
