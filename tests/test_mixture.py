@@ -214,6 +214,31 @@ def test_target_shares_give_the_asked_split_and_report_unsampled_tokens(corpora,
     assert real_only["corpora"]["real"]["tokens"] == 12_800  # synth weight 0 drops mt
 
 
+def test_nemotron_config_gives_the_model_card_mix():
+    """Paper-sized corpora (1 token here = 1M there): 40B real, 60B mt, 40B + 60B transliterated."""
+    from pathlib import Path
+
+    from langadapt.config import load_config
+    from langadapt.mixture import plan_mixture
+
+    config = load_config(Path(__file__).parents[1] / "configs" / "nemotron-hi.yaml")
+    sizes = {"english": 300_000, "real": 40_000, "mt": 60_000, "translit": 40_000,
+             "translit_mt": 60_000}
+    documents = {name: (np.zeros(size // 100, np.uint16), np.arange(0, size, 100),
+                        np.full(size // 100, 100)) for name, size in sizes.items()}
+    cell = dict(mixing_ratio=0.5, token_budget=400_000, synthetic_weight=1.0, real_weight=5.0,
+                seq_len=100)
+    _, info = plan_mixture(documents, **cell, target_shares=config["mixture"]["target_shares"])
+    tokens = {name: row["tokens"] for name, row in info["corpora"].items()}
+    assert tokens["real"] + tokens["mt"] + tokens["translit"] + tokens["translit_mt"] == 200_000
+    assert (tokens["translit"] + tokens["translit_mt"]) / 200_000 == pytest.approx(0.545, abs=0.01)
+    assert tokens["mt"] / tokens["real"] == pytest.approx(1.5, abs=0.02)
+    assert info["corpora"]["mt"]["unsampled_tokens"] > 0  # 60B produced, ~55B taken: recorded
+    _, weighted = plan_mixture(documents, **cell)  # real_weight 5 x size, as before: ~28 %
+    translit = sum(weighted["corpora"][n]["tokens"] for n in ("translit", "translit_mt"))
+    assert translit / 200_000 == pytest.approx(0.28, abs=0.01)
+
+
 def test_mixture_index_errors_name_the_file(tmp_path):
     (tmp_path / "mix.json").write_text(json.dumps({"seq_len": 4, "sequences": 1}))
     with pytest.raises(LangadaptError, match="mix.json: no 'index' block"):

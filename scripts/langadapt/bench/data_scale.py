@@ -1,0 +1,131 @@
+"""Peak host memory of mix -> CPT at two corpus sizes (issue 21): it must not grow with the corpus.
+
+    python -m langadapt.bench.data_scale --model DIR --work DIR --tokens 20M 200M
+
+For each size, three token corpora (english, real, mt; a third of the tokens each; documents of
+1..1000 random ids below the model's vocabulary, EOS-terminated) are written as memory-mapped
+``.npy`` files, then each stage runs in its own process that reports its peak RSS:
+``build_mixture`` of one cell (fixed budget, ratio 0.5, real weight 2) and ``train_cpt`` for
+``--steps`` steps on that cell. Prints one JSON object per size and writes them to ``--out``.
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+CHUNK = 1 << 24
+
+
+def write_corpus(path: Path, tokens: int, vocab: int, eos: int, seed: int) -> int:
+    """``tokens`` random ids with EOS every 1..1000 tokens, written chunk by chunk; documents."""
+    rng = np.random.default_rng(seed)
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint32, shape=(tokens,))
+    documents = 0
+    for start in range(0, tokens, CHUNK):
+        chunk = rng.integers(0, vocab, min(CHUNK, tokens - start), dtype=np.uint32)
+        chunk[chunk == eos] = (eos + 1) % vocab
+        ends = np.cumsum(rng.integers(1, 1001, len(chunk) // 500 + 2)) - 1
+        ends = ends[ends < len(chunk)]
+        chunk[ends] = eos
+        chunk[-1] = eos
+        documents += len(ends) + 1
+        out[start : start + len(chunk)] = chunk
+    out.flush()
+    return documents
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def stage_mix(work: Path, budget: int, seq_len: int) -> dict:
+    from langadapt.mixture import build_mixture
+
+    names = ("english", "real", "mt")
+    started = time.perf_counter()
+    info = build_mixture({n: [str(work / f"{n}.npy")] for n in names},
+                         {n: [str(work / f"{n}.json")] for n in names},
+                         work / "index.npy", work / "mix.json", 0.5, budget, 1.0, 2.0, seq_len)
+    return {"seconds": round(time.perf_counter() - started, 2), "documents": info["documents"],
+            "sequences": info["sequences"]}
+
+
+def stage_train(work: Path, model: str, steps: int) -> dict:
+    from langadapt.train.cpt import train_cpt
+
+    recipe = {"learning_rate": 1e-3, "per_device_train_batch_size": 4, "max_steps": steps,
+              "save_steps": 10 * steps, "logging_steps": 5, "bf16": False}
+    summary = train_cpt(str(work / "mix.json"), model, str(work / "cpt"), str(work / "ck"),
+                        recipe, seed=1)
+    return {"steps": summary.get("steps"), "loss_end": summary.get("loss_end")}
+
+
+def run_stage(argv: list[str]) -> dict:
+    """One stage in a fresh interpreter; its JSON result plus peak RSS.
+
+    Run by file path so the interpreter does not import ``langadapt.bench`` (torch) first.
+    """
+    done = subprocess.run([sys.executable, __file__, "--stage", *argv],
+                          capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"stage {argv[0]} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(size: int, model: str, work: Path, budget: int, seq_len: int, steps: int) -> dict:
+    from transformers import AutoConfig, AutoTokenizer
+
+    work.mkdir(parents=True, exist_ok=True)
+    tokenizer = AutoTokenizer.from_pretrained(model)
+    vocab = AutoConfig.from_pretrained(model).vocab_size
+    started = time.perf_counter()
+    for seed, name in enumerate(("english", "real", "mt")):
+        path = work / f"{name}.npy"
+        documents = write_corpus(path, size // 3, vocab, tokenizer.eos_token_id, seed)
+        (work / f"{name}.json").write_text(json.dumps(
+            {"eos_token_id": tokenizer.eos_token_id, "tokenizer": model, "documents": documents}))
+    generated = time.perf_counter() - started
+    return {"corpus_tokens": 3 * (size // 3), "generate_seconds": round(generated, 1),
+            "mix": run_stage(["mix", str(work), str(budget), str(seq_len)]),
+            "train": run_stage(["train", str(work), model, str(steps)])}
+
+
+def parse_count(text: str) -> int:
+    return int(float(text.rstrip("kMB")) * {"k": 1e3, "M": 1e6, "B": 1e9}.get(text[-1], 1))
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--model")
+    parser.add_argument("--work", type=Path)
+    parser.add_argument("--tokens", nargs="+", default=["20M", "200M"])
+    parser.add_argument("--budget", default="4M")
+    parser.add_argument("--seq-len", type=int, default=256)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    if args.stage:
+        name, work, *rest = args.stage
+        result = (stage_mix(Path(work), int(rest[0]), int(rest[1])) if name == "mix"
+                  else stage_train(Path(work), rest[0], int(rest[1])))
+        print(json.dumps({**result, "peak_rss_mb": round(peak_rss_mb())}))
+        return
+    results = []
+    for size in args.tokens:
+        result = measure(parse_count(size), args.model, args.work / size,
+                         parse_count(args.budget), args.seq_len, args.steps)
+        results.append({"size": size, "budget": args.budget, **result})
+        print(json.dumps(results[-1]), flush=True)
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
