@@ -157,11 +157,11 @@ def mixture_corpora(wildcards):
 
 
 def mixture_token_files(wildcards):
-    """Named inputs of build_mixture: {corpus: ids .npy, corpus_stats: .json}."""
+    """Named inputs of build_mixture: {corpus: [ids .npy per shard], corpus_stats: [.json]}."""
     files = {}
     for corpus in mixture_corpora(wildcards):
-        files[corpus] = f"results/tokens/{wildcards.lang}/{corpus}.npy"
-        files[f"{corpus}_stats"] = f"results/tokens/{wildcards.lang}/{corpus}.json"
+        files[corpus] = corpora.token_files(config, wildcards.lang, corpus)
+        files[f"{corpus}_stats"] = [path.removesuffix(".npy") + ".json" for path in files[corpus]]
     return files
 
 def data_targets():
@@ -241,7 +241,8 @@ def run_benchmark_files():
     if config["synthetic"]["translation"]["enabled"]:
         files += [f"benchmarks/{rule}/{LANG}.tsv" for rule in ("translate_english",
                                                                 "filter_synthetic")]
-    files += [f"benchmarks/tokenize_corpus/{LANG}/{c}.tsv" for c in corpora_for_mixing()]
+    files += [path.replace("results/tokens/", "benchmarks/tokenize_corpus/", 1).removesuffix(".npy")
+              + ".tsv" for c in corpora_for_mixing() for path in corpora.token_files(config, LANG, c)]
     files += [f"benchmarks/build_mixture/{LANG}/{part}.tsv" for part in mixture_paths()]
     for name in checkpoint_names():
         if name != "base":
@@ -438,8 +439,8 @@ def vocab_grid_key(vocab):
 def extended_mixture_token_files(wildcards):
     """build_mixture's inputs, tokenised with the extended tokenizer of wildcards.vocab."""
     base = f"results/tokens/{wildcards.lang}/"
-    return {name: path.replace(base, f"{base}vocab={wildcards.vocab}/", 1)
-            for name, path in mixture_token_files(wildcards).items()}
+    return {name: [path.replace(base, f"{base}vocab={wildcards.vocab}/", 1) for path in paths]
+            for name, paths in mixture_token_files(wildcards).items()}
 
 
 def cpt_checkpoint_names():
@@ -473,3 +474,16 @@ def vocabulary_targets():
         return []
     return [f"{PAPER_DIR}/tables/vocabulary.{ext}" for ext in ("md", "tex", "csv")] + [
         f"{PAPER_DIR}/figures/vocabulary.{ext}" for ext in ("pdf", "png")]
+
+
+# --- Data at scale (issue 21): corpus shards. A source's `shards` splits the corpora built from
+# it into contiguous shards (langadapt.shards: rule shard_corpus), each transliterated and
+# tokenised by its own job; build_mixture gathers them (mixture_token_files above). With
+# shards: 1 (the default) none of these jobs exist.
+
+
+def translit_shard_input(wildcards):
+    """Shard of the corpus (real or mt) that transliterated shard wildcards.corpus romanises."""
+    source = "mt" if wildcards.corpus == "translit_mt" else "real"
+    label = f"{wildcards.shard}-of-{wildcards.shards}"
+    return corpora.shard_text_file(wildcards.lang, source, label)

@@ -18,6 +18,7 @@ rule tokenize_corpus:
         corpus="english|real|mt|translit|translit_mt",
     params:
         field=corpus_text_field,
+        allow_empty=False,
     threads: 2
     priority: TRAINING_CHAIN_PRIORITY
     resources:
@@ -27,6 +28,44 @@ rule tokenize_corpus:
         "../envs/synthetic.yaml"
     script:
         "../scripts/tokenize_corpus.py"
+
+
+rule shard_corpus:
+    """One contiguous shard of a corpus JSONL, for a source with shards > 1 (langadapt.shards)."""
+    input:
+        text=corpus_text_file,
+    output:
+        jsonl="results/data/{lang}/shards/{corpus}/{shard}-of-{shards}.jsonl",
+    log:
+        "logs/shard_corpus/{lang}/{corpus}/{shard}-of-{shards}.log",
+    wildcard_constraints:
+        corpus="english|real|mt",
+        shard="[0-9]+",
+        shards="[0-9]+",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    conda:
+        "../envs/synthetic.yaml"
+    script:
+        "../scripts/shard_corpus.py"
+
+
+use rule tokenize_corpus as tokenize_corpus_shard with:
+    input:
+        text="results/data/{lang}/shards/{corpus}/{shard}-of-{shards}.jsonl",
+        tokenizer="results/models/base",
+    output:
+        ids="results/tokens/{lang}/{corpus}/{shard}-of-{shards}.npy",
+        stats="results/tokens/{lang}/{corpus}/{shard}-of-{shards}.json",
+    log:
+        "logs/tokenize_corpus/{lang}/{corpus}/{shard}-of-{shards}.log",
+    benchmark:
+        "benchmarks/tokenize_corpus/{lang}/{corpus}/{shard}-of-{shards}.tsv"
+    params:
+        field=corpus_text_field,
+        allow_empty=True,  # a source with fewer records than shards: reported, not an error
 
 
 rule build_mixture:

@@ -76,3 +76,13 @@ if config["synthetic"]["transliteration"]["enabled"]:
             "../envs/synthetic.yaml"
         script:
             "../scripts/transliterate.py"
+
+    use rule transliterate as transliterate_shard with:
+        input:
+            train=translit_shard_input,
+        output:
+            jsonl="results/data/{lang}/shards/{corpus}/{shard}-of-{shards}.jsonl",
+        log:
+            "logs/transliterate/{lang}/{corpus}/{shard}-of-{shards}.log",
+        benchmark:
+            "benchmarks/transliterate/{lang}/{corpus}/{shard}-of-{shards}.tsv"

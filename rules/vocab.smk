@@ -52,6 +52,19 @@ use rule tokenize_corpus as tokenize_corpus_extended_vocabulary with:
         "benchmarks/tokenize_corpus/{lang}/vocab={vocab}/{corpus}.tsv"
 
 
+use rule tokenize_corpus_shard as tokenize_corpus_shard_extended_vocabulary with:
+    input:
+        text="results/data/{lang}/shards/{corpus}/{shard}-of-{shards}.jsonl",
+        tokenizer="results/vocab/{lang}/vocab={vocab}/model",
+    output:
+        ids="results/tokens/{lang}/vocab={vocab}/{corpus}/{shard}-of-{shards}.npy",
+        stats="results/tokens/{lang}/vocab={vocab}/{corpus}/{shard}-of-{shards}.json",
+    log:
+        "logs/tokenize_corpus/{lang}/vocab={vocab}/{corpus}/{shard}-of-{shards}.log",
+    benchmark:
+        "benchmarks/tokenize_corpus/{lang}/vocab={vocab}/{corpus}/{shard}-of-{shards}.tsv"
+
+
 use rule build_mixture as build_mixture_extended_vocabulary with:
     input:
         unpack(extended_mixture_token_files),

@@ -124,3 +124,21 @@ def test_hindi_transliteration_into_mixture(tmp_path, tiny_model_dir, fixture_di
         (tmp_path / "results/mix/hi/ratio=0.5/tokens=1k/synth=1.0/mix.json").read_text()
     )
     assert set(info["corpora"]) == {"english", "real", "translit"}
+
+
+def test_two_shards_give_the_mixture_of_one(tmp_path, tiny_model_dir, fixture_dir):
+    """Corpora split into shards (tokenised per shard) are indexed into the same sequences."""
+    cell = "ratio=0.8/tokens=2k/synth=1.0"
+    indexes = {}
+    for shards in (1, 2):
+        work = tmp_path / f"shards={shards}"
+        config = prepare(work, tiny_model_dir, fixture_dir, "gl", fixture_dir / "clean_train.jsonl")
+        config["sources"][0]["shards"] = shards
+        run_snakemake(work, config, [f"results/mix/gl/{cell}/index.npy"])
+        indexes[shards] = MixtureIndex(work / f"results/mix/gl/{cell}/mix.json")
+    tokens = sorted((tmp_path / "shards=2/results/tokens/gl").rglob("*.npy"))
+    assert [p.relative_to(tmp_path / "shards=2/results/tokens/gl").as_posix() for p in tokens] == [
+        f"{corpus}/{shard}-of-2.npy" for corpus in ("english", "mt", "real") for shard in (0, 1)]
+    one, two = indexes[1], indexes[2]
+    assert len(one) == len(two) == 62
+    assert all(np.array_equal(one.sequence(n), two.sequence(n)) for n in range(len(one)))

@@ -23,6 +23,7 @@ the number of documents, not with their tokens.
 """
 
 import logging
+import mmap
 import os
 import time
 from pathlib import Path
@@ -37,20 +38,49 @@ SEGMENT = np.dtype(
     [("file", np.uint16), ("start", np.int64), ("length", np.uint32), ("cut", np.bool_),
      ("end", np.int64)]
 )
-SCAN_CHUNK = 1 << 24  # tokens per chunk when scanning a memory-mapped corpus
+SCAN_CHUNK = 1 << 22  # tokens per read when scanning a token file (16 MB of uint32)
 
 log = logging.getLogger(__name__)
 
 
-def document_bounds(ids: np.ndarray, eos: int) -> tuple[np.ndarray, np.ndarray]:
-    """(starts, lengths) of the EOS-terminated documents of a flat token array, read in chunks."""
-    ends = [np.flatnonzero(ids[at : at + SCAN_CHUNK] == eos) + (at + 1)
-            for at in range(0, len(ids), SCAN_CHUNK)]
-    ends = np.concatenate(ends).astype(np.int64) if ends else np.zeros(0, np.int64)
-    if len(ids) and (not len(ends) or ends[-1] != len(ids)):
-        ends = np.append(ends, len(ids))
+def chunk_bounds(chunks, eos: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """(starts, lengths, largest id) of the EOS-terminated documents of consecutive chunks."""
+    ends, size, top = [np.zeros(0, np.int64)], 0, 0
+    for chunk in chunks:
+        ends.append(np.flatnonzero(chunk == eos).astype(np.int64) + (size + 1))
+        size += len(chunk)
+        top = max(top, int(chunk.max())) if len(chunk) else top
+    ends = np.concatenate(ends)
+    if size and (not len(ends) or ends[-1] != size):
+        ends = np.append(ends, size)
     starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
-    return starts, (ends - starts).astype(np.int64)
+    return starts, (ends - starts).astype(np.int64), top
+
+
+def document_bounds(ids: np.ndarray, eos: int) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, lengths) of the EOS-terminated documents of a flat token array."""
+    return chunk_bounds([ids], eos)[:2]
+
+
+def token_file_chunks(path):
+    """The ids of a 1-D ``.npy`` token file, ``SCAN_CHUNK`` at a time, by plain reads.
+
+    Reads, not a memory map: mapped pages of a scanned file count in the process's RSS.
+    """
+    with open(path, "rb") as handle:
+        version = np.lib.format.read_magic(handle)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = read_header(handle)
+        if len(shape) != 1:
+            raise file_error(path, f"expected a flat token array, got shape {shape}")
+        left = shape[0]
+        while left:
+            chunk = np.fromfile(handle, dtype=dtype, count=min(SCAN_CHUNK, left))
+            if not len(chunk):
+                raise file_error(path, f"file ends {left} tokens early")
+            left -= len(chunk)
+            yield chunk
 
 
 def split_quota(total: int, weights: dict[str, float]) -> dict[str, int]:
@@ -215,6 +245,15 @@ def read_tokens(segments: np.ndarray, tokens: list[np.ndarray], eos: int, begin:
     return out
 
 
+def random_access(ids: np.ndarray) -> np.ndarray:
+    """Turn off read-ahead on a memory-mapped token file: sampled documents are scattered, and
+    pages read ahead around each would count in the trainer's RSS."""
+    mapping = getattr(ids, "_mmap", None)
+    if mapping is not None and hasattr(mmap, "MADV_RANDOM"):
+        mapping.madvise(mmap.MADV_RANDOM)
+    return ids
+
+
 class MixtureIndex:
     """Sequences of a mixture cell, read lazily from ``index.npy`` and memory-mapped tokens."""
 
@@ -231,7 +270,7 @@ class MixtureIndex:
         self.eos, self.max_token_id = int(spec["eos_token_id"]), int(spec["max_token_id"])
         try:
             self.segments = np.load(self.index_path, mmap_mode="r")
-            self.tokens = [np.load(self.path.parent / path, mmap_mode="r")
+            self.tokens = [random_access(np.load(self.path.parent / path, mmap_mode="r"))
                            for path in spec["token_files"]]
         except (OSError, ValueError) as error:
             raise file_error(self.path, f"cannot read the mixture index or its tokens: {error}"
@@ -250,11 +289,10 @@ class MixtureIndex:
         return read_tokens(self.segments, self.tokens, self.eos, begin, begin + self.seq_len)
 
 
-def corpus_documents(arrays: list[np.ndarray], first_file: int, eos: int):
+def corpus_documents(bounds: list[tuple[np.ndarray, np.ndarray]], first_file: int):
     """(file, start, length) of the documents of one corpus's token files (its shards)."""
     files, starts, lengths = [], [], []
-    for position, ids in enumerate(arrays):
-        doc_starts, doc_lengths = document_bounds(ids, eos)
+    for position, (doc_starts, doc_lengths) in enumerate(bounds):
         files.append(np.full(len(doc_starts), first_file + position, np.uint16))
         starts.append(doc_starts)
         lengths.append(doc_lengths)
@@ -274,7 +312,7 @@ def mix_corpora(
 ) -> tuple[np.ndarray, dict]:
     """The mixture of in-memory ``corpora`` as a packed ``[n, seq_len]`` int32 array."""
     arrays = list(corpora.values())
-    documents = {name: corpus_documents([ids], position, eos)
+    documents = {name: corpus_documents([document_bounds(ids, eos)], position)
                  for position, (name, ids) in enumerate(corpora.items())}
     segments, info = plan_mixture(documents, mixing_ratio, token_budget, synthetic_weight,
                                   real_weight, seq_len, seed, target_shares)
@@ -297,8 +335,8 @@ def build_mixture(
 ) -> dict:
     """Index the tokenised corpora (each a list of shard ``.npy`` files) into one mixture cell.
 
-    The token files are memory-mapped and scanned in chunks: peak memory follows the number of
-    documents, not the number of tokens.
+    The token files are read in chunks: peak memory follows the number of documents, not the
+    number of tokens.
     """
     from langadapt.textio import read_json, write_json
 
@@ -307,15 +345,16 @@ def build_mixture(
     check_shards_agree(stats)
     eos = int(next(iter(stats.values()))["eos_token_id"])
     paths = [path for name in token_files for path in token_files[name]]
-    arrays = []
+    scans = []
     for path in paths:
         try:
-            arrays.append(np.load(path, mmap_mode="r"))
+            scans.append(chunk_bounds(token_file_chunks(path), eos))
         except (OSError, ValueError) as error:
             raise file_error(path, f"cannot read token ids: {error}") from error
     documents, first = {}, 0
     for name, files in token_files.items():
-        documents[name] = corpus_documents(arrays[first : first + len(files)], first, eos)
+        bounds = [scan[:2] for scan in scans[first : first + len(files)]]
+        documents[name] = corpus_documents(bounds, first)
         first += len(files)
     segments, info = plan_mixture(documents, mixing_ratio, token_budget, synthetic_weight,
                                   real_weight, seq_len, seed, target_shares)
@@ -325,7 +364,7 @@ def build_mixture(
         "file": Path(out_index).name,
         "token_files": relative_paths(paths, Path(out_json).parent),
         "eos_token_id": eos,
-        "max_token_id": max(int(max_token(ids)) for ids in arrays),
+        "max_token_id": max(scan[2] for scan in scans),
     }
     info["seconds"] = round(time.perf_counter() - started, 3)
     write_json(out_json, info)
@@ -348,11 +387,6 @@ def check_shards_agree(stats: dict[str, dict]) -> None:
                                  "with one tokenizer")
 
 
-def max_token(ids: np.ndarray) -> int:
-    """Largest token id of a (memory-mapped) array, read in chunks."""
-    return max((int(ids[at : at + SCAN_CHUNK].max()) for at in range(0, len(ids), SCAN_CHUNK)),
-               default=0)
-
 
 def index_token_stream(token_file, seq_len: int, eos: int, out_index, out_json) -> dict:
     """A mixture that reads one token file in order: ``len // seq_len`` whole sequences.
@@ -372,6 +406,7 @@ def index_token_stream(token_file, seq_len: int, eos: int, out_index, out_json) 
     info = {"seq_len": seq_len, "sequences": sequences, "packed_tokens": sequences * seq_len,
             "index": {"file": Path(out_index).name,
                       "token_files": relative_paths([token_file], Path(out_json).parent),
-                      "eos_token_id": int(eos), "max_token_id": max_token(ids)}}
+                      "eos_token_id": int(eos),
+                      "max_token_id": chunk_bounds(token_file_chunks(token_file), eos)[2]}}
     write_json(out_json, info)
     return info

@@ -6,7 +6,9 @@ For each size, three token corpora (english, real, mt; a third of the tokens eac
 1..1000 random ids below the model's vocabulary, EOS-terminated) are written as memory-mapped
 ``.npy`` files, then each stage runs in its own process that reports its peak RSS:
 ``build_mixture`` of one cell (fixed budget, ratio 0.5, real weight 2) and ``train_cpt`` for
-``--steps`` steps on that cell. Prints one JSON object per size and writes them to ``--out``.
+``--steps`` steps on that cell; and ``tokenize_corpus`` of one generated text shard of a
+hundredth of the size in words (a shard is tokenised in memory: its RSS follows the shard, which
+is what the ``shards`` count bounds). Prints one JSON object per size, writes them to ``--out``.
 """
 
 import argparse
@@ -41,7 +43,30 @@ def write_corpus(path: Path, tokens: int, vocab: int, eos: int, seed: int) -> in
 
 
 def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM): ru_maxrss would carry the parent's over fork + exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def stage_tokenize(work: Path, model: str, words: int) -> dict:
+    """Tokenise a generated JSONL shard of ``words`` words (one corpus shard, one job)."""
+    from langadapt.tokenize_corpus import tokenize_corpus
+
+    rng = np.random.default_rng(0)
+    vocabulary = np.array(TEXT.split())
+    path = work / "text.jsonl"
+    with open(path, "w", encoding="utf-8") as out:
+        for start in range(0, words, 300):
+            text = " ".join(vocabulary[rng.integers(0, len(vocabulary), min(300, words - start))])
+            out.write(json.dumps({"target": text}) + "\n")
+    stats = tokenize_corpus(path, "target", model, work / "text.npy", work / "text.json")
+    return {"tokens": stats["tokens"], "tokens_per_second": stats["tokens_per_second"]}
+
+
+TEXT = ("Abra o ficheiro e prema o botón Aceptar para gardar os cambios no documento actual "
+        "Open the file and press the OK button to save the changes in the current document")
 
 
 def stage_mix(work: Path, budget: int, seq_len: int) -> dict:
@@ -93,7 +118,8 @@ def measure(size: int, model: str, work: Path, budget: int, seq_len: int, steps:
     generated = time.perf_counter() - started
     return {"corpus_tokens": 3 * (size // 3), "generate_seconds": round(generated, 1),
             "mix": run_stage(["mix", str(work), str(budget), str(seq_len)]),
-            "train": run_stage(["train", str(work), model, str(steps)])}
+            "train": run_stage(["train", str(work), model, str(steps)]),
+            "tokenize_shard": run_stage(["tokenize", str(work), model, str(size // 100)])}
 
 
 def parse_count(text: str) -> int:
@@ -113,8 +139,10 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if args.stage:
         name, work, *rest = args.stage
-        result = (stage_mix(Path(work), int(rest[0]), int(rest[1])) if name == "mix"
-                  else stage_train(Path(work), rest[0], int(rest[1])))
+        stages = {"mix": lambda: stage_mix(Path(work), int(rest[0]), int(rest[1])),
+                  "train": lambda: stage_train(Path(work), rest[0], int(rest[1])),
+                  "tokenize": lambda: stage_tokenize(Path(work), rest[0], int(rest[1]))}
+        result = stages[name]()
         print(json.dumps({**result, "peak_rss_mb": round(peak_rss_mb())}))
         return
     results = []
