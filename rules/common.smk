@@ -239,8 +239,8 @@ def run_benchmark_files():
     files += [f"benchmarks/load_source/{LANG}/{name}.tsv" for name in source_names()]
     files += [f"benchmarks/{rule}/{LANG}.tsv" for rule in ("clean_and_split", "data_card")]
     if config["synthetic"]["translation"]["enabled"]:
-        files += [f"benchmarks/{rule}/{LANG}.tsv" for rule in ("translate_english",
-                                                                "filter_synthetic")]
+        files += [f"benchmarks/filter_synthetic/{LANG}.tsv"]
+        files += translation_benchmarks()
     files += [path.replace("results/tokens/", "benchmarks/tokenize_corpus/", 1).removesuffix(".npy")
               + ".tsv" for c in corpora_for_mixing() for path in corpora.token_files(config, LANG, c)]
     files += [f"benchmarks/build_mixture/{LANG}/{part}.tsv" for part in mixture_paths()]
@@ -487,3 +487,33 @@ def translit_shard_input(wildcards):
     source = "mt" if wildcards.corpus == "translit_mt" else "real"
     label = f"{wildcards.shard}-of-{wildcards.shards}"
     return corpora.shard_text_file(wildcards.lang, source, label)
+
+
+def shard_corpus_input(wildcards):
+    """The whole JSONL a shard is cut from: a corpus's file, or the English sample (mt_source)."""
+    if wildcards.corpus == "mt_source":
+        return f"results/data/{wildcards.lang}/synthetic/mt.source.jsonl"
+    return corpus_text_file(wildcards)
+
+
+def mt_translation_files(wildcards):
+    """Raw MT output that filter_synthetic reads: mt.jsonl, or one file per translated shard."""
+    shards = corpora.corpus_shards(config, "mt")
+    if shards == 1:
+        return [f"results/data/{wildcards.lang}/synthetic/mt.jsonl"]
+    return [f"results/data/{wildcards.lang}/shards/mt_raw/{shard}-of-{shards}.jsonl"
+            for shard in range(shards)]
+
+
+def translation_gpus():
+    """GPUs of one translation shard job: 1 for a neural backend, 0 for Apertium."""
+    return 0 if config["synthetic"]["translation"]["backend"] == "apertium" else 1
+
+
+def translation_benchmarks():
+    """Benchmark files of the translate_english job(s) of this run: one, or one a shard."""
+    shards = corpora.corpus_shards(config, "mt")
+    if shards == 1:
+        return [f"benchmarks/translate_english/{LANG}.tsv"]
+    return [f"benchmarks/translate_english/{LANG}/{shard}-of-{shards}.tsv"
+            for shard in range(shards)]

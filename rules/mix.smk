@@ -33,13 +33,13 @@ rule tokenize_corpus:
 rule shard_corpus:
     """One contiguous shard of a corpus JSONL, for a source with shards > 1 (langadapt.shards)."""
     input:
-        text=corpus_text_file,
+        text=shard_corpus_input,
     output:
         jsonl="results/data/{lang}/shards/{corpus}/{shard}-of-{shards}.jsonl",
     log:
         "logs/shard_corpus/{lang}/{corpus}/{shard}-of-{shards}.log",
     wildcard_constraints:
-        corpus="english|real|mt",
+        corpus="english|real|mt|mt_source",
         shard="[0-9]+",
         shards="[0-9]+",
     threads: 1

@@ -127,7 +127,7 @@ def test_hindi_transliteration_into_mixture(tmp_path, tiny_model_dir, fixture_di
 
 
 def test_two_shards_give_the_mixture_of_one(tmp_path, tiny_model_dir, fixture_dir):
-    """Corpora split into shards (tokenised per shard) are indexed into the same sequences."""
+    """Corpora split into shards (translated and tokenised per shard) give the same sequences."""
     cell = "ratio=0.8/tokens=2k/synth=1.0"
     indexes = {}
     for shards in (1, 2):
@@ -136,6 +136,8 @@ def test_two_shards_give_the_mixture_of_one(tmp_path, tiny_model_dir, fixture_di
         config["sources"][0]["shards"] = shards
         run_snakemake(work, config, [f"results/mix/gl/{cell}/index.npy"])
         indexes[shards] = MixtureIndex(work / f"results/mix/gl/{cell}/mix.json")
+    translated = sorted((tmp_path / "shards=2/results/data/gl/shards/mt_raw").glob("*.jsonl"))
+    assert [path.name for path in translated] == ["0-of-2.jsonl", "1-of-2.jsonl"]
     tokens = sorted((tmp_path / "shards=2/results/tokens/gl").rglob("*.npy"))
     assert [p.relative_to(tmp_path / "shards=2/results/tokens/gl").as_posix() for p in tokens] == [
         f"{corpus}/{shard}-of-2.npy" for corpus in ("english", "mt", "real") for shard in (0, 1)]
