@@ -506,8 +506,10 @@ def mt_translation_files(wildcards):
 
 
 def translation_gpus():
-    """GPUs of one translation shard job: 1 for a neural backend, 0 for Apertium."""
-    return 0 if config["synthetic"]["translation"]["backend"] == "apertium" else 1
+    """GPUs of a job that machine-translates (a translation shard, the instruction sets):
+    1 for a neural backend, 0 for Apertium or without translation."""
+    spec = config["synthetic"]["translation"]
+    return 0 if spec["backend"] == "apertium" or not spec["enabled"] else 1
 
 
 def translation_benchmarks():

@@ -106,6 +106,19 @@ def test_hf_seq2seq_is_one_to_one_and_forces_language(tiny_seq2seq_dir):
     assert translator.describe()["backend"] == "hf_seq2seq"
 
 
+def test_hf_seq2seq_sorts_batches_by_length_and_keeps_line_order(tiny_seq2seq_dir):
+    from langadapt.mt.text import length_sorted_batches
+
+    lines = ["Save.", "Print the table from the File menu.", "Open it.", "Close the document now."]
+    assert length_sorted_batches(lines, 2) == [([1, 3], [lines[1], lines[3]]),
+                                               ([2, 0], [lines[2], lines[0]])]
+    translator = get_translator({"backend": "hf_seq2seq", "model": str(tiny_seq2seq_dir),
+                                 "batch_size": 2})
+    translator.max_new_tokens = 6
+    one_by_one = [translator.translate([line])[0] for line in lines]
+    assert translator.translate(lines) == one_by_one
+
+
 def test_causal_lm_is_one_to_one(tiny_model_dir):
     translator = get_translator(
         {"backend": "causal_lm", "model": str(tiny_model_dir), "batch_size": 3}
