@@ -1,6 +1,7 @@
 """Peak host memory of mix -> CPT at two corpus sizes (issue 21): it must not grow with the corpus.
 
-    python -m langadapt.bench.data_scale --model DIR --work DIR --tokens 20M 200M
+    python -m langadapt.bench.data_scale --model DIR --work DIR --tokens 20M 200M \\
+        [--mt-sentences 1000]
 
 For each size, three token corpora (english, real, mt; a third of the tokens each; documents of
 1..1000 random ids below the model's vocabulary, EOS-terminated) are written as memory-mapped
@@ -122,6 +123,51 @@ def measure(size: int, model: str, work: Path, budget: int, seq_len: int, steps:
             "tokenize_shard": run_stage(["tokenize", str(work), model, str(size // 100)])}
 
 
+def measure_mt(model: str, work: Path, sentences: int) -> dict:
+    """Sentences/s of the neural MT engines on a random M2M100 (NLLB's architecture, d_model 256,
+    2+2 layers) with ``model``'s tokenizer: transformers generate, CTranslate2 float32 and int8;
+    greedy, batch 32, 32 new tokens, English lines of the generated text."""
+    import ctranslate2
+    import torch
+    from transformers import AutoTokenizer, M2M100Config, M2M100ForConditionalGeneration
+
+    from langadapt.mt import get_translator
+
+    tokenizer = AutoTokenizer.from_pretrained(model)
+    tokenizer.add_special_tokens({"additional_special_tokens": ["eng_Latn", "glg_Latn"]})
+    if tokenizer.unk_token is None:
+        tokenizer.add_special_tokens({"unk_token": "<unk>"})
+    tokenizer.pad_token = tokenizer.convert_ids_to_tokens(1)  # CTranslate2: NLLB's pad id
+    config = M2M100Config(vocab_size=len(tokenizer), d_model=256, encoder_layers=2,
+                          decoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4,
+                          encoder_ffn_dim=1024, decoder_ffn_dim=1024, max_position_embeddings=256,
+                          pad_token_id=1, eos_token_id=tokenizer.eos_token_id,
+                          decoder_start_token_id=tokenizer.eos_token_id)
+    torch.manual_seed(0)
+    M2M100ForConditionalGeneration(config).save_pretrained(work / "m2m")
+    tokenizer.save_pretrained(work / "m2m")
+    converter = ctranslate2.converters.TransformersConverter(str(work / "m2m"))
+    converter.convert(str(work / "m2m_ct2"), force=True)
+    converter.convert(str(work / "m2m_ct2_int8"), quantization="int8", force=True)
+    rng = np.random.default_rng(0)
+    words = TEXT.split()[14:]
+    lines = [" ".join(rng.choice(words, rng.integers(3, 30))) for _ in range(sentences)]
+    spec = {"backend": "hf_seq2seq", "model": str(work / "m2m"), "source_lang_code": "eng_Latn",
+            "target_lang_code": "glg_Latn", "batch_size": 32, "max_new_tokens": 32}
+    engines = {"transformers": spec,
+               "ctranslate2_float32": {**spec, "ctranslate2_model": str(work / "m2m_ct2")},
+               "ctranslate2_int8": {**spec, "ctranslate2_model": str(work / "m2m_ct2_int8"),
+                                    "compute_type": "int8"}}
+    result = {}
+    for name, engine in engines.items():
+        translator = get_translator(engine)
+        translator.translate(lines[:32])  # warm-up
+        started = time.perf_counter()
+        translator.translate(lines)
+        result[name] = round(sentences / (time.perf_counter() - started), 1)
+    return {"sentences": sentences, "sentences_per_second": result}
+
+
 def parse_count(text: str) -> int:
     return int(float(text.rstrip("kMB")) * {"k": 1e3, "M": 1e6, "B": 1e9}.get(text[-1], 1))
 
@@ -131,10 +177,12 @@ def main(argv=None) -> None:
     parser.add_argument("--stage", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--model")
     parser.add_argument("--work", type=Path)
-    parser.add_argument("--tokens", nargs="+", default=["20M", "200M"])
+    parser.add_argument("--tokens", nargs="*", default=["20M", "200M"])
     parser.add_argument("--budget", default="4M")
     parser.add_argument("--seq-len", type=int, default=256)
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--mt-sentences", type=int, default=0,
+                        help="also time the MT engines on this many sentences")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     if args.stage:
@@ -150,6 +198,9 @@ def main(argv=None) -> None:
         result = measure(parse_count(size), args.model, args.work / size,
                          parse_count(args.budget), args.seq_len, args.steps)
         results.append({"size": size, "budget": args.budget, **result})
+        print(json.dumps(results[-1]), flush=True)
+    if args.mt_sentences:
+        results.append({"mt": measure_mt(args.model, args.work, args.mt_sentences)})
         print(json.dumps(results[-1]), flush=True)
     if args.out:
         args.out.write_text(json.dumps(results, indent=1) + "\n")
