@@ -301,10 +301,12 @@ def _source_files(source):
 
 
 def source_params(wildcards):
-    """The source's config block (a change reruns the source)."""
+    """The source's config block (a change reruns the source); not its shard count, which only
+    changes the shard jobs downstream."""
     from langadapt.sources import source_config
 
-    return source_config(config, wildcards.source)[0]
+    block = source_config(config, wildcards.source)[0]
+    return {key: value for key, value in block.items() if key != "shards"}
 
 
 def debian_metadata_files():
