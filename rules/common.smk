@@ -163,11 +163,11 @@ def mixture_corpora(wildcards):
 
 
 def mixture_token_files(wildcards):
-    """Named inputs of build_mixture: {corpus: ids .npy, corpus_stats: .json}."""
+    """Named inputs of build_mixture: {corpus: [ids .npy per shard], corpus_stats: [.json]}."""
     files = {}
     for corpus in mixture_corpora(wildcards):
-        files[corpus] = f"results/tokens/{wildcards.lang}/{corpus}.npy"
-        files[f"{corpus}_stats"] = f"results/tokens/{wildcards.lang}/{corpus}.json"
+        files[corpus] = corpora.token_files(config, wildcards.lang, corpus)
+        files[f"{corpus}_stats"] = [path.removesuffix(".npy") + ".json" for path in files[corpus]]
     return files
 
 def data_targets():
@@ -175,7 +175,7 @@ def data_targets():
         f"results/data/{LANG}/plan_check.json",
         f"results/data/{LANG}/card.json",
         f"results/data/{LANG}/card.md",
-    ] + [f"results/mix/{LANG}/{part}/packed.npy" for part in mixture_paths()]
+    ] + [f"results/mix/{LANG}/{part}/index.npy" for part in mixture_paths()]
 
 
 def training_targets():
@@ -248,9 +248,10 @@ def run_benchmark_files():
     files += [f"benchmarks/load_source/{LANG}/{name}.tsv" for name in source_names()]
     files += [f"benchmarks/{rule}/{LANG}.tsv" for rule in ("clean_and_split", "data_card")]
     if config["synthetic"]["translation"]["enabled"]:
-        files += [f"benchmarks/{rule}/{LANG}.tsv" for rule in ("translate_english",
-                                                                "filter_synthetic")]
-    files += [f"benchmarks/tokenize_corpus/{LANG}/{c}.tsv" for c in corpora_for_mixing()]
+        files += [f"benchmarks/filter_synthetic/{LANG}.tsv"]
+        files += translation_benchmarks()
+    files += [path.replace("results/tokens/", "benchmarks/tokenize_corpus/", 1).removesuffix(".npy")
+              + ".tsv" for c in corpora_for_mixing() for path in corpora.token_files(config, LANG, c)]
     files += [f"benchmarks/build_mixture/{LANG}/{part}.tsv" for part in mixture_paths()]
     for name in checkpoint_names():
         if name != "base":
@@ -309,10 +310,12 @@ def _source_files(source):
 
 
 def source_params(wildcards):
-    """The source's config block (a change reruns the source)."""
+    """The source's config block (a change reruns the source); not its shard count, which only
+    changes the shard jobs downstream."""
     from langadapt.sources import source_config
 
-    return source_config(config, wildcards.source)[0]
+    block = source_config(config, wildcards.source)[0]
+    return {key: value for key, value in block.items() if key != "shards"}
 
 
 def debian_metadata_files():
@@ -492,8 +495,8 @@ def vocab_grid_key(vocab):
 def extended_mixture_token_files(wildcards):
     """build_mixture's inputs, tokenised with the extended tokenizer of wildcards.vocab."""
     base = f"results/tokens/{wildcards.lang}/"
-    return {name: path.replace(base, f"{base}vocab={wildcards.vocab}/", 1)
-            for name, path in mixture_token_files(wildcards).items()}
+    return {name: [path.replace(base, f"{base}vocab={wildcards.vocab}/", 1) for path in paths]
+            for name, paths in mixture_token_files(wildcards).items()}
 
 
 def cpt_checkpoint_names():
@@ -501,13 +504,13 @@ def cpt_checkpoint_names():
 
 
 def throughput_inputs(wildcards):
-    """Model and held-out text; for a CPT cell also its train log and packed mixture."""
+    """Model and held-out text; for a CPT cell also its train log and mixture."""
     inputs = {"model": checkpoint_model_dir(wildcards),
               "test": f"results/data/{wildcards.lang}/clean/test.jsonl"}
     if wildcards.checkpoint.startswith("cpt/"):
         cell = wildcards.checkpoint.removeprefix("cpt/")
         inputs["train_log"] = f"results/cpt/{wildcards.lang}/{cell}/train_log.csv"
-        inputs["packed"] = f"results/mix/{wildcards.lang}/{cell_mixture(cell)}/packed.npy"
+        inputs["mixture"] = f"results/mix/{wildcards.lang}/{cell_mixture(cell)}/mix.json"
     return inputs
 
 
@@ -527,3 +530,48 @@ def vocabulary_targets():
         return []
     return [f"{PAPER_DIR}/tables/vocabulary.{ext}" for ext in ("md", "tex", "csv")] + [
         f"{PAPER_DIR}/figures/vocabulary.{ext}" for ext in ("pdf", "png")]
+
+
+# --- Data at scale (issue 21): corpus shards. A source's `shards` splits the corpora built from
+# it into contiguous shards (langadapt.shards: rule shard_corpus), each transliterated and
+# tokenised by its own job; build_mixture gathers them (mixture_token_files above). With
+# shards: 1 (the default) none of these jobs exist.
+
+
+def translit_shard_input(wildcards):
+    """Shard of the corpus (real or mt) that transliterated shard wildcards.corpus romanises."""
+    source = "mt" if wildcards.corpus == "translit_mt" else "real"
+    label = f"{wildcards.shard}-of-{wildcards.shards}"
+    return corpora.shard_text_file(wildcards.lang, source, label)
+
+
+def shard_corpus_input(wildcards):
+    """The whole JSONL a shard is cut from: a corpus's file, or the English sample (mt_source)."""
+    if wildcards.corpus == "mt_source":
+        return f"results/data/{wildcards.lang}/synthetic/mt.source.jsonl"
+    return corpus_text_file(wildcards)
+
+
+def mt_translation_files(wildcards):
+    """Raw MT output that filter_synthetic reads: mt.jsonl, or one file per translated shard."""
+    shards = corpora.corpus_shards(config, "mt")
+    if shards == 1:
+        return [f"results/data/{wildcards.lang}/synthetic/mt.jsonl"]
+    return [f"results/data/{wildcards.lang}/shards/mt_raw/{shard}-of-{shards}.jsonl"
+            for shard in range(shards)]
+
+
+def translation_gpus():
+    """GPUs of a job that machine-translates (a translation shard, the instruction sets):
+    1 for a neural backend, 0 for Apertium or without translation."""
+    spec = config["synthetic"]["translation"]
+    return 0 if spec["backend"] == "apertium" or not spec["enabled"] else 1
+
+
+def translation_benchmarks():
+    """Benchmark files of the translate_english job(s) of this run: one, or one a shard."""
+    shards = corpora.corpus_shards(config, "mt")
+    if shards == 1:
+        return [f"benchmarks/translate_english/{LANG}.tsv"]
+    return [f"benchmarks/translate_english/{LANG}/{shard}-of-{shards}.tsv"
+            for shard in range(shards)]

@@ -4,7 +4,8 @@
 
 rule cpt:
     input:
-        packed="results/mix/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}/packed.npy",
+        mixture="results/mix/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}/mix.json",
+        index="results/mix/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}/index.npy",
         model="results/models/base",
         dev=cpt_dev_split,
     output:

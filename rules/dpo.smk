@@ -25,6 +25,7 @@ rule instruct_preferences:
     threads: 1
     resources:
         mem_mb=2000,
+        gpu=translation_gpus(),  # neural MT translates here (sorted batches): a GPU job
         runtime=30,
     conda:
         "../envs/train.yaml"

@@ -30,6 +30,7 @@ rule instruct_sections:
     threads: 1
     resources:
         mem_mb=2000,
+        gpu=translation_gpus(),  # neural MT translates here (sorted batches): a GPU job
         runtime=30,
     conda:
         "../envs/train.yaml"
@@ -53,6 +54,7 @@ rule instruct_general:
     threads: 1
     resources:
         mem_mb=2000,
+        gpu=translation_gpus(),  # neural MT translates here (sorted batches): a GPU job
         runtime=30,
     conda:
         "../envs/train.yaml"

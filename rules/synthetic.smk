@@ -26,10 +26,48 @@ if config["synthetic"]["translation"]["enabled"]:
         script:
             "../scripts/translate_english.py"
 
-    rule filter_synthetic:
-        """Length-ratio, exact and near-duplicate, and perplexity filters over the MT output."""
+    rule sample_english:
+        """The seeded sample of English records to translate, sharded for translation when the
+        English source has shards > 1 (rule shard_corpus, corpus mt_source)."""
         input:
-            jsonl="results/data/{lang}/synthetic/mt.jsonl",
+            train=translation_input,
+        output:
+            jsonl="results/data/{lang}/synthetic/mt.source.jsonl",
+        log:
+            "logs/sample_english/{lang}.log",
+        params:
+            translation=config["synthetic"]["translation"],
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=60,
+        conda:
+            "../envs/synthetic.yaml"
+        script:
+            "../scripts/sample_english.py"
+
+    use rule translate_english as translate_english_shard with:
+        input:
+            train="results/data/{lang}/shards/mt_source/{shard}-of-{shards}.jsonl",
+        output:
+            jsonl="results/data/{lang}/shards/mt_raw/{shard}-of-{shards}.jsonl",
+            provenance="results/data/{lang}/shards/mt_raw/{shard}-of-{shards}.provenance.json",
+        log:
+            "logs/translate_english/{lang}/{shard}-of-{shards}.log",
+        benchmark:
+            "benchmarks/translate_english/{lang}/{shard}-of-{shards}.tsv"
+        params:
+            translation={**config["synthetic"]["translation"], "max_sentences": None},
+        resources:
+            mem_mb=8000,
+            runtime=240,
+            gpu=translation_gpus(),  # neural MT: one GPU a shard; Apertium: CPU
+
+    rule filter_synthetic:
+        """Length-ratio, exact and near-duplicate, and perplexity filters over the MT output
+        (every translated shard: duplicates and the perplexity cut need all of them)."""
+        input:
+            jsonl=mt_translation_files,
             model=perplexity_model_dir(),
         output:
             jsonl="results/data/{lang}/synthetic/mt.filtered.jsonl",
@@ -76,3 +114,13 @@ if config["synthetic"]["transliteration"]["enabled"]:
             "../envs/synthetic.yaml"
         script:
             "../scripts/transliterate.py"
+
+    use rule transliterate as transliterate_shard with:
+        input:
+            train=translit_shard_input,
+        output:
+            jsonl="results/data/{lang}/shards/{corpus}/{shard}-of-{shards}.jsonl",
+        log:
+            "logs/transliterate/{lang}/{corpus}/{shard}-of-{shards}.log",
+        benchmark:
+            "benchmarks/transliterate/{lang}/{corpus}/{shard}-of-{shards}.tsv"

@@ -52,11 +52,24 @@ use rule tokenize_corpus as tokenize_corpus_extended_vocabulary with:
         "benchmarks/tokenize_corpus/{lang}/vocab={vocab}/{corpus}.tsv"
 
 
+use rule tokenize_corpus_shard as tokenize_corpus_shard_extended_vocabulary with:
+    input:
+        text="results/data/{lang}/shards/{corpus}/{shard}-of-{shards}.jsonl",
+        tokenizer="results/vocab/{lang}/vocab={vocab}/model",
+    output:
+        ids="results/tokens/{lang}/vocab={vocab}/{corpus}/{shard}-of-{shards}.npy",
+        stats="results/tokens/{lang}/vocab={vocab}/{corpus}/{shard}-of-{shards}.json",
+    log:
+        "logs/tokenize_corpus/{lang}/vocab={vocab}/{corpus}/{shard}-of-{shards}.log",
+    benchmark:
+        "benchmarks/tokenize_corpus/{lang}/vocab={vocab}/{corpus}/{shard}-of-{shards}.tsv"
+
+
 use rule build_mixture as build_mixture_extended_vocabulary with:
     input:
         unpack(extended_mixture_token_files),
     output:
-        packed="results/mix/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/packed.npy",
+        index="results/mix/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/index.npy",
         info="results/mix/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/mix.json",
     log:
         "logs/build_mixture/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}.log",
@@ -66,7 +79,8 @@ use rule build_mixture as build_mixture_extended_vocabulary with:
 
 use rule cpt as cpt_extended_vocabulary with:
     input:
-        packed="results/mix/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/packed.npy",
+        mixture="results/mix/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/mix.json",
+        index="results/mix/{lang}/vocab={vocab}/ratio={ratio}/tokens={tokens}/synth={synth}/index.npy",
         model="results/vocab/{lang}/vocab={vocab}/model",
         dev=cpt_dev_split,
     output:

@@ -15,7 +15,7 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     launch(
         "cpt",
         params={
-            "packed": snakemake.input.packed,  # noqa: F821
+            "mixture": snakemake.input.mixture,  # noqa: F821
             "base_model": snakemake.input.model,  # noqa: F821
             "out_dir": OUT_DIR,
             "checkpoint_dir": snakemake.params.checkpoint_dir,  # noqa: F821

@@ -5,7 +5,7 @@ from langadapt.synthetic import filter_synthetic
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     filter_synthetic(
-        snakemake.input.jsonl,  # noqa: F821
+        list(snakemake.input.jsonl),  # noqa: F821 (mt.jsonl, or its translated shards)
         snakemake.output.jsonl,  # noqa: F821
         snakemake.output.report,  # noqa: F821
         snakemake.params.filters,  # noqa: F821

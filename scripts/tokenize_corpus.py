@@ -10,4 +10,5 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
         snakemake.input.tokenizer,  # noqa: F821
         snakemake.output.ids,  # noqa: F821
         snakemake.output.stats,  # noqa: F821
+        allow_empty=snakemake.params.allow_empty,  # noqa: F821
     )

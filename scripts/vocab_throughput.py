@@ -12,6 +12,6 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
         snakemake.output.speed,  # noqa: F821
         dtype=snakemake.params.dtype,  # noqa: F821
         train_log=snakemake.input.get("train_log"),  # noqa: F821
-        packed=snakemake.input.get("packed"),  # noqa: F821
+        mixture=snakemake.input.get("mixture"),  # noqa: F821
         threads=snakemake.threads,  # noqa: F821
     )

@@ -229,19 +229,19 @@ def prepare_and_train(config: dict, root: Path) -> dict:
     trained = {}
     if cells:
         cell = cells[0]
-        mix_dir = path(f"results/mix/{lang}/cell/packed.npy").parent
+        mix_dir = path(f"results/mix/{lang}/cell/mix.json").parent
         chosen = [n for n in plan if not (n == "english" and float(cell["mixing_ratio"]) >= 1)
                   and not (plan[n]["kind"] == "synthetic"
                            and float(cell["synthetic_weight"]) <= 0)]
         out["mixture"] = build_mixture(
-            {n: str(root / f"results/tokens/{lang}/{n}.npy") for n in chosen},
-            {n: str(root / f"results/tokens/{lang}/{n}.json") for n in chosen},
-            mix_dir / "packed.npy", mix_dir / "mix.json", float(cell["mixing_ratio"]),
+            {n: [str(root / f"results/tokens/{lang}/{n}.npy")] for n in chosen},
+            {n: [str(root / f"results/tokens/{lang}/{n}.json")] for n in chosen},
+            mix_dir / "index.npy", mix_dir / "mix.json", float(cell["mixing_ratio"]),
             grids.parse_token_count(cell["token_budget"]), float(cell["synthetic_weight"]),
             config["mixture"]["real_weight"], config["mixture"]["seq_len"])
         from langadapt.train.cpt import train_cpt
 
-        trained["cpt"] = train_cpt(str(mix_dir / "packed.npy"), model_dir, str(root / "cpt"),
+        trained["cpt"] = train_cpt(str(mix_dir / "mix.json"), model_dir, str(root / "cpt"),
                                    str(root / "ck" / "cpt"), config["cpt"]["recipe"])
     sections = path(f"results/instruct/{lang}/sections.jsonl")
     write_sections(clean["train"], sections, translation, sum(help_section_counts(config)))

@@ -154,15 +154,17 @@ def test_more_candidates_than_the_perplexity_budget_at_filter_time():
         filter_translations(records, settings, score=lambda texts: [1.0] * len(texts))
 
 
-def test_packed_mixture_from_another_tokenizer(tmp_path):
+def test_mixture_from_another_tokenizer(tmp_path):
     import numpy as np
-    from langadapt.train.cpt import PackedDataset, check_vocab
+    from langadapt.mixture import index_token_stream
+    from langadapt.train.cpt import MixtureDataset, check_vocab
 
-    packed = tmp_path / "packed.npy"
-    np.save(packed, np.array([[1, 2, 3, 900], [4, 5, 6, 7]], dtype=np.int32))
+    np.save(tmp_path / "tokens.npy", np.array([1, 2, 3, 900, 4, 5, 6, 0], dtype=np.uint32))
+    mixture = tmp_path / "mix.json"
+    index_token_stream(tmp_path / "tokens.npy", 4, 0, tmp_path / "index.npy", mixture)
     with pytest.raises(LangadaptError) as caught:
-        check_vocab(PackedDataset(packed), vocab_size=500)
-    assert str(caught.value).startswith(f"{packed}: token id 900 is outside the model's vocab")
+        check_vocab(MixtureDataset(mixture), vocab_size=500)
+    assert str(caught.value).startswith(f"{mixture}: token id 900 is outside the model's vocab")
 
 
 def test_unknown_training_recipe_key(tmp_path):

@@ -47,7 +47,9 @@ def test_paper_shapes():
     hindi = load_config(REPO / "configs" / "nemotron-hi.yaml")
     assert {cell["mixing_ratio"] for cell in grids.cpt_cells(hindi)} == {"0.5"}
     assert hindi["synthetic"]["transliteration"]["enabled"]
-    assert hindi["mixture"]["real_weight"] > 1
+    shares = hindi["mixture"]["target_shares"]  # model card: 40B real, 60B mt, 120B translit
+    assert shares["real"] / shares["mt"] == pytest.approx(40 / 60, abs=0.01)
+    assert shares["translit"] + shares["translit_mt"] == pytest.approx(120 / 220, abs=0.01)
     assert {cell["init"] for cell in grids.sft_cells(hindi)} == {"base", "cpt"}
 
 

@@ -15,7 +15,7 @@ from langadapt.config import load_config
 from langadapt.train.cpt import train_cpt
 from langadapt.train.dpo import train_dpo
 from langadapt.train.sft import train_sft
-from train_helpers import make_packed
+from train_helpers import make_mixture
 
 ROOT = Path(__file__).resolve().parents[1]
 OFFLINE = [ROOT / "config.yaml", *sorted((ROOT / "configs").glob("demo-*.yaml"))]
@@ -40,8 +40,8 @@ def data(tiny_model_dir, fixture_dir, tmp_path_factory):
     )
     inst.write_jsonl(root / "sft.jsonl", rows)
     inst.write_jsonl(root / "prefs.jsonl", prefs.help_preferences(sections, 4, skip=4))
-    packed = make_packed(tiny_model_dir, root / "packed.npy", seq_len=32)
-    return {"packed": packed, "sft": root / "sft.jsonl", "prefs": root / "prefs.jsonl"}
+    mixture = make_mixture(tiny_model_dir, root / "mix", seq_len=32)
+    return {"mixture": mixture, "sft": root / "sft.jsonl", "prefs": root / "prefs.jsonl"}
 
 
 @pytest.mark.parametrize("path", OFFLINE, ids=lambda p: p.name)
@@ -52,7 +52,7 @@ def test_offline_config_takes_a_training_step_in_every_stage(
     config = load_config(path)
     common = {"seed": 1, "deepspeed": config["cpt"]["deepspeed"]}
     cpt = train_cpt(
-        packed=str(data["packed"]), base_model=str(tiny_model_dir), out_dir=str(tmp_path / "cpt"),
+        mixture=str(data["mixture"]), base_model=str(tiny_model_dir), out_dir=str(tmp_path / "cpt"),
         checkpoint_dir=str(tmp_path / "ck_cpt"), recipe={**config["cpt"]["recipe"], **ONE_STEP},
         **common,
     )

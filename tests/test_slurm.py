@@ -239,7 +239,7 @@ REAL_CONFIG = {
 # A data rule, the mixture, a training rule and an evaluation rule of the real Snakefile.
 REAL_TARGETS = [
     "results/data/gl/clean/train.jsonl",
-    f"results/mix/gl/{CELL.rsplit('/seed', 1)[0]}/packed.npy",
+    f"results/mix/gl/{CELL.rsplit('/seed', 1)[0]}/index.npy",
     f"results/cpt/gl/{CELL}/model",
     f"results/eval/gl/cpt/{CELL}/bpc.json",
 ]
@@ -283,8 +283,8 @@ def test_real_workflow_through_slurm(slurm_cluster, tiny_model_dir, fixture_dir,
     assert proc.returncode == 0, proc.stderr[-6000:]
     for name in ("results/data/gl/clean/train.jsonl", "results/data/gl/clean/test.jsonl"):
         assert (cluster / name).read_bytes() == (local / name).read_bytes(), name
-    packed = REAL_TARGETS[1]
-    assert np.array_equal(np.load(cluster / packed), np.load(local / packed))
+    index = REAL_TARGETS[1]
+    assert np.array_equal(np.load(cluster / index), np.load(local / index))
     losses = {}
     for run in (cluster, local):
         lines = (run / f"results/cpt/gl/{CELL}/train_log.csv").read_text().splitlines()

@@ -10,7 +10,7 @@ from langadapt.train.cpt import train_cpt
 from langadapt.train.logs import read_train_log
 from langadapt.train.resume import run_fingerprint
 from langadapt.train.tracking import PACKAGES, reporters, with_tracking
-from train_helpers import TINY_CPT_RECIPE, make_packed
+from train_helpers import TINY_CPT_RECIPE, make_mixture
 
 
 def test_default_tracking_reports_nowhere_and_does_not_evaluate(tmp_path):
@@ -41,7 +41,7 @@ def test_an_integration_needs_its_package(name):
 
 
 def test_logging_tracking_and_cadence_are_not_in_the_fingerprint(tmp_path):
-    data = tmp_path / "packed.npy"
+    data = tmp_path / "index.npy"
     data.write_bytes(b"x")
     recipe = {"learning_rate": 1e-4, "report_to": "none", "save_steps": 5, "logging_steps": 1}
     tracked = {**recipe, "report_to": ["tensorboard"], "run_name": "cpt/gl/x", "save_steps": 50,
@@ -52,12 +52,12 @@ def test_logging_tracking_and_cadence_are_not_in_the_fingerprint(tmp_path):
 
 
 def test_cpt_logs_the_dev_loss_and_trains_as_without_it(tiny_model_dir, fixture_dir, tmp_path):
-    packed = make_packed(tiny_model_dir, tmp_path / "packed.npy")
+    mixture = make_mixture(tiny_model_dir, tmp_path / "mixture")
     runs = {}
     for name, tracking in (("plain", {}), ("eval", {"eval_steps": 2})):
         out = tmp_path / name
         recipe = with_tracking(dict(TINY_CPT_RECIPE), tracking, out, evaluates=True)
-        train_cpt(packed=str(packed), base_model=str(tiny_model_dir), out_dir=str(out),
+        train_cpt(mixture=str(mixture), base_model=str(tiny_model_dir), out_dir=str(out),
                   checkpoint_dir=str(tmp_path / name / "checkpoints"), recipe=recipe, epochs=1,
                   dev=str(fixture_dir / "clean_train.jsonl"), eval_sequences=2)
         runs[name] = read_train_log(out / "train_log.csv")

@@ -10,17 +10,17 @@ from langadapt.train.cpt import train_cpt
 from langadapt.train.launch import write_params
 from langadapt.train.logs import read_train_log
 from langadapt.train.resume import is_complete, latest_complete_checkpoint
-from train_helpers import PYTHON, TINY_CPT_RECIPE, make_packed, subprocess_env
+from train_helpers import PYTHON, TINY_CPT_RECIPE, make_mixture, subprocess_env
 
 
 @pytest.fixture(scope="module")
 def packed(tiny_model_dir, tmp_path_factory):
-    return make_packed(tiny_model_dir, tmp_path_factory.mktemp("mix") / "packed.npy")
+    return make_mixture(tiny_model_dir, tmp_path_factory.mktemp("mix"))
 
 
 def _params(packed, model, root, epochs=2, seed=1, **recipe):
     return dict(
-        packed=str(packed),
+        mixture=str(packed),
         base_model=str(model),
         out_dir=str(root / "cell"),
         checkpoint_dir=str(root / "checkpoints"),

@@ -39,7 +39,7 @@ def test_deepspeed_configs_leave_sizes_to_the_trainer(name):
 
 
 def test_params_round_trip(tmp_path):
-    params = {"packed": "a.npy", "recipe": {"learning_rate": 1e-4}, "seed": 3}
+    params = {"mixture": "mix.json", "recipe": {"learning_rate": 1e-4}, "seed": 3}
     assert read_params(write_params(tmp_path / "p.json", params)) == params
 
 

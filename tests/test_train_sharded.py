@@ -25,7 +25,7 @@ from langadapt.train.launch import (
 )
 from langadapt.train.logs import read_train_log
 from langadapt.train.resume import checkpoint_step, latest_complete_checkpoint
-from train_helpers import TINY_CPT_RECIPE, make_packed, subprocess_env
+from train_helpers import TINY_CPT_RECIPE, make_mixture, subprocess_env
 
 pytestmark = pytest.mark.workflow
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,14 +36,14 @@ STEPS = 40  # long enough to kill the DDP run between its first checkpoint and i
 
 @pytest.fixture(scope="module")
 def packed(tiny_model_dir, tmp_path_factory):
-    return make_packed(tiny_model_dir, tmp_path_factory.mktemp("sharded") / "packed.npy")
+    return make_mixture(tiny_model_dir, tmp_path_factory.mktemp("sharded"))
 
 
 def _params(tiny_model_dir, packed, out: Path, batch: int, steps: int = STEPS) -> dict:
     recipe = {**TINY_CPT_RECIPE, "per_device_train_batch_size": batch}
     recipe.update(max_steps=steps, save_steps=4)
     return {
-        "packed": str(packed),
+        "mixture": str(packed),
         "base_model": str(tiny_model_dir),
         "out_dir": str(out / "cell"),
         "checkpoint_dir": str(out / "checkpoints"),

@@ -1,4 +1,4 @@
-"""cpt -> sft -> dpo through Snakemake on tiny packed data and a tiny random model."""
+"""cpt -> sft -> dpo through Snakemake on a tiny mixture index and a tiny random model."""
 
 import json
 import shutil
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from langadapt.train.logs import read_train_log
-from train_helpers import make_packed, subprocess_env
+from train_helpers import make_mixture, subprocess_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -72,7 +72,7 @@ def test_training_rules_end_to_end(tiny_model_dir, fixture_dir, tmp_path):
     work = tmp_path / "run"
     shutil.copytree(tiny_model_dir, work / "results" / "models" / "base")
     shutil.copytree(tiny_model_dir, work / "tiny")
-    make_packed(tiny_model_dir, work / "results/mix/gl/ratio=0.8/tokens=12k/synth=1.0/packed.npy")
+    make_mixture(tiny_model_dir, work / "results/mix/gl/ratio=0.8/tokens=12k/synth=1.0")
     clean = work / "results/data/gl/clean/train.jsonl"
     lines = (fixture_dir / "help_sections.jsonl").read_text().splitlines()
     for index, line in enumerate((fixture_dir / "clean_train.jsonl").read_text().splitlines()):

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from langadapt.mixture import MixtureIndex
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
@@ -59,7 +60,7 @@ def test_galician_mt_filter_tokenise_mix(tmp_path, tiny_model_dir, fixture_dir):
         "ratio=1.0/tokens=2k/synth=0.0",
         "ratio=0.0/tokens=1k/synth=1.0",
     ]
-    run_snakemake(tmp_path, config, [f"results/mix/gl/{cell}/packed.npy" for cell in cells])
+    run_snakemake(tmp_path, config, [f"results/mix/gl/{cell}/index.npy" for cell in cells])
 
     synthetic = tmp_path / "results/data/gl/synthetic"
     mt = [json.loads(line) for line in (synthetic / "mt.jsonl").read_text().splitlines()]
@@ -83,9 +84,11 @@ def test_galician_mt_filter_tokenise_mix(tmp_path, tiny_model_dir, fixture_dir):
         assert ids.dtype == np.uint32 and len(ids) == stats["tokens"]
         assert (ids == stats["eos_token_id"]).sum() == stats["documents"]
 
-    packed = np.load(tmp_path / f"results/mix/gl/{cells[0]}/packed.npy")
+    index = MixtureIndex(tmp_path / f"results/mix/gl/{cells[0]}/mix.json")
     info = json.loads((tmp_path / f"results/mix/gl/{cells[0]}/mix.json").read_text())
-    assert packed.dtype == np.int32 and packed.shape == (62, 32) and info["sequences"] == 62
+    assert len(index) == info["sequences"] == 62 and index.sequence(61).shape == (32,)
+    assert info["index"]["token_files"] == [
+        f"../../../../../tokens/gl/{corpus}.npy" for corpus in ("english", "real", "mt")]
     assert info["packing_efficiency"] >= 0.95 and set(info["corpora"]) == {"english", "real", "mt"}
     real_only = json.loads((tmp_path / f"results/mix/gl/{cells[1]}/mix.json").read_text())
     assert set(real_only["corpora"]) == {"real"} and real_only["synthetic_target_share"] == 0
@@ -112,7 +115,7 @@ def test_hindi_transliteration_into_mixture(tmp_path, tiny_model_dir, fixture_di
     config["language"] = {"code": "hi", "name": "Hindi", "script": "Deva"}
     config["synthetic"]["translation"]["enabled"] = False
     config["synthetic"]["transliteration"] = {"enabled": True, "scheme": "itrans"}
-    run_snakemake(tmp_path, config, ["results/mix/hi/ratio=0.5/tokens=1k/synth=1.0/packed.npy"])
+    run_snakemake(tmp_path, config, ["results/mix/hi/ratio=0.5/tokens=1k/synth=1.0/index.npy"])
     translit = [
         json.loads(x) for x in (tmp_path / "results/data/hi/synthetic/translit.jsonl").open()
     ]
@@ -121,3 +124,23 @@ def test_hindi_transliteration_into_mixture(tmp_path, tiny_model_dir, fixture_di
         (tmp_path / "results/mix/hi/ratio=0.5/tokens=1k/synth=1.0/mix.json").read_text()
     )
     assert set(info["corpora"]) == {"english", "real", "translit"}
+
+
+def test_two_shards_give_the_mixture_of_one(tmp_path, tiny_model_dir, fixture_dir):
+    """Corpora split into shards (translated and tokenised per shard) give the same sequences."""
+    cell = "ratio=0.8/tokens=2k/synth=1.0"
+    indexes = {}
+    for shards in (1, 2):
+        work = tmp_path / f"shards={shards}"
+        config = prepare(work, tiny_model_dir, fixture_dir, "gl", fixture_dir / "clean_train.jsonl")
+        config["sources"][0]["shards"] = shards
+        run_snakemake(work, config, [f"results/mix/gl/{cell}/index.npy"])
+        indexes[shards] = MixtureIndex(work / f"results/mix/gl/{cell}/mix.json")
+    translated = sorted((tmp_path / "shards=2/results/data/gl/shards/mt_raw").glob("*.jsonl"))
+    assert [path.name for path in translated] == ["0-of-2.jsonl", "1-of-2.jsonl"]
+    tokens = sorted((tmp_path / "shards=2/results/tokens/gl").rglob("*.npy"))
+    assert [p.relative_to(tmp_path / "shards=2/results/tokens/gl").as_posix() for p in tokens] == [
+        f"{corpus}/{shard}-of-2.npy" for corpus in ("english", "mt", "real") for shard in (0, 1)]
+    one, two = indexes[1], indexes[2]
+    assert len(one) == len(two) == 62
+    assert all(np.array_equal(one.sequence(n), two.sequence(n)) for n in range(len(one)))

@@ -1,4 +1,4 @@
-"""Tiny training inputs for the training-stage tests: packed token ids and recipes."""
+"""Tiny training inputs for the training-stage tests: a mixture index and recipes."""
 
 import json
 import os
@@ -21,8 +21,12 @@ TINY_CPT_RECIPE = {
 }
 
 
-def make_packed(tokenizer_dir, out_path, seq_len: int = 64) -> Path:
-    """Pack the English and target sides of the fixture corpus into ``[n, seq_len]`` int32."""
+def make_mixture(tokenizer_dir, out_dir, seq_len: int = 64) -> Path:
+    """A mixture cell (``mix.json`` + ``index.npy`` over ``tokens.npy``) of the fixture corpus.
+
+    The English and target sides are read in order, ``len // seq_len`` sequences.
+    """
+    from langadapt.mixture import index_token_stream
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
@@ -31,11 +35,12 @@ def make_packed(tokenizer_dir, out_path, seq_len: int = 64) -> Path:
         for row in map(json.loads, handle):
             for text in (row["en"], row["target"]):
                 ids += tokenizer(text)["input_ids"] + [tokenizer.eos_token_id]
-    rows = len(ids) // seq_len
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(out_path, np.asarray(ids[: rows * seq_len], dtype=np.int32).reshape(rows, seq_len))
-    return out_path
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    np.save(out_dir / "tokens.npy", np.asarray(ids, dtype=np.uint32))
+    index_token_stream(out_dir / "tokens.npy", seq_len, tokenizer.eos_token_id,
+                       out_dir / "index.npy", out_dir / "mix.json")
+    return out_dir / "mix.json"
 
 
 def subprocess_env() -> dict:

@@ -11,8 +11,10 @@ DESIGN.md, "corpora and training sets as declared data". The config's short form
   target, synthetic), as ``synthetic.transliteration.corpora`` lists them.
 
 Each corpus is one JSONL file and one text field; ``results/tokens/{lang}/{name}.npy`` holds it
-tokenised once. The mixture weights target corpora by kind (real: ``mixture.real_weight``,
-synthetic: the cell's ``synthetic_weight``) and fills the rest of the budget from ``english``.
+tokenised once, or ``results/tokens/{lang}/{name}/{shard}-of-{shards}.npy`` its shards when its
+source has ``shards > 1`` (``corpus_shards``). The mixture weights target corpora by kind
+(real: ``mixture.real_weight``, synthetic: the cell's ``synthetic_weight``) or by
+``mixture.target_shares``, and fills the rest of the budget from ``english``.
 """
 
 TRANSLIT_CORPORA = {"real": "translit", "mt": "translit_mt"}
@@ -65,3 +67,43 @@ def translit_input(config: dict, lang: str, name: str) -> tuple[str, str]:
 def target_sources(config: dict) -> list[str]:
     """Sources cleaned and split as target-language data (every source without role english)."""
     return [s["name"] for s in config["sources"] if s.get("role", "target") != "english"]
+
+
+def source_shards(config: dict, name: str) -> int:
+    """``shards`` of source ``name``; ``parallel`` = the clean train split (``clean_shards``)."""
+    if name == "parallel":
+        return clean_shards(config)
+    return next(int(s.get("shards", 1)) for s in config["sources"] if s["name"] == name)
+
+
+def clean_shards(config: dict) -> int:
+    """Shards of corpora from the clean train split: the most any target source asks for.
+
+    Cleaning and the held-out split gather every target source (deduplication and the split by
+    group need all of them); the corpora built from the split are sharded again after it.
+    """
+    return max([int(s.get("shards", 1)) for s in config["sources"]
+                if s.get("role", "target") != "english"] or [1])
+
+
+def corpus_shards(config: dict, name: str) -> int:
+    """Shards of corpus ``name``: those of the source it comes from."""
+    if name == "english":
+        return source_shards(config, config["mixture"]["english_source"])
+    if name in ("mt", "translit_mt"):
+        return source_shards(config, config["synthetic"]["translation"]["english_source"])
+    return clean_shards(config)
+
+
+def shard_text_file(lang: str, name: str, label: str) -> str:
+    """JSONL of one shard (``label`` = ``{shard}-of-{shards}``) of corpus ``name``."""
+    return f"results/data/{lang}/shards/{name}/{label}.jsonl"
+
+
+def token_files(config: dict, lang: str, name: str, prefix: str = "") -> list[str]:
+    """Token ``.npy`` files of corpus ``name`` in shard order (``prefix``: e.g. ``vocab=N/``)."""
+    shards = corpus_shards(config, name)
+    if shards == 1:
+        return [f"results/tokens/{lang}/{prefix}{name}.npy"]
+    return [f"results/tokens/{lang}/{prefix}{name}/{shard}-of-{shards}.npy"
+            for shard in range(shards)]

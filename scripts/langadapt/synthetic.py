@@ -5,6 +5,7 @@ docs/contract.md: it reads JSONL records and writes JSONL plus a JSON side file.
 """
 
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -21,6 +22,14 @@ def english_records(train_path, max_sentences: int | None = None, seed: int = 1)
         return chosen
     picked = np.random.default_rng(seed).choice(len(chosen), size=max_sentences, replace=False)
     return [chosen[index] for index in sorted(picked)]
+
+
+def sample_english(train_path, out_path, spec: dict) -> int:
+    """Write the records ``translate_english`` would translate (for translation by shard)."""
+    records = english_records(train_path, spec.get("max_sentences"), spec.get("seed", 1))
+    if not records:
+        raise file_error(train_path, "no record has English text to translate")
+    return write_jsonl(out_path, records)
 
 
 def translate_english(train_path, out_path, provenance_path, spec: dict) -> dict:
@@ -142,9 +151,11 @@ def filter_translations(records: list[dict], settings: dict, score=None) -> tupl
     return current, report
 
 
-def filter_synthetic(in_path, out_path, report_path, settings: dict, model_dir=None, threads=1):
-    """mt.jsonl -> mt.filtered.jsonl + mt.filter_report.json (perplexity under ``model_dir``)."""
-    records = list(read_jsonl(in_path))
+def filter_synthetic(in_paths, out_path, report_path, settings: dict, model_dir=None, threads=1):
+    """mt.jsonl (or its translated shards, in order) -> mt.filtered.jsonl + mt.filter_report.json
+    (perplexity under ``model_dir``). Duplicates and the perplexity cut need every shard."""
+    paths = [in_paths] if isinstance(in_paths, str | Path) else list(in_paths)
+    records = [record for path in paths for record in read_jsonl(path)]
     score = None
     if model_dir is not None:
         import torch

@@ -6,8 +6,8 @@ carries more text.
   EOS from ending early) after each held-out target prompt, batch 1, timed per prompt after
   one untimed warm-up; characters are those of the decoded continuation.
 - training (CPT cells): tokens/s from the cell's ``train_log.csv`` (last row: tokens seen,
-  elapsed seconds) times characters per token of the cell's packed mixture, decoded with the
-  cell's own tokenizer.
+  elapsed seconds) times characters per token of the cell's mixture (every sequence, or 64 evenly
+  spaced ones of a larger cell), decoded with the cell's own tokenizer.
 
 Generation is timed with ``threads`` torch threads (1 in the workflow): on a shared CPU two
 spinning OpenMP threads made one SmolLM2 forward pass 25x slower (17 s against 0.7 s), which
@@ -67,14 +67,19 @@ def generation_speed(model, tokenizer, prompts: list[str], max_new_tokens: int) 
     }
 
 
-def training_speed(train_log, packed, tokenizer) -> dict:
+def training_speed(train_log, mixture, tokenizer, sample_sequences: int = 64) -> dict:
     """Training tokens/s of a finished cell and the characters/s they amount to."""
     with open(train_log, newline="", encoding="utf-8") as handle:
         rows = [row for row in csv.DictReader(handle) if row.get("tokens_seen")]
     if not rows or not float(rows[-1].get("elapsed_s") or 0):
         raise file_error(train_log, "no row with tokens_seen and elapsed_s to time training by")
     tokens_per_s = float(rows[-1]["tokens_seen"]) / float(rows[-1]["elapsed_s"])
-    ids = np.load(packed).ravel()
+    from langadapt.mixture import MixtureIndex
+
+    index = MixtureIndex(mixture)  # characters per token over evenly spaced sequences
+    count = min(sample_sequences, len(index))
+    numbers = np.unique(np.linspace(0, len(index) - 1, count).astype(int))
+    ids = np.concatenate([index.sequence(int(number)) for number in numbers])
     characters = len(tokenizer.decode(ids.tolist(), skip_special_tokens=True))
     chars_per_token = characters / len(ids)
     return {"tokens_per_s": tokens_per_s, "chars_per_token": chars_per_token,
@@ -82,7 +87,7 @@ def training_speed(train_log, packed, tokenizer) -> dict:
 
 
 def measure_checkpoint(model_dir, test_path, prompts: int, max_new_tokens: int, out_path,
-                       dtype: str = "float32", train_log=None, packed=None,
+                       dtype: str = "float32", train_log=None, mixture=None,
                        threads: int = 1) -> dict:
     """Generation (and, for a CPT cell, training) characters/s of ``model_dir``."""
     from langadapt.modeling import load_model, load_tokenizer
@@ -95,7 +100,7 @@ def measure_checkpoint(model_dir, test_path, prompts: int, max_new_tokens: int, 
               "threads": threads,
               "generation": generation_speed(model, tokenizer,
                                              held_out_prompts(test_path, prompts), max_new_tokens)}
-    if train_log and packed:
-        result["training"] = training_speed(train_log, packed, tokenizer)
+    if train_log and mixture:
+        result["training"] = training_speed(train_log, mixture, tokenizer)
     write_json(out_path, result)
     return result

@@ -5,6 +5,7 @@ Document boundaries are the EOS positions; an EOS id produced inside a document 
 end-of-text string in the text) is removed so boundaries stay unambiguous.
 """
 
+import logging
 import time
 
 import numpy as np
@@ -52,16 +53,24 @@ def tokenize_documents(texts: list[str], tokenizer, batch_size: int = 4096) -> n
     return out
 
 
-def tokenize_corpus(text_path, field: str, tokenizer_dir, out_npy, out_stats) -> dict:
-    """Tokenise ``field`` of ``text_path`` with the tokenizer in ``tokenizer_dir``."""
+def tokenize_corpus(text_path, field: str, tokenizer_dir, out_npy, out_stats,
+                    allow_empty: bool = False) -> dict:
+    """Tokenise ``field`` of ``text_path`` with the tokenizer in ``tokenizer_dir``.
+
+    ``allow_empty``: a shard may hold no text (written as zero tokens, with a warning).
+    """
     from transformers import AutoTokenizer
 
     texts = corpus_texts(text_path, field)
-    if not texts:
+    if not texts and not allow_empty:
         raise file_error(text_path, f"no non-empty '{field}' text to tokenise")
     tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
     started = time.perf_counter()
-    ids = tokenize_documents(texts, tokenizer)
+    if texts:
+        ids = tokenize_documents(texts, tokenizer)
+    else:
+        logging.getLogger(__name__).warning("%s: empty shard, no '%s' text", text_path, field)
+        ids = np.zeros(0, np.uint32)
     seconds = time.perf_counter() - started
     np.save(out_npy, ids)
     stats = {

@@ -80,12 +80,12 @@ def measure_gpu(repo: Path, quick: bool) -> list[Figure]:
     common = {"bf16": True, "save_steps": 10_000, "logging_steps": 1, "max_steps": steps}
     with tempfile.TemporaryDirectory(prefix="bench_gpu_") as tmp:
         work = Path(tmp)
-        base, packed, _, _, _, source = cpt_setup(repo, work, steps * 4)
+        base, mixture, _, _, _, source = cpt_setup(repo, work, steps * 4)
         parameters = sum(p.numel() for p in load_model(base).parameters())
         sft_file, preferences = _instruction_files(work)
         runs = {
             "cpt": lambda: train_cpt(
-                str(packed),
+                str(mixture),
                 str(base),
                 str(work / "cpt"),
                 str(work / "ck_cpt"),

@@ -31,7 +31,7 @@ def measure_matmul(repeats: int, n: int) -> dict[str, float]:
 
 
 def cpt_setup(repo: Path, work: Path, steps: int):
-    """(base model dir, packed.npy with ``batch * steps`` rows, recipe, seq_len)."""
+    """(base model dir, a mixture ``mix.json`` of ``batch * steps`` sequences, recipe, seq_len)."""
     import numpy as np
 
     from langadapt.config import load_config
@@ -44,24 +44,29 @@ def cpt_setup(repo: Path, work: Path, steps: int):
     if not (base / "config.json").exists():
         raise FileNotFoundError(f"{base} missing: run `snakemake --cores 2 results/models/base`")
     rows = batch * steps
-    existing = sorted((repo / "results" / "mix").glob("*/*/*/*/packed.npy"))
+    from transformers import AutoTokenizer
+
+    from langadapt.mixture import MixtureIndex, index_token_stream
+
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    existing = sorted((repo / "results" / "mix").glob("*/*/*/*/mix.json"))
     if existing:
-        data = np.load(existing[0])
+        index = MixtureIndex(existing[0])
+        data = np.concatenate([index.sequence(number) for number in range(len(index))])
         source = str(existing[0].relative_to(repo))
     else:
-        from transformers import AutoTokenizer
-
-        tokenizer = AutoTokenizer.from_pretrained(str(base))
         texts = [line for line in _fixture_texts(repo)]
         ids = []
         for encoded in tokenizer(texts, add_special_tokens=False)["input_ids"]:
             ids += encoded + [tokenizer.eos_token_id]
         data = np.asarray(ids, dtype=np.int32)
-        source = "tests/fixtures text, tokenised and packed here (no mixture on disk)"
+        source = "tests/fixtures text, tokenised here and read in order (no mixture on disk)"
     flat = np.resize(np.asarray(data, dtype=np.int32).ravel(), rows * seq_len)
-    packed = work / "packed.npy"
-    np.save(packed, flat.reshape(rows, seq_len))
-    return base, packed, recipe, seq_len, batch, source
+    np.save(work / "tokens.npy", flat.astype(np.uint32))
+    mixture = work / "mix.json"
+    index_token_stream(work / "tokens.npy", seq_len, tokenizer.eos_token_id, work / "index.npy",
+                       mixture)
+    return base, mixture, recipe, seq_len, batch, source
 
 
 def _fixture_texts(repo: Path) -> list[str]:
@@ -95,9 +100,9 @@ def _training_arguments(recipe: dict, out_dir: Path, seed: int = 1):
 
 
 def hf_trainer_step_times(
-    base: Path, packed: Path, recipe: dict, work: Path, attention: str | None = None
+    base: Path, mixture: Path, recipe: dict, work: Path, attention: str | None = None
 ) -> list[float]:
-    """Cumulative step-end times of a plain ``transformers.Trainer`` run over ``packed``.
+    """Cumulative step-end times of a plain ``transformers.Trainer`` run over ``mixture``.
 
     ``attention`` picks the attention implementation (default: transformers' own, SDPA).
     """
@@ -105,7 +110,10 @@ def hf_trainer_step_times(
     import torch
     from transformers import AutoModelForCausalLM, Trainer, TrainerCallback, default_data_collator
 
-    rows = np.load(packed)
+    from langadapt.mixture import MixtureIndex
+
+    index = MixtureIndex(mixture)
+    rows = np.stack([index.sequence(number) for number in range(len(index))])
 
     class Rows(torch.utils.data.Dataset):
         def __len__(self):
@@ -142,7 +150,7 @@ def hf_trainer_step_times(
     return clock.times
 
 
-def project_cpt_step_times(base: Path, packed: Path, recipe: dict, work: Path) -> list[float]:
+def project_cpt_step_times(base: Path, mixture: Path, recipe: dict, work: Path) -> list[float]:
     """Step times of the project's CPT function (``train_cpt``), read from its train_log.csv."""
     from langadapt.train.cpt import train_cpt
 
@@ -150,7 +158,7 @@ def project_cpt_step_times(base: Path, packed: Path, recipe: dict, work: Path) -
     checkpoints = work / "cpt_checkpoints"
     for path in (out, checkpoints):
         shutil.rmtree(path, ignore_errors=True)
-    train_cpt(str(packed), str(base), str(out), str(checkpoints), dict(recipe), seed=1)
+    train_cpt(str(mixture), str(base), str(out), str(checkpoints), dict(recipe), seed=1)
     times = read_step_times(out / "train_log.csv")
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(checkpoints, ignore_errors=True)
@@ -164,7 +172,7 @@ def measure_training(repo: Path, peaks: dict, quick: bool) -> list[Figure]:
     repeats = 2  # one run of each side per order
     with tempfile.TemporaryDirectory(prefix="bench_cpt_") as tmp:
         work = Path(tmp)
-        base, packed, recipe, seq_len, batch, source = cpt_setup(repo, work, steps)
+        base, mixture, recipe, seq_len, batch, source = cpt_setup(repo, work, steps)
         tokens_per_step = batch * seq_len
         try:
             import langadapt.train.cpt  # noqa: F401
@@ -181,7 +189,7 @@ def measure_training(repo: Path, peaks: dict, quick: bool) -> list[Figure]:
         names = list(runners)
         for repeat in range(repeats):  # ABBA order: warm-up and load drift hit both sides alike
             for name in names if repeat % 2 else names[::-1]:
-                times = runners[name](base, packed, recipe, work)
+                times = runners[name](base, mixture, recipe, work)
                 best[name] = max(best[name], window_throughput(times, tokens_per_step))
         from transformers import AutoConfig, AutoModelForCausalLM
 
@@ -192,7 +200,7 @@ def measure_training(repo: Path, peaks: dict, quick: bool) -> list[Figure]:
                     AutoConfig.from_pretrained(base)
                 ).parameters()
             )
-        levers = measure_levers(base, packed, recipe, work, steps, batch * seq_len)
+        levers = measure_levers(base, mixture, recipe, work, steps, batch * seq_len)
     precision = "bf16" if recipe.get("bf16") else "fp32"
     setting = (
         f"batch {batch} x seq {seq_len}, {precision}, steps 2-{steps} of {steps}, "
@@ -257,7 +265,7 @@ LEVERS = (
 )
 
 
-def measure_levers(base, packed, recipe, work, steps, tokens_per_step) -> list[Figure]:
+def measure_levers(base, mixture, recipe, work, steps, tokens_per_step) -> list[Figure]:
     """Tokens/s of each lever in ``LEVERS`` (one run each; compile: steps after the first two)."""
     import torch
 
@@ -270,9 +278,9 @@ def measure_levers(base, packed, recipe, work, steps, tokens_per_step) -> list[F
         try:
             if runner == "trainer":
                 attention = "eager" if name == "eager_attention" else None
-                times = hf_trainer_step_times(base, packed, lever_recipe, work, attention)
+                times = hf_trainer_step_times(base, mixture, lever_recipe, work, attention)
             else:
-                times = project_cpt_step_times(base, packed, lever_recipe, work)
+                times = project_cpt_step_times(base, mixture, lever_recipe, work)
         except Exception as error:  # a lever that does not run here is a finding, not a crash
             figures.append(Figure(f"lever_{name}", None, "tokens/s", note=f"{note}: {error}"[:200]))
             continue

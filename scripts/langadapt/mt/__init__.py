@@ -6,7 +6,8 @@
 the backend and its version for provenance files.
 
 Backends: ``apertium`` (rule-based, Debian packages, offline), ``hf_seq2seq`` (NLLB / Marian /
-M2M100 through ``AutoModelForSeq2SeqLM``) and ``causal_lm`` (a prompted decoder-only LLM).
+M2M100 through ``AutoModelForSeq2SeqLM``, or through CTranslate2 when ``ctranslate2_model`` names
+a converted model) and ``causal_lm`` (a prompted decoder-only LLM).
 """
 
 from typing import Protocol
@@ -44,6 +45,18 @@ def get_translator(spec: dict) -> Translator:
         limits = {}
         if spec.get("max_new_tokens"):
             limits["max_new_tokens"] = int(spec["max_new_tokens"])
+        if backend == "hf_seq2seq" and spec.get("ctranslate2_model"):
+            from langadapt.mt.ctranslate2_backend import CTranslate2Translator
+
+            return CTranslate2Translator(
+                spec["model"],
+                spec["ctranslate2_model"],
+                source_lang_code=spec.get("source_lang_code"),
+                target_lang_code=spec.get("target_lang_code"),
+                batch_size=batch_size,
+                compute_type=spec.get("compute_type") or "default",
+                **limits,
+            )
         if backend == "hf_seq2seq":
             from langadapt.mt.seq2seq import Seq2SeqTranslator
 

@@ -1,11 +1,12 @@
-"""Encoder-decoder MT (NLLB, Marian, M2M100) through ``AutoModelForSeq2SeqLM``, batched, greedy."""
+"""Encoder-decoder MT (NLLB, Marian, M2M100) through ``AutoModelForSeq2SeqLM``: greedy, in
+batches of similar length (``length_sorted_batches``)."""
 
 import torch
 import transformers
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
 from langadapt import modeling
-from langadapt.mt.text import batches, clean_line, count_cut_outputs
+from langadapt.mt.text import clean_line, count_cut_outputs, length_sorted_batches
 from langadapt.progress import progress
 
 
@@ -52,9 +53,10 @@ class Seq2SeqTranslator:
     @torch.inference_mode()
     def translate(self, lines: list[str]) -> list[str]:
         cleaned = [clean_line(line) for line in lines]
-        out: list[str] = []
-        chunks = batches(cleaned, self.batch_size)
-        for batch in progress(chunks, "translate (seq2seq)", len(cleaned), "lines", len):
+        out = [""] * len(cleaned)
+        chunks = length_sorted_batches(cleaned, self.batch_size)
+        for positions, batch in progress(chunks, "translate (seq2seq)", len(cleaned), "lines",
+                                         lambda chunk: len(chunk[0])):
             lengths = [len(ids) for ids in self.tokenizer(batch)["input_ids"]]
             self.truncated["inputs"] += sum(n > self.max_input_tokens for n in lengths)
             encoded = self.tokenizer(
@@ -68,7 +70,8 @@ class Seq2SeqTranslator:
             self.truncated["outputs"] += count_cut_outputs(
                 generated, self.model.generation_config.eos_token_id, self.max_new_tokens, 1)
             decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
-            out.extend(clean_line(text) for text in decoded)
+            for position, text in zip(positions, decoded, strict=True):
+                out[position] = clean_line(text)
         return out
 
     def describe(self) -> dict:

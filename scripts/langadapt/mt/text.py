@@ -17,6 +17,17 @@ def batches(items: list, size: int):
         yield items[start : start + size]
 
 
+def length_sorted_batches(items: list[str], size: int) -> list[tuple[list[int], list[str]]]:
+    """(positions, items) batches of at most ``size`` items of similar length, longest first.
+
+    A padded batch costs what its longest item costs; sorting by length keeps the padding (and
+    a batch's decoding steps) close to what each item needs. Write outputs back by position.
+    """
+    order = sorted(range(len(items)), key=lambda index: -len(items[index]))
+    return [(order[start : start + size], [items[index] for index in order[start : start + size]])
+            for start in range(0, len(order), size)]
+
+
 def count_cut_outputs(generated, eos_token_id, max_new_tokens: int, prompt_length: int = 0) -> int:
     """Rows of ``generated`` that reached ``max_new_tokens`` new tokens without an EOS (cut)."""
     import torch

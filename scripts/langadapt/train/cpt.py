@@ -1,4 +1,4 @@
-"""Continual pre-training (CPT): full-parameter causal-LM training on a packed mixture.
+"""Continual pre-training (CPT): full-parameter causal-LM training on a mixture index.
 
 Uses the Hugging Face ``Trainer`` rather than a hand-written accelerate loop because it gives,
 for free and tested upstream, what this stage must guarantee: checkpoints that restore model,
@@ -12,19 +12,19 @@ Entry point for multi-process launches: ``python -m langadapt.train.cpt params.j
 
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from langadapt.errors import file_error
+from langadapt.mixture import MixtureIndex
 from langadapt.train import recipes
 from langadapt.train.common import finish_training, make_training_args, run_trainer
 from langadapt.train.resume import run_fingerprint
 
 
 class PackedRows(torch.utils.data.Dataset):
-    """Rows of an int ``[n_sequences, seq_len]`` array as causal-LM examples."""
+    """Rows of an int ``[n_sequences, seq_len]`` array as causal-LM examples (the dev sets)."""
 
     def __init__(self, rows):
         self.rows = rows
@@ -37,20 +37,25 @@ class PackedRows(torch.utils.data.Dataset):
         return {"input_ids": ids, "labels": ids.clone()}
 
 
-class PackedDataset(PackedRows):
-    """Rows of ``packed.npy`` (int32 ``[n_sequences, seq_len]``)."""
+class MixtureDataset(torch.utils.data.Dataset):
+    """Sequences of a mixture cell (``mix.json`` + ``index.npy``) as causal-LM examples.
 
-    def __init__(self, path):
-        self.path = Path(path)
-        try:
-            rows = np.load(self.path, mmap_mode="r")
-        except (OSError, ValueError) as error:
-            raise file_error(self.path, f"cannot read packed token ids: {error}") from error
-        if rows.ndim != 2 or rows.shape[0] == 0:
-            raise file_error(
-                self.path, f"expected a non-empty [n, seq_len] array, got {rows.shape}"
-            )
-        super().__init__(rows)
+    Each sequence is read on demand from the memory-mapped token files; the Trainer's seeded
+    sampler and its checkpointed position make a resumed run continue at its data position.
+    """
+
+    def __init__(self, mix_json):
+        self.index = MixtureIndex(mix_json)
+        self.path = self.index.path
+        if not len(self.index):
+            raise file_error(self.path, "the mixture has no sequences")
+
+    def __len__(self):
+        return len(self.index)
+
+    def __getitem__(self, number):
+        ids = torch.from_numpy(self.index.sequence(number))
+        return {"input_ids": ids, "labels": ids.clone()}
 
 
 def dev_sets(dev, tokenizer, seq_len: int, sequences: int) -> dict[str, PackedRows]:
@@ -74,8 +79,8 @@ def dev_sets(dev, tokenizer, seq_len: int, sequences: int) -> dict[str, PackedRo
     return sets
 
 
-def check_vocab(dataset: PackedDataset, vocab_size: int) -> None:
-    top = int(np.max(dataset.rows))
+def check_vocab(dataset: MixtureDataset, vocab_size: int) -> None:
+    top = dataset.index.max_token_id
     if top >= vocab_size:
         raise file_error(
             dataset.path,
@@ -85,7 +90,7 @@ def check_vocab(dataset: PackedDataset, vocab_size: int) -> None:
 
 
 def train_cpt(
-    packed: str,
+    mixture: str,
     base_model: str,
     out_dir: str,
     checkpoint_dir: str,
@@ -97,7 +102,8 @@ def train_cpt(
     dev: str | None = None,
     eval_sequences: int = 16,
 ) -> dict:
-    """Train ``base_model`` on ``packed``; write ``model/``, ``train_log.csv``, ``recipe.yaml``.
+    """Train ``base_model`` on ``mixture`` (a ``mix.json``); write ``model/``, ``train_log.csv``,
+    ``recipe.yaml``.
 
     With ``dev`` (the held-out split) and an eval cadence in the recipe, the loss on its
     target and English side is logged and written to ``eval_log.csv``.
@@ -113,7 +119,7 @@ def train_cpt(
     recipe.setdefault("num_train_epochs", epochs)
     resolved = recipes.resolve_recipe("cpt", recipe, seed, checkpoint_dir, deepspeed)
     args = make_training_args(resolved, "cpt")
-    dataset = PackedDataset(packed)
+    dataset = MixtureDataset(mixture)
     tokenizer = load_tokenizer(base_model)
     torch.manual_seed(seed)
     model = load_model(base_model)
@@ -123,19 +129,19 @@ def train_cpt(
         model=model,
         args=args,
         train_dataset=dataset,
-        eval_dataset=(dev_sets(dev, tokenizer, dataset.rows.shape[1], eval_sequences)
+        eval_dataset=(dev_sets(dev, tokenizer, dataset.index.seq_len, eval_sequences)
                       if dev and args.eval_strategy != "no" else None),
         data_collator=default_data_collator,
         processing_class=tokenizer,
     )
-    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, [packed, base_model]),
-                keep_checkpoints)
+    inputs = [mixture, dataset.index.index_path, base_model]
+    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, inputs), keep_checkpoints)
     extra = {
         "stage": "cpt",
         "base_model": str(base_model),
-        "packed": str(packed),
+        "mixture": str(mixture),
         "sequences": len(dataset),
-        "seq_len": int(dataset.rows.shape[1]),
+        "seq_len": dataset.index.seq_len,
     }
     return finish_training(
         trainer,
