@@ -49,6 +49,10 @@ def test_paper_shapes():
     assert hindi["synthetic"]["transliteration"]["enabled"]
     assert hindi["mixture"]["real_weight"] > 1
     assert {cell["init"] for cell in grids.sft_cells(hindi)} == {"base", "cpt"}
+    # The paper's SFT is one epoch; it does not ablate real vs synthetic (that arm is off).
+    assert hindi["sft"]["recipe"]["num_train_epochs"] == 1
+    assert {cell["synthetic_weight"] for cell in grids.cpt_cells(hindi)} == {"1.0"}
+    assert eus["sft"]["method"] == "lora"
 
 
 @pytest.mark.parametrize("name", CONFIGS)
