@@ -40,6 +40,8 @@ wildcard_constraints:
     xlate="[0-9]+",
     # SFT translation-direction path part: empty at sft.translation_direction, else /dir=xx-en
     dirpart="(/dir=(en-xx|xx-en|both))?",
+    # SFT part-set path part: empty at the set 'all' (every sft.parts), else /parts=<name>
+    partspart="(/parts=[A-Za-z0-9_]+)?",
     split="train|dev|test",
     checkpoint="base|(cpt|sft|dpo)/[^ ]+",
 
@@ -63,6 +65,11 @@ def dpo_cell_paths():
 def translation_direction(wildcards):
     """Direction of the translation-task set named by wildcards.dirpart ('' = the run's)."""
     return wildcards.dirpart.partition("=")[2] or config["sft"]["translation_direction"]
+
+
+def sft_part_names(wildcards):
+    """Parts of sft.parts in the set named by wildcards.partspart ('' = all of them)."""
+    return grids.part_set(config, wildcards.partspart.partition("=")[2] or grids.ALL_PARTS)
 
 
 def sft_init_cpt_path():

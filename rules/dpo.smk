@@ -35,15 +35,15 @@ rule instruct_preferences:
 rule dpo:
     input:
         preferences="results/instruct/{lang}/preferences.jsonl",
-        model="results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}/model",
+        model="results/sft/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}/model",
     output:
-        model=directory("results/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}/model"),
-        train_log="results/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}/train_log.csv",
-        recipe="results/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}/recipe.yaml",
+        model=directory("results/dpo/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}/model"),
+        train_log="results/dpo/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}/train_log.csv",
+        recipe="results/dpo/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}/recipe.yaml",
     log:
-        "logs/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.log",
+        "logs/dpo/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}.log",
     benchmark:
-        "benchmarks/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.tsv"
+        "benchmarks/dpo/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}.tsv"
     params:
         checkpoint_dir=resume_checkpoint_dir,
         recipe=config["dpo"]["recipe"],

@@ -41,8 +41,15 @@ def test_paper_shapes():
     assert eus["cpt"]["deepspeed"].startswith("envs/deepspeed/zero")
     xllama = load_config(REPO / "configs" / "x-llama.yaml")
     assert grids.cpt_cells(xllama) == [] and grids.dpo_cells(xllama) == []
-    sizes = [int(cell["translation_examples"]) for cell in grids.sft_cells(xllama)]
+    sizes = [int(cell["translation_examples"]) for cell in grids.sft_cells(xllama)
+             if cell["parts"] == "all"]
     assert len(sizes) >= 4 and sizes == sorted(sizes)  # a scale grid for the scaling law
+    # Instruction-set ablations as grid cells: English-only / translated-only / both Alpaca,
+    # No_Robots vs SlimOrca vs both.
+    assert {cell["parts"] for cell in grids.sft_cells(xllama)} == {
+        "all", "alpaca_en_only", "alpaca_mt_only"}
+    assert {cell["parts"] for cell in grids.sft_cells(eus)} == {
+        "all", "no_robots_only", "slimorca_only"}
     assert xllama["sft"]["translation_direction"] == "en-xx"
     hindi = load_config(REPO / "configs" / "nemotron-hi.yaml")
     assert {cell["mixing_ratio"] for cell in grids.cpt_cells(hindi)} == {"0.5"}

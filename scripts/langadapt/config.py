@@ -159,6 +159,27 @@ def _check_recipes(config: dict) -> None:
                 raise config_error(f"{stage}.recipe.{lora[0]}",
                                    f"{stage}.method is full (every weight trains): remove the "
                                    "LoRA keys or set method: lora")
+    _check_part_sets(config)
+
+
+def _check_part_sets(config: dict) -> None:
+    """``sft.part_sets`` name known parts; every ``parts`` value of a grid names a set."""
+    names = [part["name"] for part in config["sft"]["parts"]]
+    sets = config["sft"].get("part_sets") or {}
+    if "all" in sets:
+        raise config_error("sft.part_sets.all", "'all' is every part of sft.parts; rename the set")
+    for set_name, members in sets.items():
+        for index, member in enumerate(members):
+            if member not in names:
+                raise config_error(f"sft.part_sets.{set_name}[{index}]",
+                                   f"unknown part '{member}' (sft.parts: {names})")
+    for stage in ("sft", "dpo"):
+        for index, entry in enumerate(config[stage]["grid"]):
+            for value in entry.get("parts", []):
+                if value != "all" and value not in sets:
+                    raise config_error(f"{stage}.grid[{index}].parts",
+                                       f"unknown part set '{value}' (sft.part_sets: "
+                                       f"{sorted(sets) or 'none'}; 'all' = every part)")
 
 
 def _check_part(config: dict, stage: str, index: int, part: dict) -> None:

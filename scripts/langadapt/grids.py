@@ -4,8 +4,8 @@ A grid entry is a mapping of axis -> list of values; it expands to the product o
 A grid is a list of entries; the cells run are the union of the expansions, in order.
 Every axis value appears in paths (``ratio=0.8/tokens=12k/synth=1.0/seed=1``), so changing
 one value only adds or removes the cells it touches. The exception is an axis added after paths
-existed (SFT ``translation_direction``, path part ``dir=``): at the run's default it is left
-out, so earlier cells keep their paths.
+existed (SFT ``translation_direction``, path part ``dir=``; SFT ``parts``, path part ``parts=``):
+at the run's default it is left out, so earlier cells keep their paths.
 """
 
 import itertools
@@ -23,6 +23,7 @@ CPT_AXES = {
 SFT_AXES = {
     "init": "init",
     "instructions": "instr",
+    "parts": "parts",
     "translation_examples": "xlate",
     "translation_direction": "dir",
     "seed": "seed",
@@ -31,8 +32,10 @@ SFT_AXES = {
 SFT_AXIS_DEFAULTS = {"translation_direction": "translation_direction"}
 
 # Axes whose path part is left out at this value (added after paths existed, so every earlier
-# path is unchanged): a CPT cell without ``vocab=N/`` uses the base tokenizer.
-IMPLICIT_DEFAULTS = {"vocab_extension": "0"}
+# path is unchanged): a CPT cell without ``vocab=N/`` uses the base tokenizer; an SFT cell
+# without ``parts=NAME/`` trains on every part of ``sft.parts``.
+ALL_PARTS = "all"
+IMPLICIT_DEFAULTS = {"vocab_extension": "0", "parts": ALL_PARTS}
 # A mixture does not depend on the training seed.
 MIXTURE_AXES = {axis: short for axis, short in CPT_AXES.items() if axis != "seed"}
 
@@ -129,3 +132,14 @@ def sft_init_coordinates(config: dict) -> dict[str, str]:
     """``sft.cpt_cell`` as path coordinates (ratio, tokens, synth, seed) for the paper tables."""
     cell = sft_init_cell(config)
     return {short: cell[axis] for axis, short in CPT_AXES.items()}
+
+
+def part_set(config: dict, name: str) -> list[str]:
+    """Names of the ``sft.parts`` in part set ``name`` (``all``: every part, in config order)."""
+    if name == ALL_PARTS:
+        return [part["name"] for part in config["sft"]["parts"]]
+    sets = config["sft"].get("part_sets") or {}
+    if name not in sets:
+        raise config_error("sft.grid.parts", f"unknown part set '{name}' (sft.part_sets has "
+                                             f"{sorted(sets) or 'none'}; 'all' = every part)")
+    return list(sets[name])

@@ -87,13 +87,13 @@ def leave_one_out_r_squared(x, y, g: float, start) -> float:
 def scaling_points(metrics_wide, metric: str):
     """(xlate sizes, scores, fixed coordinates) of the SFT cells that vary only in xlate.
 
-    Among SFT groups with the same init, instr, translation direction and seed, the one with
-    most distinct sizes wins. COMET (0-1) is put on the 0-100 scale of the law.
+    Among SFT groups with the same init, instr, part set, translation direction and seed, the
+    one with most distinct sizes wins. COMET (0-1) is put on the 0-100 scale of the law.
     """
     sft = metrics_wide[(metrics_wide["stage"] == "sft") & metrics_wide["xlate"].notna()]
     if sft.empty or metric not in sft:
         return [], [], {}
-    keys = [k for k in ("init", "instr", "dir", "seed") if k in sft]
+    keys = [k for k in ("init", "instr", "parts", "dir", "seed") if k in sft]
     groups = sft.groupby(keys, dropna=False)
     key, group = max(groups, key=lambda item: (item[1]["xlate"].nunique(), -len(item[1])))
     group = group.dropna(subset=[metric]).sort_values("xlate")

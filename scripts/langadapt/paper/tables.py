@@ -4,8 +4,9 @@
 - ``mixing_ratio``: every CPT arm, including the English-only control (ratio 0), against the
   base model (ᵇ) and the control (ᶜ),
 - ``synthetic``: real + synthetic CPT against real-only CPT (ˢ), with the synthetic share,
-- ``instructions``: human-translated against machine-translated instructions for SFT (ʰ), and
-  en→xx against xx→en translation-task data (ᵈ, column ``translation data``),
+- ``instructions``: human-translated against machine-translated instructions for SFT (ʰ),
+  en→xx against xx→en translation-task data (ᵈ, column ``translation data``), and instruction
+  part sets (``sft.part_sets``, column ``instruction parts``),
 - ``cpt``: SFT/DPO with against without continual pre-training (ⁱ).
 
 Rows are arms (grid cells without the seed); a value is the mean over seeds, ``± sd`` when there
@@ -43,7 +44,8 @@ METRICS = [
 SUPERSCRIPT = {"b": "ᵇ", "c": "ᶜ", "s": "ˢ", "i": "ⁱ", "h": "ʰ", "d": "ᵈ"}
 AXIS_LABELS = {"stage": "stage", "ratio": "ratio", "tokens": "tokens", "synth": "synth weight",
                "seeds": "seeds", "init": "init", "instr": "instructions",
-               "xlate": "xlate examples", "dir": "translation data", "cell": "cell"}
+               "xlate": "xlate examples", "dir": "translation data", "cell": "cell",
+               "parts": "instruction parts"}
 
 
 def _format(value, fmt: str) -> str:
@@ -180,12 +182,13 @@ def main_path(table: pd.DataFrame) -> pd.DataFrame:
     sft = table[table["stage"] == "sft"]
     if not dpo.empty:
         chosen = dpo.iloc[0]
-        keys = [k for k in ("init", "instr", "xlate", "dir", "seed") if k in sft]
+        keys = [k for k in ("init", "instr", "parts", "xlate", "dir", "seed") if k in sft]
         sft = sft[(sft[keys].fillna("") == chosen[keys].fillna("")).all(axis=1)]
     elif not sft.empty:
         # the run's own translation direction (no dir= part in the path) before other arms
         preferred = sft[(sft["init"] == "cpt") & (sft["instr"] == "mt")
-                        & ~sft["checkpoint"].str.contains("/dir=", regex=False)]
+                        & ~sft["checkpoint"].str.contains("/dir=", regex=False)
+                        & ~sft["checkpoint"].str.contains("/parts=", regex=False)]
         sft = (preferred if not preferred.empty else sft).sort_values("xlate", ascending=False)
     sft = sft.head(1)
     cpt = table[table["stage"] == "cpt"]
@@ -248,20 +251,22 @@ def _paired_ablation(table: pd.DataFrame, axis: str, keys: list[str]) -> pd.Data
 
 
 def instructions_table(table, marks) -> tuple[pd.DataFrame | None, str]:
-    """Instructions mt vs human, and translation-task data en→xx vs xx→en (``dir``)."""
-    rows = pd.concat([_paired_ablation(table, "instr", ["init", "xlate", "dir"]),
-                      _paired_ablation(table, "dir", ["init", "instr", "xlate"])])
+    """Instructions mt vs human, translation-task data en→xx vs xx→en (``dir``), and
+    instruction part sets (``parts``)."""
+    rows = pd.concat([_paired_ablation(table, "instr", ["init", "xlate", "dir", "parts"]),
+                      _paired_ablation(table, "dir", ["init", "instr", "xlate", "parts"]),
+                      _paired_ablation(table, "parts", ["init", "instr", "xlate", "dir"])])
     rows = rows.drop_duplicates("checkpoint").sort_values(["stage", "init", "xlate", "instr",
-                                                           "dir", "seed"])
+                                                           "dir", "parts", "seed"])
     if rows.empty:
-        return None, ("no SFT/DPO cells differ only in instructions (mt vs human) or in "
-                      "translation direction in this config")
-    axes = ["stage", "instr"] + _varying(rows, ["dir", "init", "xlate"]) + ["seeds"]
+        return None, ("no SFT/DPO cells differ only in instructions (mt vs human), in "
+                      "translation direction or in instruction parts in this config")
+    axes = ["stage", "instr"] + _varying(rows, ["parts", "dir", "init", "xlate"]) + ["seeds"]
     return display_frame(_arms(table, rows), axes, marks), ""
 
 
 def cpt_table(table, marks) -> tuple[pd.DataFrame | None, str]:
-    rows = _paired_ablation(table, "init", ["instr", "xlate", "dir"])
+    rows = _paired_ablation(table, "init", ["instr", "xlate", "dir", "parts"])
     if rows.empty:
         return None, "no SFT/DPO cells differ only in init (base vs cpt) in this config"
     axes = ["stage", "init"] + _varying(rows, ["instr", "xlate"]) + ["seeds"]
