@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, f"{workflow.basedir}/scripts")
 
-from langadapt import corpora, grids
+from langadapt import corpora, grids, reference_models
 from langadapt.config import read_config_file, validate_config
 from langadapt.paper.run import run_name
 from langadapt.instructions import help_section_counts
@@ -19,6 +19,7 @@ if workflow.overwrite_configfiles:
     config.clear()
     config.update(copy.deepcopy(workflow.config_settings.overwrite_config))
 validate_config(config)
+reference_models.check_reference_models(config)  # a local reference model must load (plan time)
 
 LANG = config["language"]["code"]
 # Paper outputs of this run live in results/paper/{RUN}/ (config run_name; default <lang>-<stem>).
@@ -43,7 +44,8 @@ wildcard_constraints:
     # SFT part-set path part: empty at the set 'all' (every sft.parts), else /parts=<name>
     partspart="(/parts=[A-Za-z0-9_]+)?",
     split="train|dev|test",
-    checkpoint="base|(cpt|sft|dpo)/[^ ]+",
+    checkpoint="base|(cpt|sft|dpo|reference)/[^ ]+",
+    reference="[A-Za-z0-9_.-]+",
 
 
 def cpt_cell_paths():
@@ -102,6 +104,8 @@ def checkpoint_model_dir(wildcards):
     if wildcards.checkpoint == "base":
         return "results/models/base"
     stage, cell = wildcards.checkpoint.split("/", 1)
+    if stage == reference_models.STAGE:
+        return f"results/models/reference/{cell}"
     return f"results/{stage}/{wildcards.lang}/{cell}/model"
 
 
@@ -188,7 +192,15 @@ def training_targets():
 
 
 def eval_targets():
-    return [f"results/eval/{LANG}/{name}/metrics.json" for name in checkpoint_names()]
+    """metrics.json of every checkpoint and of every outside reference model (reference/<name>)."""
+    return [f"results/eval/{LANG}/{name}/metrics.json"
+            for name in checkpoint_names() + reference_models.reference_names(config)]
+
+
+def reference_model_entry(wildcards):
+    """The evaluation.reference_models entry named by wildcards.reference (its params)."""
+    return [entry for entry in config["evaluation"]["reference_models"]
+            if entry["name"] == wildcards.reference]
 
 
 PAPER_TABLES = ["stages", "mixing_ratio", "synthetic", "instructions", "cpt"]
@@ -255,6 +267,9 @@ def run_benchmark_files():
             stage, cell = stage_and_cell(name)
             files.append(f"benchmarks/{stage}/{LANG}/{cell}.tsv")
     files += [f"benchmarks/eval_checkpoint/{LANG}/{name}.tsv" for name in checkpoint_names()]
+    for name in reference_models.reference_names(config):
+        files += [f"benchmarks/prepare_reference_model/{name.partition('/')[2]}.tsv",
+                  f"benchmarks/eval_checkpoint/{LANG}/{name}.tsv"]
     return files
 
 

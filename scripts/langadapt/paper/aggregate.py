@@ -24,6 +24,8 @@ def checkpoint_coordinates(name: str, cpt_cell: dict | None = None,
     stage, _, cell = name.partition("/")
     coordinates = {column: None for column in GRID_COLUMNS}
     coordinates["stage"] = stage
+    if stage == "reference":  # an outside model (evaluation.reference_models): no grid cell
+        return coordinates
     for part in filter(None, cell.split("/")):
         key, _, value = part.partition("=")
         coordinates[key] = value
@@ -105,7 +107,7 @@ def wide(frame: pd.DataFrame) -> pd.DataFrame:
         table[column] = table[column].replace("", None)
         if column in NUMERIC:
             table[column] = pd.to_numeric(table[column])
-    order = {"base": 0, "cpt": 1, "sft": 2, "dpo": 3}
+    order = {"base": 0, "cpt": 1, "sft": 2, "dpo": 3, "reference": 4}
     table = table.assign(_order=table["stage"].map(order)).sort_values(
         ["_order", "checkpoint"]).drop(columns="_order")
     return table.dropna(axis=0, how="all", subset=sorted(set(frame["metric"]))).reset_index(

@@ -1,6 +1,7 @@
 """Paper-style tables as LaTeX (booktabs), Markdown and CSV (rule ``paper_tables``).
 
-- ``stages``: base -> CPT -> SFT -> DPO along the main path, target vs English,
+- ``stages``: base -> CPT -> SFT -> DPO along the main path, target vs English, then one
+  reference row per outside model (``evaluation.reference_models``; never compared as an arm),
 - ``mixing_ratio``: every CPT arm, including the English-only control (ratio 0), against the
   base model (ᵇ) and the control (ᶜ),
 - ``synthetic``: real + synthetic CPT against real-only CPT (ˢ), with the synthetic share,
@@ -215,7 +216,7 @@ def _arms(table: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
 
 
 def stage_table(table, marks) -> pd.DataFrame | None:
-    rows = _arms(table, main_path(table))
+    rows = _arms(table, pd.concat([main_path(table), table[table["stage"] == "reference"]]))
     if rows.empty:
         return None
     cells = rows["arm"].map(lambda name: name.partition("/")[2].replace("/", ", ") or "–")
