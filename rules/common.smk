@@ -43,6 +43,9 @@ wildcard_constraints:
     dirpart="(/dir=(en-xx|xx-en|both))?",
     # SFT part-set path part: empty at the set 'all' (every sft.parts), else /parts=<name>
     partspart="(/parts=[A-Za-z0-9_]+)?",
+    # CPT corpus-set path part: empty at the set 'all' (every target source), else /corpus=<set>
+    corpuspart="(/corpus=[A-Za-z0-9_]+)?",
+    corpusset="[A-Za-z0-9_]+",
     split="train|dev|test",
     checkpoint="base|(cpt|sft|dpo|reference)/[^ ]+",
     reference="[A-Za-z0-9_.-]+",
@@ -168,11 +171,15 @@ def mixture_corpora(wildcards):
 
 
 def mixture_token_files(wildcards):
-    """Named inputs of build_mixture: {corpus: ids .npy, corpus_stats: .json}."""
+    """Named inputs of build_mixture: {corpus: ids .npy, corpus_stats: .json}; a cell of a CPT
+    corpus set (wildcards.corpuspart /corpus=<set>) reads real/corpus=<set> as its real."""
     files = {}
     for corpus in mixture_corpora(wildcards):
-        files[corpus] = f"results/tokens/{wildcards.lang}/{corpus}.npy"
-        files[f"{corpus}_stats"] = f"results/tokens/{wildcards.lang}/{corpus}.json"
+        name = corpus
+        if corpus == "real" and getattr(wildcards, "corpuspart", ""):
+            name = f"real{wildcards.corpuspart}"  # real/corpus=<set>
+        files[corpus] = f"results/tokens/{wildcards.lang}/{name}.npy"
+        files[f"{corpus}_stats"] = f"results/tokens/{wildcards.lang}/{name}.json"
     return files
 
 def data_targets():
@@ -203,7 +210,7 @@ def reference_model_entry(wildcards):
             if entry["name"] == wildcards.reference]
 
 
-PAPER_TABLES = ["stages", "mixing_ratio", "synthetic", "instructions", "cpt"]
+PAPER_TABLES = ["stages", "mixing_ratio", "synthetic", "instructions", "cpt", "corpus"]
 PAPER_FIGURES = ["forgetting", "scaling", "loss_curves"]
 PAPER_DIR = f"results/paper/{RUN}"
 
@@ -239,6 +246,12 @@ def mixture_infos():
     return {part: f"results/mix/{LANG}/{cell_mixture(part)}/mix.json" for part in cpt_cell_paths()}
 
 
+def corpus_set_names():
+    """CPT corpus sets the grid uses, other than all (cpt.grid corpus)."""
+    names = {cell["corpus"] for cell in grids.cpt_cells(config)}
+    return sorted(names - {grids.ALL_SOURCES})
+
+
 def cell_mixture(cell):
     """The mixture path part a CPT cell trains on: the cell without its final seed=N part."""
     return str(Path(cell).parent)
@@ -261,6 +274,9 @@ def run_benchmark_files():
         files += [f"benchmarks/{rule}/{LANG}.tsv" for rule in ("translate_english",
                                                                 "filter_synthetic")]
     files += [f"benchmarks/tokenize_corpus/{LANG}/{c}.tsv" for c in corpora_for_mixing()]
+    for name in corpus_set_names():
+        files += [f"benchmarks/select_corpus_set/{LANG}/{name}.tsv",
+                  f"benchmarks/tokenize_corpus/{LANG}/real/corpus={name}.tsv"]
     files += [f"benchmarks/build_mixture/{LANG}/{part}.tsv" for part in mixture_paths()]
     for name in checkpoint_names():
         if name != "base":

@@ -37,7 +37,9 @@ def test_config_validates(name):
 def test_paper_shapes():
     eus = load_config(REPO / "configs" / "llama-eus.yaml")
     assert eus["cpt"]["epochs"] == 4
-    assert [cell["mixing_ratio"] for cell in grids.cpt_cells(eus)] == ["0.8"]
+    assert [cell["mixing_ratio"] for cell in grids.cpt_cells(eus)] == ["0.8", "0.8"]
+    # the CPT corpus comparison: ZelaiHandi (the paper's model) against the Latxa corpus
+    assert [cell["corpus"] for cell in grids.cpt_cells(eus)] == ["zelaihandi", "latxa"]
     assert eus["cpt"]["deepspeed"].startswith("envs/deepspeed/zero")
     xllama = load_config(REPO / "configs" / "x-llama.yaml")
     assert grids.cpt_cells(xllama) == [] and grids.dpo_cells(xllama) == []

@@ -4,8 +4,9 @@ A grid entry is a mapping of axis -> list of values; it expands to the product o
 A grid is a list of entries; the cells run are the union of the expansions, in order.
 Every axis value appears in paths (``ratio=0.8/tokens=12k/synth=1.0/seed=1``), so changing
 one value only adds or removes the cells it touches. The exception is an axis added after paths
-existed (SFT ``translation_direction``, path part ``dir=``; SFT ``parts``, path part ``parts=``):
-at the run's default it is left out, so earlier cells keep their paths.
+existed (SFT ``translation_direction``, path part ``dir=``; SFT ``parts``, path part ``parts=``;
+CPT ``corpus``, path part ``corpus=``): at the run's default it is left out, so earlier cells keep
+their paths.
 """
 
 import itertools
@@ -14,6 +15,7 @@ import re
 from langadapt.errors import config_error
 
 CPT_AXES = {
+    "corpus": "corpus",
     "vocab_extension": "vocab",
     "mixing_ratio": "ratio",
     "token_budget": "tokens",
@@ -33,9 +35,11 @@ SFT_AXIS_DEFAULTS = {"translation_direction": "translation_direction"}
 
 # Axes whose path part is left out at this value (added after paths existed, so every earlier
 # path is unchanged): a CPT cell without ``vocab=N/`` uses the base tokenizer; an SFT cell
-# without ``parts=NAME/`` trains on every part of ``sft.parts``.
+# without ``parts=NAME/`` trains on every part of ``sft.parts``; a CPT cell without
+# ``corpus=NAME/`` has every target source in its ``real`` corpus.
 ALL_PARTS = "all"
-IMPLICIT_DEFAULTS = {"vocab_extension": "0", "parts": ALL_PARTS}
+ALL_SOURCES = "all"
+IMPLICIT_DEFAULTS = {"vocab_extension": "0", "parts": ALL_PARTS, "corpus": ALL_SOURCES}
 # A mixture does not depend on the training seed.
 MIXTURE_AXES = {axis: short for axis, short in CPT_AXES.items() if axis != "seed"}
 
@@ -142,4 +146,17 @@ def part_set(config: dict, name: str) -> list[str]:
     if name not in sets:
         raise config_error("sft.grid.parts", f"unknown part set '{name}' (sft.part_sets has "
                                              f"{sorted(sets) or 'none'}; 'all' = every part)")
+    return list(sets[name])
+
+
+def corpus_set(config: dict, name: str) -> list[str] | None:
+    """Target sources whose clean train text is the ``real`` corpus of CPT corpus set ``name``
+    (``cpt.corpus_sets``); None for ``all`` (every target source: the whole clean train split)."""
+    if name == ALL_SOURCES:
+        return None
+    sets = config["cpt"].get("corpus_sets") or {}
+    if name not in sets:
+        raise config_error("cpt.grid.corpus", f"unknown corpus set '{name}' (cpt.corpus_sets "
+                                              f"has {sorted(sets) or 'none'}; 'all' = every "
+                                              "target source)")
     return list(sets[name])

@@ -1,9 +1,10 @@
 """Tidy table of every number (rule ``paper_metrics``): one row per checkpoint x metric.
 
 Every grid coordinate is a column (``stage, vocab, ratio, tokens, synth, seed, init, instr,
-xlate, dir, parts``); SFT and DPO cells that start from CPT inherit the CPT cell's ``vocab``,
-``ratio``, ``tokens`` and ``synth``, a cell whose path has no ``dir=`` part gets the run's
-``sft.translation_direction``, and one without ``parts=`` the part set ``all``.
+xlate, dir, parts, corpus``); SFT and DPO cells that start from CPT inherit the CPT cell's
+``corpus``, ``vocab``, ``ratio``, ``tokens`` and ``synth``, a cell whose path has no ``dir=`` part
+gets the run's ``sft.translation_direction``, one without ``parts=`` the part set ``all``, and a
+CPT cell without ``corpus=`` the corpus set ``all``.
 ``source`` names the per-checkpoint JSON (or filled manual sheet) each number comes from.
 """
 
@@ -13,7 +14,7 @@ from langadapt.eval.instruction_following import read_manual_sheet
 from langadapt.textio import read_json
 
 GRID_COLUMNS = ["stage", "vocab", "ratio", "tokens", "synth", "seed", "init", "instr", "xlate",
-                "dir", "parts"]
+                "dir", "parts", "corpus"]
 COLUMNS = ["lang", "checkpoint", *GRID_COLUMNS, "metric", "value", "source"]
 NUMERIC = ["vocab", "ratio", "synth", "seed", "xlate"]
 
@@ -35,8 +36,10 @@ def checkpoint_coordinates(name: str, cpt_cell: dict | None = None,
         coordinates["parts"] = "all"  # the path leaves the part set of every sft.parts out
     if stage == "cpt" and coordinates["vocab"] is None:
         coordinates["vocab"] = "0"  # the path leaves the base tokenizer (vocab=0) out
+    if stage == "cpt" and coordinates["corpus"] is None:
+        coordinates["corpus"] = "all"  # the path leaves the corpus set of every source out
     if stage in ("sft", "dpo") and coordinates["init"] == "cpt" and cpt_cell:
-        for key in ("vocab", "ratio", "tokens", "synth"):
+        for key in ("corpus", "vocab", "ratio", "tokens", "synth"):
             coordinates[key] = cpt_cell.get(key)
     return coordinates
 
@@ -84,13 +87,16 @@ def write_metrics_csv(metrics_paths, out_path, manual_sheets=None, cpt_cell=None
 
 def read_metrics_csv(path) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype={"tokens": str, "init": str, "instr": str, "stage": str,
-                                     "dir": str, "parts": str})
+                                     "dir": str, "parts": str, "corpus": str})
     if "dir" not in frame:  # written before the translation-direction axis existed
         frame.insert(frame.columns.get_loc("xlate") + 1, "dir", None)
     if "parts" not in frame:  # written before the part-set axis existed: every part
         tuned = frame["stage"].isin(["sft", "dpo"])
         frame.insert(frame.columns.get_loc("dir") + 1, "parts", None)
         frame.loc[tuned, "parts"] = "all"
+    if "corpus" not in frame:  # written before the corpus-set axis existed: every source
+        frame.insert(frame.columns.get_loc("parts") + 1, "corpus", None)
+        frame.loc[frame["stage"] == "cpt", "corpus"] = "all"
     return frame
 
 

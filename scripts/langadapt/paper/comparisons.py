@@ -50,7 +50,7 @@ MARKERS = {
     "d": "en→xx (target-side) against xx→en (source-side) translation-task data",
 }
 TABLE_MARKERS = {"stages": "b", "mixing_ratio": "bc", "synthetic": "s", "cpt": "i",
-                 "instructions": "hd"}
+                 "instructions": "hd", "corpus": ""}
 COLUMNS = ["table", "marker", "comparison", "arm", "reference", "metric", "arm_value",
            "reference_value", "difference", "ci_low", "ci_high", "p", "p_holm", "significant",
            "method", "seeds_arm", "seeds_reference", "items"]

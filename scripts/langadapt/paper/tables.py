@@ -8,7 +8,8 @@
 - ``instructions``: human-translated against machine-translated instructions for SFT (ʰ),
   en→xx against xx→en translation-task data (ᵈ, column ``translation data``), and instruction
   part sets (``sft.part_sets``, column ``instruction parts``),
-- ``cpt``: SFT/DPO with against without continual pre-training (ⁱ).
+- ``cpt``: SFT/DPO with against without continual pre-training (ⁱ),
+- ``corpus``: CPT cells that differ only in their corpus set (``cpt.corpus_sets``), with base.
 
 Rows are arms (grid cells without the seed); a value is the mean over seeds, ``± sd`` when there
 are several (column ``seeds``). A marker after a value says which comparison of
@@ -46,7 +47,7 @@ SUPERSCRIPT = {"b": "ᵇ", "c": "ᶜ", "s": "ˢ", "i": "ⁱ", "h": "ʰ", "d": "�
 AXIS_LABELS = {"stage": "stage", "ratio": "ratio", "tokens": "tokens", "synth": "synth weight",
                "seeds": "seeds", "init": "init", "instr": "instructions",
                "xlate": "xlate examples", "dir": "translation data", "cell": "cell",
-               "parts": "instruction parts"}
+               "parts": "instruction parts", "corpus": "CPT corpus"}
 
 
 def _format(value, fmt: str) -> str:
@@ -228,19 +229,34 @@ def mixing_ratio_table(table, marks) -> tuple[pd.DataFrame | None, str]:
     if cpt["ratio"].nunique() < 2:
         return None, "this config has fewer than two mixing ratios (cpt.grid mixing_ratio)"
     rows = _arms(table, pd.concat([table[table["stage"] == "base"].head(1), cpt]))
-    axes = ["stage", "ratio"] + _varying(cpt, ["tokens", "synth"]) + ["seeds"]
+    axes = ["stage", "ratio"] + _varying(cpt, ["tokens", "synth", "corpus"]) + ["seeds"]
     return display_frame(rows, axes, marks), ""
 
 
 def synthetic_table(table, marks) -> tuple[pd.DataFrame | None, str]:
     cpt = table[(table["stage"] == "cpt") & (table["ratio"] > 0)]
-    counts = cpt.groupby(["ratio", "tokens"])["synth"].transform("nunique")
+    counts = cpt.groupby(["corpus", "ratio", "tokens"], dropna=False)["synth"].transform(
+        "nunique")
     cpt = cpt[counts > 1].sort_values(["ratio", "tokens", "synth", "seed"])
     if cpt.empty:
         return None, ("no CPT cells differ only in the synthetic weight (cpt.grid "
                       "synthetic_weight: [0, w]) in this config")
     rows = _arms(table, cpt)
-    axes = ["stage", "ratio", "synth"] + _varying(cpt, ["tokens"]) + ["seeds"]
+    axes = ["stage", "ratio", "synth"] + _varying(cpt, ["tokens", "corpus"]) + ["seeds"]
+    return display_frame(rows, axes, marks), ""
+
+
+def corpus_table(table, marks) -> tuple[pd.DataFrame | None, str]:
+    """CPT cells that differ only in the corpus set (same vocab, ratio, tokens, synth)."""
+    cpt = table[table["stage"] == "cpt"]
+    keys = ["vocab", "ratio", "tokens", "synth"]
+    counts = cpt.groupby(keys, dropna=False)["corpus"].transform("nunique")
+    cpt = cpt[counts > 1].sort_values([*keys, "corpus", "seed"])
+    if cpt.empty:
+        return None, ("no CPT cells differ only in the corpus set (cpt.grid corpus) in this "
+                      "config")
+    rows = _arms(table, pd.concat([table[table["stage"] == "base"].head(1), cpt]))
+    axes = ["stage", "corpus"] + _varying(cpt, ["ratio", "tokens", "synth"]) + ["seeds"]
     return display_frame(rows, axes, marks), ""
 
 
@@ -287,10 +303,11 @@ CAPTIONS = {
     "instructions": "Machine-translated vs human-translated instructions for SFT, and en→xx "
                     "vs xx→en translation-task data",
     "cpt": "Instruction tuning with and without continual pre-training",
+    "corpus": "Continual pre-training on different {name} corpora at equal tokens",
 }
 BUILDERS = {"stages": lambda t, m: (stage_table(t, m), "no checkpoints evaluated"),
             "mixing_ratio": mixing_ratio_table, "synthetic": synthetic_table,
-            "instructions": instructions_table, "cpt": cpt_table}
+            "instructions": instructions_table, "cpt": cpt_table, "corpus": corpus_table}
 
 
 def table_marks(comparisons: pd.DataFrame | None, name: str) -> tuple[dict, str]:
