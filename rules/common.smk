@@ -104,12 +104,17 @@ def checkpoint_names():
 
 def checkpoint_model_dir(wildcards):
     """Model directory of the checkpoint named by wildcards.checkpoint."""
-    if wildcards.checkpoint == "base":
+    return model_dir_of(wildcards.checkpoint, wildcards.lang)
+
+
+def model_dir_of(checkpoint, lang):
+    """Model directory of checkpoint name ``checkpoint`` (base, <stage>/<cell>, reference/<name>)."""
+    if checkpoint == "base":
         return "results/models/base"
-    stage, cell = wildcards.checkpoint.split("/", 1)
+    stage, cell = checkpoint.split("/", 1)
     if stage == reference_models.STAGE:
         return f"results/models/reference/{cell}"
-    return f"results/{stage}/{wildcards.lang}/{cell}/model"
+    return f"results/{stage}/{lang}/{cell}/model"
 
 
 def checkpoint_filename(name):
@@ -226,6 +231,37 @@ def paper_targets():
         "claims.md")] + tables + figures
 
 
+def layer_alignment_checkpoints():
+    """{checkpoint: model dir} of the layer analysis (paper.layer_alignment.checkpoints; null:
+    base and every SFT cell at the default part set and translation direction)."""
+    from langadapt.errors import config_error
+
+    chosen = config["paper"]["layer_alignment"]["checkpoints"]
+    known = checkpoint_names()
+    if chosen is None:
+        chosen = ["base"] + [name for name in known if name.startswith("sft/")
+                             and "/parts=" not in name and "/dir=" not in name]
+    for index, name in enumerate(chosen):
+        if name not in known:
+            raise config_error(f"paper.layer_alignment.checkpoints[{index}]",
+                               f"'{name}' is not a checkpoint of this run ({', '.join(known)})")
+    return {name: model_dir_of(name, LANG) for name in chosen}
+
+
+def layer_alignment_models(wildcards):
+    """Input function of paper_layer_alignment: the compared checkpoints' model directories
+    (evaluated only when the rule is wanted, so a bad checkpoint name stops only that plan)."""
+    return list(layer_alignment_checkpoints().values())
+
+
+def layer_alignment_targets():
+    """The layer analysis outputs; none unless paper.layer_alignment.enabled."""
+    if not config["paper"]["layer_alignment"]["enabled"]:
+        return []
+    return [f"{PAPER_DIR}/layer_alignment.json"] + [
+        f"{PAPER_DIR}/figures/layer_alignment.{ext}" for ext in ("pdf", "png")]
+
+
 def publish_targets():
     """What `snakemake paper_publish` copies to docs/{RUN}/: Markdown tables, PNG figures,
     claims and compute (the README links docs/default-run/stages.md)."""
@@ -290,7 +326,8 @@ def run_benchmark_files():
 
 
 def final_targets():
-    return data_targets() + training_targets() + eval_targets() + paper_targets() + vocabulary_targets()
+    return (data_targets() + training_targets() + eval_targets() + paper_targets()
+            + vocabulary_targets() + layer_alignment_targets())
 
 
 # ---- data stage (rules/data.smk) ----------------------------------------------------------
