@@ -45,6 +45,8 @@ wildcard_constraints:
     partspart="(/parts=[A-Za-z0-9_]+)?",
     # CPT corpus-set path part: empty at the set 'all' (every target source), else /corpus=<set>
     corpuspart="(/corpus=[A-Za-z0-9_]+)?",
+    # DPO preference-set path part: empty at the set 'all' (every dpo.parts), else /prefs=<name>
+    prefspart="(/prefs=[A-Za-z0-9_]+)?",
     corpusset="[A-Za-z0-9_]+",
     split="train|dev|test",
     checkpoint="base|(cpt|sft|dpo|reference)/[^ ]+",
@@ -64,7 +66,7 @@ def sft_cell_paths():
 
 def dpo_cell_paths():
     """Path parts of every DPO cell (the SFT cell it aligns)."""
-    return [grids.sft_cell_path(config, cell) for cell in grids.dpo_cells(config)]
+    return [grids.dpo_cell_path(config, cell) for cell in grids.dpo_cells(config)]
 
 
 def translation_direction(wildcards):
@@ -75,6 +77,11 @@ def translation_direction(wildcards):
 def sft_part_names(wildcards):
     """Parts of sft.parts in the set named by wildcards.partspart ('' = all of them)."""
     return grids.part_set(config, wildcards.partspart.partition("=")[2] or grids.ALL_PARTS)
+
+
+def dpo_preference_names(wildcards):
+    """Parts of dpo.parts in the preference set of wildcards.prefspart (/prefs=<name>)."""
+    return grids.part_set(config, wildcards.prefspart.partition("=")[2], stage="dpo")
 
 
 def sft_init_cpt_path():

@@ -121,3 +121,65 @@ def test_part_set_arms_form_their_own_rows_and_leave_the_scaling_law_alone(tmp_p
     assert notes["instructions"] == ""
     table = (tmp_path / "tables" / "instructions.md").read_text()
     assert "instruction parts" in table and "en_only" in table
+
+
+def test_preference_sets_name_dpo_cells_and_keep_default_paths():
+    from langadapt import grids
+
+    config = yaml.safe_load((ROOT / "configs" / "nemotron-hi.yaml").read_text())
+    config["dpo"]["part_sets"] = {"en_only": ["dpo_en"]}
+    config["dpo"]["grid"][0]["preference_parts"] = ["all", "en_only"]
+    config = validate_config(config)
+    paths = [grids.dpo_cell_path(config, cell) for cell in grids.dpo_cells(config)]
+    assert paths == ["init=base/instr=mt/xlate=0/seed=1",
+                     "init=base/instr=mt/xlate=0/prefs=en_only/seed=1",
+                     "init=cpt/instr=mt/xlate=0/seed=1",
+                     "init=cpt/instr=mt/xlate=0/prefs=en_only/seed=1"]
+    assert grids.part_set(config, "en_only", stage="dpo") == ["dpo_en"]
+
+
+def test_a_dpo_grid_naming_an_unknown_preference_set_stops_naming_the_key():
+    config = yaml.safe_load((ROOT / "configs" / "nemotron-hi.yaml").read_text())
+    config["dpo"]["grid"][0]["preference_parts"] = ["hindi_only"]
+    assert "dpo.grid[0].preference_parts': unknown part set 'hindi_only'" in _error(config)
+    config["dpo"]["part_sets"] = {"hindi_only": ["dpo_hi"]}
+    assert "dpo.part_sets.hindi_only[0]': unknown part 'dpo_hi'" in _error(config)
+
+
+def test_a_preference_set_keeps_its_parts_rows_and_refuses_an_empty_one(tmp_path):
+    from langadapt.preferences import write_preference_set
+
+    inst.write_jsonl(tmp_path / "prefs.jsonl", [{"part": "dpo_en", "id": "a"},
+                                                {"part": "dpo_hi_mt", "id": "b"}])
+    assert write_preference_set(tmp_path / "prefs.jsonl", tmp_path / "en.jsonl", "en",
+                                ["dpo_en"]) == 1
+    with pytest.raises(LangadaptError, match="dpo.part_sets.none"):
+        write_preference_set(tmp_path / "prefs.jsonl", tmp_path / "x.jsonl", "none", ["other"])
+
+
+@pytest.mark.workflow
+def test_preference_set_cells_plan_on_the_tiny_workflow(tiny_model_dir, tmp_path):
+    """Through Snakemake: a DPO cell of a preference set aligns the same SFT cell on the rows
+    of its set; the default DPO cell keeps its path."""
+    from tiny_workflow import make_project, snakemake, tiny_config, write_config
+
+    project = make_project(tmp_path / "repo", tiny_model_dir)
+    inst.write_jsonl(project / "pairs.jsonl", [
+        {"prompt": f"Say {n}.", "chosen": str(n), "rejected": "no"} for n in range(3)])
+    config = tiny_config(tiny_model_dir)
+    config["dpo"]["parts"] = [
+        {"name": "help", "treatment": "mt", "examples": 4},
+        {"name": "own", "treatment": "as_is", "examples": 3,
+         "dataset": {"path": "json", "data_files": str(project / "pairs.jsonl"),
+                     "prompt_field": "prompt", "chosen_field": "chosen",
+                     "rejected_field": "rejected"}},
+    ]
+    config["dpo"]["part_sets"] = {"own_only": ["own"]}
+    config["dpo"]["grid"][0]["preference_parts"] = ["all", "own_only"]
+    write_config(project, config)
+    plan = snakemake(project, "-n")
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    planned = plan.stdout
+    assert "results/dpo/gl/init=cpt/instr=mt/xlate=8/prefs=own_only/seed=1/model" in planned
+    assert "results/dpo/gl/init=cpt/instr=mt/xlate=8/seed=1/model" in planned
+    assert "results/instruct/gl/preferences/prefs=own_only.jsonl" in planned

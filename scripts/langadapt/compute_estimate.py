@@ -124,9 +124,10 @@ def training_jobs(config: dict) -> list[Job]:
     dpo_epochs = dpo.get("recipe", {}).get("num_train_epochs", 1)
     dpo_length = dpo.get("recipe", {}).get("max_length", config["mixture"]["seq_len"])
     for cell in grids.dpo_cells(config):
-        pairs = sum(part["examples"] for part in dpo["parts"])
+        chosen = grids.part_set(config, cell["preference_parts"], stage="dpo")
+        pairs = sum(part["examples"] for part in dpo["parts"] if part["name"] in chosen)
         tokens = int(pairs * 2 * dpo_length * dpo_epochs)
-        path = grids.sft_cell_path(config, cell)
+        path = grids.dpo_cell_path(config, cell)
         jobs.append(Job("dpo", path, tokens, parameters, f"{dpo['method']}_dpo"))
     return jobs
 

@@ -196,22 +196,27 @@ def _check_corpus_sets(config: dict, roles: dict) -> None:
 
 
 def _check_part_sets(config: dict) -> None:
-    """``sft.part_sets`` name known parts; every ``parts`` value of a grid names a set."""
-    names = [part["name"] for part in config["sft"]["parts"]]
-    sets = config["sft"].get("part_sets") or {}
-    if "all" in sets:
-        raise config_error("sft.part_sets.all", "'all' is every part of sft.parts; rename the set")
-    for set_name, members in sets.items():
-        for index, member in enumerate(members):
-            if member not in names:
-                raise config_error(f"sft.part_sets.{set_name}[{index}]",
-                                   f"unknown part '{member}' (sft.parts: {names})")
+    """``sft.part_sets`` / ``dpo.part_sets`` name known parts; every ``parts`` value of a grid
+    names an SFT set, every ``preference_parts`` value of ``dpo.grid`` a DPO set."""
     for stage in ("sft", "dpo"):
+        names = [part["name"] for part in config[stage]["parts"]]
+        sets = config[stage].get("part_sets") or {}
+        if "all" in sets:
+            raise config_error(f"{stage}.part_sets.all",
+                               f"'all' is every part of {stage}.parts; rename the set")
+        for set_name, members in sets.items():
+            for index, member in enumerate(members):
+                if member not in names:
+                    raise config_error(f"{stage}.part_sets.{set_name}[{index}]",
+                                       f"unknown part '{member}' ({stage}.parts: {names})")
+    checks = [("sft", "parts", "sft"), ("dpo", "parts", "sft"), ("dpo", "preference_parts", "dpo")]
+    for stage, axis, owner in checks:
+        sets = config[owner].get("part_sets") or {}
         for index, entry in enumerate(config[stage]["grid"]):
-            for value in entry.get("parts", []):
+            for value in entry.get(axis, []):
                 if value != "all" and value not in sets:
-                    raise config_error(f"{stage}.grid[{index}].parts",
-                                       f"unknown part set '{value}' (sft.part_sets: "
+                    raise config_error(f"{stage}.grid[{index}].{axis}",
+                                       f"unknown part set '{value}' ({owner}.part_sets: "
                                        f"{sorted(sets) or 'none'}; 'all' = every part)")
 
 

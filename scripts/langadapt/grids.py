@@ -30,6 +30,10 @@ SFT_AXES = {
     "translation_direction": "dir",
     "seed": "seed",
 }
+# A DPO cell is the SFT cell it aligns plus the preference set it aligns on (path part prefs=,
+# left out at 'all' = every part of dpo.parts).
+DPO_AXES = {**{axis: short for axis, short in SFT_AXES.items() if axis != "seed"},
+            "preference_parts": "prefs", "seed": "seed"}
 # SFT axes a grid entry may leave out: the run's default is used (config key -> axis).
 SFT_AXIS_DEFAULTS = {"translation_direction": "translation_direction"}
 
@@ -39,7 +43,8 @@ SFT_AXIS_DEFAULTS = {"translation_direction": "translation_direction"}
 # ``corpus=NAME/`` has every target source in its ``real`` corpus.
 ALL_PARTS = "all"
 ALL_SOURCES = "all"
-IMPLICIT_DEFAULTS = {"vocab_extension": "0", "parts": ALL_PARTS, "corpus": ALL_SOURCES}
+IMPLICIT_DEFAULTS = {"vocab_extension": "0", "parts": ALL_PARTS, "corpus": ALL_SOURCES,
+                     "preference_parts": ALL_PARTS}
 # A mixture does not depend on the training seed.
 MIXTURE_AXES = {axis: short for axis, short in CPT_AXES.items() if axis != "seed"}
 
@@ -118,7 +123,12 @@ def dpo_cells(config: dict) -> list[dict[str, str]]:
     """DPO cells; none when ``dpo.enabled`` is false."""
     if not config["dpo"].get("enabled", True):
         return []
-    return expand_grid(config["dpo"]["grid"], SFT_AXES, sft_defaults(config))
+    return expand_grid(config["dpo"]["grid"], DPO_AXES, sft_defaults(config))
+
+
+def dpo_cell_path(config: dict, cell: dict[str, str]) -> str:
+    """The aligned SFT cell's path, with ``/prefs=<set>`` before ``seed=`` off the set all."""
+    return cell_path(cell, DPO_AXES, sft_defaults(config))
 
 
 def sft_init_cell(config: dict) -> dict[str, str]:
@@ -138,14 +148,17 @@ def sft_init_coordinates(config: dict) -> dict[str, str]:
     return {short: cell[axis] for axis, short in CPT_AXES.items()}
 
 
-def part_set(config: dict, name: str) -> list[str]:
-    """Names of the ``sft.parts`` in part set ``name`` (``all``: every part, in config order)."""
+def part_set(config: dict, name: str, stage: str = "sft") -> list[str]:
+    """Names of the ``<stage>.parts`` in part set ``name`` (``all``: every part, in config
+    order); ``stage`` dpo: the preference sets of ``dpo.part_sets``."""
     if name == ALL_PARTS:
-        return [part["name"] for part in config["sft"]["parts"]]
-    sets = config["sft"].get("part_sets") or {}
+        return [part["name"] for part in config[stage]["parts"]]
+    sets = config[stage].get("part_sets") or {}
+    axis = "parts" if stage == "sft" else "preference_parts"
     if name not in sets:
-        raise config_error("sft.grid.parts", f"unknown part set '{name}' (sft.part_sets has "
-                                             f"{sorted(sets) or 'none'}; 'all' = every part)")
+        raise config_error(f"{stage}.grid.{axis}", f"unknown part set '{name}' ({stage}.part_sets "
+                                                   f"has {sorted(sets) or 'none'}; 'all' = every "
+                                                   "part)")
     return list(sets[name])
 
 

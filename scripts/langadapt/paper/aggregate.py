@@ -1,10 +1,11 @@
 """Tidy table of every number (rule ``paper_metrics``): one row per checkpoint x metric.
 
 Every grid coordinate is a column (``stage, vocab, ratio, tokens, synth, seed, init, instr,
-xlate, dir, parts, corpus``); SFT and DPO cells that start from CPT inherit the CPT cell's
+xlate, dir, parts, corpus, prefs``); SFT and DPO cells that start from CPT inherit the CPT cell's
 ``corpus``, ``vocab``, ``ratio``, ``tokens`` and ``synth``, a cell whose path has no ``dir=`` part
-gets the run's ``sft.translation_direction``, one without ``parts=`` the part set ``all``, and a
-CPT cell without ``corpus=`` the corpus set ``all``.
+gets the run's ``sft.translation_direction``, one without ``parts=`` the part set ``all``, a
+CPT cell without ``corpus=`` the corpus set ``all``, and a DPO cell without ``prefs=`` the
+preference set ``all``.
 ``source`` names the per-checkpoint JSON (or filled manual sheet) each number comes from.
 """
 
@@ -14,7 +15,7 @@ from langadapt.eval.instruction_following import read_manual_sheet
 from langadapt.textio import read_json
 
 GRID_COLUMNS = ["stage", "vocab", "ratio", "tokens", "synth", "seed", "init", "instr", "xlate",
-                "dir", "parts", "corpus"]
+                "dir", "parts", "corpus", "prefs"]
 COLUMNS = ["lang", "checkpoint", *GRID_COLUMNS, "metric", "value", "source"]
 NUMERIC = ["vocab", "ratio", "synth", "seed", "xlate"]
 
@@ -34,6 +35,8 @@ def checkpoint_coordinates(name: str, cpt_cell: dict | None = None,
         coordinates["dir"] = direction  # the path leaves the run's default direction out
     if stage in ("sft", "dpo") and coordinates["parts"] is None:
         coordinates["parts"] = "all"  # the path leaves the part set of every sft.parts out
+    if stage == "dpo" and coordinates["prefs"] is None:
+        coordinates["prefs"] = "all"  # the path leaves the set of every dpo.parts out
     if stage == "cpt" and coordinates["vocab"] is None:
         coordinates["vocab"] = "0"  # the path leaves the base tokenizer (vocab=0) out
     if stage == "cpt" and coordinates["corpus"] is None:
@@ -87,7 +90,8 @@ def write_metrics_csv(metrics_paths, out_path, manual_sheets=None, cpt_cell=None
 
 def read_metrics_csv(path) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype={"tokens": str, "init": str, "instr": str, "stage": str,
-                                     "dir": str, "parts": str, "corpus": str})
+                                     "dir": str, "parts": str, "corpus": str,
+                                     "prefs": str})
     if "dir" not in frame:  # written before the translation-direction axis existed
         frame.insert(frame.columns.get_loc("xlate") + 1, "dir", None)
     if "parts" not in frame:  # written before the part-set axis existed: every part
@@ -97,6 +101,9 @@ def read_metrics_csv(path) -> pd.DataFrame:
     if "corpus" not in frame:  # written before the corpus-set axis existed: every source
         frame.insert(frame.columns.get_loc("parts") + 1, "corpus", None)
         frame.loc[frame["stage"] == "cpt", "corpus"] = "all"
+    if "prefs" not in frame:  # written before the preference-set axis existed: every part
+        frame.insert(frame.columns.get_loc("corpus") + 1, "prefs", None)
+        frame.loc[frame["stage"] == "dpo", "prefs"] = "all"
     return frame
 
 

@@ -7,7 +7,8 @@
 - ``synthetic``: real + synthetic CPT against real-only CPT (ˢ), with the synthetic share,
 - ``instructions``: human-translated against machine-translated instructions for SFT (ʰ),
   en→xx against xx→en translation-task data (ᵈ, column ``translation data``), and instruction
-  part sets (``sft.part_sets``, column ``instruction parts``),
+  part sets (``sft.part_sets``, column ``instruction parts``) and DPO preference sets
+  (``dpo.part_sets``, column ``preference parts``),
 - ``cpt``: SFT/DPO with against without continual pre-training (ⁱ),
 - ``corpus``: CPT cells that differ only in their corpus set (``cpt.corpus_sets``), with base.
 
@@ -47,7 +48,8 @@ SUPERSCRIPT = {"b": "ᵇ", "c": "ᶜ", "s": "ˢ", "i": "ⁱ", "h": "ʰ", "d": "�
 AXIS_LABELS = {"stage": "stage", "ratio": "ratio", "tokens": "tokens", "synth": "synth weight",
                "seeds": "seeds", "init": "init", "instr": "instructions",
                "xlate": "xlate examples", "dir": "translation data", "cell": "cell",
-               "parts": "instruction parts", "corpus": "CPT corpus"}
+               "parts": "instruction parts", "corpus": "CPT corpus",
+               "prefs": "preference parts"}
 
 
 def _format(value, fmt: str) -> str:
@@ -183,6 +185,8 @@ def main_path(table: pd.DataFrame) -> pd.DataFrame:
     dpo = table[table["stage"] == "dpo"]
     sft = table[table["stage"] == "sft"]
     if not dpo.empty:
+        own = ~dpo["checkpoint"].str.contains("/prefs=", regex=False)  # every preference part
+        dpo = dpo[own] if own.any() else dpo
         chosen = dpo.iloc[0]
         keys = [k for k in ("init", "instr", "parts", "xlate", "dir", "seed") if k in sft]
         sft = sft[(sft[keys].fillna("") == chosen[keys].fillna("")).all(axis=1)]
@@ -272,13 +276,16 @@ def instructions_table(table, marks) -> tuple[pd.DataFrame | None, str]:
     instruction part sets (``parts``)."""
     rows = pd.concat([_paired_ablation(table, "instr", ["init", "xlate", "dir", "parts"]),
                       _paired_ablation(table, "dir", ["init", "instr", "xlate", "parts"]),
-                      _paired_ablation(table, "parts", ["init", "instr", "xlate", "dir"])])
+                      _paired_ablation(table, "parts", ["init", "instr", "xlate", "dir"]),
+                      _paired_ablation(table, "prefs", ["init", "instr", "xlate", "dir",
+                                                        "parts"])])
     rows = rows.drop_duplicates("checkpoint").sort_values(["stage", "init", "xlate", "instr",
                                                            "dir", "parts", "seed"])
     if rows.empty:
         return None, ("no SFT/DPO cells differ only in instructions (mt vs human), in "
                       "translation direction or in instruction parts in this config")
-    axes = ["stage", "instr"] + _varying(rows, ["parts", "dir", "init", "xlate"]) + ["seeds"]
+    axes = ["stage", "instr"] + _varying(rows, ["parts", "prefs", "dir", "init", "xlate"]) + [
+        "seeds"]
     return display_frame(_arms(table, rows), axes, marks), ""
 
 
