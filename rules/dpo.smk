@@ -45,6 +45,8 @@ rule instruct_preference_set:
         preferences="results/instruct/{lang}/preferences/prefs={prefset}.jsonl",
     log:
         "logs/instruct_preference_set/{lang}/{prefset}.log",
+    benchmark:
+        "benchmarks/instruct_preference_set/{lang}/{prefset}.tsv"
     params:
         parts=lambda wildcards: grids.part_set(config, wildcards.prefset, stage="dpo"),
     wildcard_constraints:
