@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, f"{workflow.basedir}/scripts")
 
-from langadapt import corpora, grids
+from langadapt import corpora, grids, reference_models
 from langadapt.config import read_config_file, validate_config
 from langadapt.paper.disclosure import disclosure_text
 from langadapt.paper.run import run_name
@@ -25,6 +25,7 @@ validate_config(config)
 _mt_notice = leave_out_mt_arms(config)
 if _mt_notice:
     print(_mt_notice, file=sys.stderr)
+reference_models.check_reference_models(config)  # a local reference model must load (plan time)
 
 LANG = config["language"]["code"]
 # Paper outputs of this run live in results/paper/{RUN}/ (config run_name; default <lang>-<stem>).
@@ -46,8 +47,16 @@ wildcard_constraints:
     xlate="[0-9]+",
     # SFT translation-direction path part: empty at sft.translation_direction, else /dir=xx-en
     dirpart="(/dir=(en-xx|xx-en|both))?",
+    # SFT part-set path part: empty at the set 'all' (every sft.parts), else /parts=<name>
+    partspart="(/parts=[A-Za-z0-9_]+)?",
+    # CPT corpus-set path part: empty at the set 'all' (every target source), else /corpus=<set>
+    corpuspart="(/corpus=[A-Za-z0-9_]+)?",
+    # DPO preference-set path part: empty at the set 'all' (every dpo.parts), else /prefs=<name>
+    prefspart="(/prefs=[A-Za-z0-9_]+)?",
+    corpusset="[A-Za-z0-9_]+",
     split="train|dev|test",
-    checkpoint="base|(cpt|sft|dpo)/[^ ]+",
+    checkpoint="base|(cpt|sft|dpo|reference)/[^ ]+",
+    reference="[A-Za-z0-9_.-]+",
 
 
 def cpt_cell_paths():
@@ -63,12 +72,22 @@ def sft_cell_paths():
 
 def dpo_cell_paths():
     """Path parts of every DPO cell (the SFT cell it aligns)."""
-    return [grids.sft_cell_path(config, cell) for cell in grids.dpo_cells(config)]
+    return [grids.dpo_cell_path(config, cell) for cell in grids.dpo_cells(config)]
 
 
 def translation_direction(wildcards):
     """Direction of the translation-task set named by wildcards.dirpart ('' = the run's)."""
     return wildcards.dirpart.partition("=")[2] or config["sft"]["translation_direction"]
+
+
+def sft_part_names(wildcards):
+    """Parts of sft.parts in the set named by wildcards.partspart ('' = all of them)."""
+    return grids.part_set(config, wildcards.partspart.partition("=")[2] or grids.ALL_PARTS)
+
+
+def dpo_preference_names(wildcards):
+    """Parts of dpo.parts in the preference set of wildcards.prefspart (/prefs=<name>)."""
+    return grids.part_set(config, wildcards.prefspart.partition("=")[2], stage="dpo")
 
 
 def sft_init_cpt_path():
@@ -98,10 +117,17 @@ def checkpoint_names():
 
 def checkpoint_model_dir(wildcards):
     """Model directory of the checkpoint named by wildcards.checkpoint."""
-    if wildcards.checkpoint == "base":
+    return model_dir_of(wildcards.checkpoint, wildcards.lang)
+
+
+def model_dir_of(checkpoint, lang):
+    """Model directory of checkpoint name ``checkpoint`` (base, <stage>/<cell>, reference/<name>)."""
+    if checkpoint == "base":
         return "results/models/base"
-    stage, cell = wildcards.checkpoint.split("/", 1)
-    return f"results/{stage}/{wildcards.lang}/{cell}/model"
+    stage, cell = checkpoint.split("/", 1)
+    if stage == reference_models.STAGE:
+        return f"results/models/reference/{cell}"
+    return f"results/{stage}/{lang}/{cell}/model"
 
 
 def checkpoint_filename(name):
@@ -163,10 +189,15 @@ def mixture_corpora(wildcards):
 
 
 def mixture_token_files(wildcards):
-    """Named inputs of build_mixture: {corpus: [ids .npy per shard], corpus_stats: [.json]}."""
+    """Named inputs of build_mixture: {corpus: [ids .npy per shard], corpus_stats: [.json]}; a
+    cell of a CPT corpus set (wildcards.corpuspart /corpus=<set>) reads real/corpus=<set> as its
+    real (one file: a set is selected from the clean train split, unsharded)."""
     files = {}
     for corpus in mixture_corpora(wildcards):
-        files[corpus] = corpora.token_files(config, wildcards.lang, corpus)
+        if corpus == "real" and getattr(wildcards, "corpuspart", ""):
+            files[corpus] = [f"results/tokens/{wildcards.lang}/real{wildcards.corpuspart}.npy"]
+        else:
+            files[corpus] = corpora.token_files(config, wildcards.lang, corpus)
         files[f"{corpus}_stats"] = [path.removesuffix(".npy") + ".json" for path in files[corpus]]
     return files
 
@@ -187,10 +218,18 @@ def training_targets():
 
 
 def eval_targets():
-    return [f"results/eval/{LANG}/{name}/metrics.json" for name in checkpoint_names()]
+    """metrics.json of every checkpoint and of every outside reference model (reference/<name>)."""
+    return [f"results/eval/{LANG}/{name}/metrics.json"
+            for name in checkpoint_names() + reference_models.reference_names(config)]
 
 
-PAPER_TABLES = ["stages", "mixing_ratio", "synthetic", "instructions", "cpt"]
+def reference_model_entry(wildcards):
+    """The evaluation.reference_models entry named by wildcards.reference (its params)."""
+    return [entry for entry in config["evaluation"]["reference_models"]
+            if entry["name"] == wildcards.reference]
+
+
+PAPER_TABLES = ["stages", "mixing_ratio", "synthetic", "instructions", "cpt", "corpus"]
 PAPER_FIGURES = ["forgetting", "scaling", "loss_curves"]
 PAPER_DIR = f"results/paper/{RUN}"
 
@@ -204,6 +243,37 @@ def paper_targets():
     return [f"{PAPER_DIR}/{name}" for name in (
         "metrics.csv", "comparisons.csv", "scaling_law.json", "compute.csv", "compute.md",
         "claims.md")] + tables + figures
+
+
+def layer_alignment_checkpoints():
+    """{checkpoint: model dir} of the layer analysis (paper.layer_alignment.checkpoints; null:
+    base and every SFT cell at the default part set and translation direction)."""
+    from langadapt.errors import config_error
+
+    chosen = config["paper"]["layer_alignment"]["checkpoints"]
+    known = checkpoint_names()
+    if chosen is None:
+        chosen = ["base"] + [name for name in known if name.startswith("sft/")
+                             and "/parts=" not in name and "/dir=" not in name]
+    for index, name in enumerate(chosen):
+        if name not in known:
+            raise config_error(f"paper.layer_alignment.checkpoints[{index}]",
+                               f"'{name}' is not a checkpoint of this run ({', '.join(known)})")
+    return {name: model_dir_of(name, LANG) for name in chosen}
+
+
+def layer_alignment_models(wildcards):
+    """Input function of paper_layer_alignment: the compared checkpoints' model directories
+    (evaluated only when the rule is wanted, so a bad checkpoint name stops only that plan)."""
+    return list(layer_alignment_checkpoints().values())
+
+
+def layer_alignment_targets():
+    """The layer analysis outputs; none unless paper.layer_alignment.enabled."""
+    if not config["paper"]["layer_alignment"]["enabled"]:
+        return []
+    return [f"{PAPER_DIR}/layer_alignment.json"] + [
+        f"{PAPER_DIR}/figures/layer_alignment.{ext}" for ext in ("pdf", "png")]
 
 
 def publish_targets():
@@ -229,6 +299,12 @@ def mixture_infos():
     return {part: f"results/mix/{LANG}/{cell_mixture(part)}/mix.json" for part in cpt_cell_paths()}
 
 
+def corpus_set_names():
+    """CPT corpus sets the grid uses, other than all (cpt.grid corpus)."""
+    names = {cell["corpus"] for cell in grids.cpt_cells(config)}
+    return sorted(names - {grids.ALL_SOURCES})
+
+
 def cell_mixture(cell):
     """The mixture path part a CPT cell trains on: the cell without its final seed=N part."""
     return str(Path(cell).parent)
@@ -252,17 +328,24 @@ def run_benchmark_files():
         files += translation_benchmarks()
     files += [path.replace("results/tokens/", "benchmarks/tokenize_corpus/", 1).removesuffix(".npy")
               + ".tsv" for c in corpora_for_mixing() for path in corpora.token_files(config, LANG, c)]
+    for name in corpus_set_names():
+        files += [f"benchmarks/select_corpus_set/{LANG}/{name}.tsv",
+                  f"benchmarks/tokenize_corpus/{LANG}/real/corpus={name}.tsv"]
     files += [f"benchmarks/build_mixture/{LANG}/{part}.tsv" for part in mixture_paths()]
     for name in checkpoint_names():
         if name != "base":
             stage, cell = stage_and_cell(name)
             files.append(f"benchmarks/{stage}/{LANG}/{cell}.tsv")
     files += [f"benchmarks/eval_checkpoint/{LANG}/{name}.tsv" for name in checkpoint_names()]
+    for name in reference_models.reference_names(config):
+        files += [f"benchmarks/prepare_reference_model/{name.partition('/')[2]}.tsv",
+                  f"benchmarks/eval_checkpoint/{LANG}/{name}.tsv"]
     return files
 
 
 def final_targets():
-    return data_targets() + training_targets() + eval_targets() + paper_targets() + vocabulary_targets()
+    return (data_targets() + training_targets() + eval_targets() + paper_targets()
+            + vocabulary_targets() + layer_alignment_targets())
 
 
 # ---- data stage (rules/data.smk) ----------------------------------------------------------

@@ -33,18 +33,47 @@ rule instruct_preferences:
         "../scripts/instruct_preferences.py"
 
 
-rule dpo:
+# A preference set is a selection of rows in seconds: run on the login node under SLURM.
+localrules:
+    instruct_preference_set,
+
+
+rule instruct_preference_set:
+    """The pairs of one preference set (dpo.part_sets): rows of its parts in preferences.jsonl."""
     input:
         preferences="results/instruct/{lang}/preferences.jsonl",
-        model="results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}/model",
     output:
-        model=directory("results/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}/model"),
-        train_log="results/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}/train_log.csv",
-        recipe="results/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}/recipe.yaml",
+        preferences="results/instruct/{lang}/preferences/prefs={prefset}.jsonl",
     log:
-        "logs/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.log",
+        "logs/instruct_preference_set/{lang}/{prefset}.log",
     benchmark:
-        "benchmarks/dpo/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.tsv"
+        "benchmarks/instruct_preference_set/{lang}/{prefset}.tsv"
+    params:
+        parts=lambda wildcards: grids.part_set(config, wildcards.prefset, stage="dpo"),
+    wildcard_constraints:
+        prefset="[A-Za-z0-9_]+",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../scripts/instruct_preference_set.py"
+
+
+rule dpo:
+    input:
+        preferences="results/instruct/{lang}/preferences{prefspart}.jsonl",
+        model="results/sft/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}/model",
+    output:
+        model=directory("results/dpo/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}{prefspart}/seed={seed}/model"),
+        train_log="results/dpo/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}{prefspart}/seed={seed}/train_log.csv",
+        recipe="results/dpo/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}{prefspart}/seed={seed}/recipe.yaml",
+    log:
+        "logs/dpo/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}{prefspart}/seed={seed}.log",
+    benchmark:
+        "benchmarks/dpo/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}{prefspart}/seed={seed}.tsv"
     params:
         checkpoint_dir=resume_checkpoint_dir,
         recipe=config["dpo"]["recipe"],

@@ -77,12 +77,12 @@ rule build_mixture:
     input:
         unpack(mixture_token_files),
     output:
-        index="results/mix/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}/index.npy",
-        info="results/mix/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}/mix.json",
+        index="results/mix/{lang}{corpuspart}/ratio={ratio}/tokens={tokens}/synth={synth}/index.npy",
+        info="results/mix/{lang}{corpuspart}/ratio={ratio}/tokens={tokens}/synth={synth}/mix.json",
     log:
-        "logs/build_mixture/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}.log",
+        "logs/build_mixture/{lang}{corpuspart}/ratio={ratio}/tokens={tokens}/synth={synth}.log",
     benchmark:
-        "benchmarks/build_mixture/{lang}/ratio={ratio}/tokens={tokens}/synth={synth}.tsv"
+        "benchmarks/build_mixture/{lang}{corpuspart}/ratio={ratio}/tokens={tokens}/synth={synth}.tsv"
     params:
         corpora=mixture_corpora,
         mixing_ratio=lambda wildcards: float(wildcards.ratio),

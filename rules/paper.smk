@@ -271,3 +271,36 @@ rule paper_publish:
         "../envs/paper.yaml"
     script:
         "../scripts/paper_publish.py"
+
+
+rule paper_layer_alignment:
+    """x-LLaMA's layer analysis (paper.layer_alignment): per layer, cosine similarity of parallel
+    vs mismatched held-out sentence pairs, for base and the tuned checkpoints."""
+    input:
+        models=layer_alignment_models,
+        pairs=f"results/eval_data/{LANG}/translation.jsonl",
+    output:
+        json=f"{PAPER_DIR}/layer_alignment.json",
+        pdf=f"{PAPER_DIR}/figures/layer_alignment.pdf",
+        png=report(
+            f"{PAPER_DIR}/figures/layer_alignment.png",
+            caption="../report/figure_layer_alignment.rst",
+            category="Figures",
+        ),
+    log:
+        f"logs/paper/{RUN}/layer_alignment.log",
+    benchmark:
+        f"benchmarks/paper/{RUN}/paper_layer_alignment.tsv"
+    params:
+        models=lambda wildcards: layer_alignment_checkpoints(),
+        pairs=config["paper"]["layer_alignment"]["pairs"],
+        dtype=config["base_model"]["dtype"],
+        language_name=config["language"]["name"],
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../envs/eval.yaml"
+    script:
+        "../scripts/paper_layer_alignment.py"

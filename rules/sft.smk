@@ -90,11 +90,13 @@ rule instruct_sft_set:
         general="results/instruct/{lang}/general.{instr}.jsonl",
         translation="results/instruct/{lang}/translation{dirpart}.jsonl",
     output:
-        instructions="results/instruct/{lang}/sft/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.jsonl",
+        instructions="results/instruct/{lang}/sft/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}.jsonl",
     log:
-        "logs/instruct_sft_set/{lang}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.log",
+        "logs/instruct_sft_set/{lang}/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}.log",
     benchmark:
-        "benchmarks/instruct_sft_set/{lang}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.tsv"
+        "benchmarks/instruct_sft_set/{lang}/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}.tsv"
+    params:
+        parts=sft_part_names,
     threads: 1
     resources:
         mem_mb=1000,
@@ -107,16 +109,16 @@ rule instruct_sft_set:
 
 rule sft:
     input:
-        instructions="results/instruct/{lang}/sft/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.jsonl",
+        instructions="results/instruct/{lang}/sft/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}.jsonl",
         model=sft_init_model_dir,
     output:
-        model=directory("results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}/model"),
-        train_log="results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}/train_log.csv",
-        recipe="results/sft/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}/recipe.yaml",
+        model=directory("results/sft/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}/model"),
+        train_log="results/sft/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}/train_log.csv",
+        recipe="results/sft/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}/recipe.yaml",
     log:
-        "logs/sft/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.log",
+        "logs/sft/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}.log",
     benchmark:
-        "benchmarks/sft/{lang}/init={init}/instr={instr}/xlate={xlate}{dirpart}/seed={seed}.tsv"
+        "benchmarks/sft/{lang}/init={init}/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}.tsv"
     params:
         checkpoint_dir=resume_checkpoint_dir,
         recipe=config["sft"]["recipe"],

@@ -10,4 +10,5 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
         snakemake.output.instructions,  # noqa: F821
         int(snakemake.wildcards.xlate),  # noqa: F821
         int(snakemake.wildcards.seed),  # noqa: F821
+        parts=list(snakemake.params.parts),  # noqa: F821
     )

@@ -182,6 +182,7 @@ def prepare_and_train(config: dict, root: Path) -> dict:
     from langadapt.preferences import write_preferences
     from langadapt.sources import write_source
     from langadapt.synthetic import filter_synthetic, translate_english, transliterate_train
+    from langadapt.textio import read_jsonl
     from langadapt.tokenize_corpus import tokenize_corpus
 
     config = validate_config(config)
@@ -233,9 +234,19 @@ def prepare_and_train(config: dict, root: Path) -> dict:
         chosen = [n for n in plan if not (n == "english" and float(cell["mixing_ratio"]) >= 1)
                   and not (plan[n]["kind"] == "synthetic"
                            and float(cell["synthetic_weight"]) <= 0)]
+        token_names = {n: n for n in chosen}
+        if grids.corpus_set(config, cell["corpus"]) is not None:  # the cell's real: its sources
+            token_names["real"] = f"real/corpus={cell['corpus']}"
+            selected = path(f"results/data/{lang}/clean/train/corpus={cell['corpus']}.jsonl")
+            out["corpus_set"] = corpora.select_corpus_set(
+                clean["train"], selected, cell["corpus"], grids.corpus_set(config, cell["corpus"]))
+            out["corpus_set_sources"] = {r["source"] for r in read_jsonl(selected)}
+            tokenize_corpus(selected, "target", model_dir,
+                            path(f"results/tokens/{lang}/{token_names['real']}.npy"),
+                            path(f"results/tokens/{lang}/{token_names['real']}.json"))
         out["mixture"] = build_mixture(
-            {n: [str(root / f"results/tokens/{lang}/{n}.npy")] for n in chosen},
-            {n: [str(root / f"results/tokens/{lang}/{n}.json")] for n in chosen},
+            {n: [str(root / f"results/tokens/{lang}/{token_names[n]}.npy")] for n in chosen},
+            {n: [str(root / f"results/tokens/{lang}/{token_names[n]}.json")] for n in chosen},
             mix_dir / "index.npy", mix_dir / "mix.json", float(cell["mixing_ratio"]),
             grids.parse_token_count(cell["token_budget"]), float(cell["synthetic_weight"]),
             config["mixture"]["real_weight"], config["mixture"]["seq_len"])

@@ -82,3 +82,27 @@ def test_translation_direction_path_follows_the_run_default():
     paths = [grids.sft_cell_path(config, cell) for cell in grids.sft_cells(config)]
     assert paths == ["init=cpt/instr=mt/xlate=128/seed=1",
                      "init=cpt/instr=mt/xlate=128/dir=en-xx/seed=1"]
+
+
+def _parts_config(grid, part_sets=None):
+    return {"sft": {"translation_direction": "en-xx", "grid": grid,
+                    "parts": [{"name": "alpaca_en"}, {"name": "alpaca_mt"}],
+                    "part_sets": part_sets or {}}}
+
+
+def test_part_set_axis_keeps_default_paths_and_names_the_others():
+    config = _parts_config(
+        [{"init": ["base"], "instructions": ["mt"], "translation_examples": [0], "seed": [1]},
+         {"init": ["base"], "instructions": ["mt"], "parts": ["en_only", "all"],
+          "translation_examples": [0], "seed": [1]}],
+        {"en_only": ["alpaca_en"]})
+    paths = [grids.sft_cell_path(config, cell) for cell in grids.sft_cells(config)]
+    assert paths == ["init=base/instr=mt/xlate=0/seed=1",
+                     "init=base/instr=mt/parts=en_only/xlate=0/seed=1"]
+    assert grids.part_set(config, "all") == ["alpaca_en", "alpaca_mt"]
+    assert grids.part_set(config, "en_only") == ["alpaca_en"]
+
+
+def test_unknown_part_set_names_the_key():
+    with pytest.raises(LangadaptError, match=r"sft.grid.parts.*'nope'"):
+        grids.part_set(_parts_config([]), "nope")

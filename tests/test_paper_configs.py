@@ -37,12 +37,21 @@ def test_config_validates(name):
 def test_paper_shapes():
     eus = load_config(REPO / "configs" / "llama-eus.yaml")
     assert eus["cpt"]["epochs"] == 4
-    assert [cell["mixing_ratio"] for cell in grids.cpt_cells(eus)] == ["0.8"]
+    assert [cell["mixing_ratio"] for cell in grids.cpt_cells(eus)] == ["0.8", "0.8"]
+    # the CPT corpus comparison: ZelaiHandi (the paper's model) against the Latxa corpus
+    assert [cell["corpus"] for cell in grids.cpt_cells(eus)] == ["zelaihandi", "latxa"]
     assert eus["cpt"]["deepspeed"].startswith("envs/deepspeed/zero")
     xllama = load_config(REPO / "configs" / "x-llama.yaml")
     assert grids.cpt_cells(xllama) == [] and grids.dpo_cells(xllama) == []
-    sizes = [int(cell["translation_examples"]) for cell in grids.sft_cells(xllama)]
+    sizes = [int(cell["translation_examples"]) for cell in grids.sft_cells(xllama)
+             if cell["parts"] == "all"]
     assert len(sizes) >= 4 and sizes == sorted(sizes)  # a scale grid for the scaling law
+    # Instruction-set ablations as grid cells: English-only / translated-only / both Alpaca,
+    # No_Robots vs SlimOrca vs both.
+    assert {cell["parts"] for cell in grids.sft_cells(xllama)} == {
+        "all", "alpaca_en_only", "alpaca_mt_only"}
+    assert {cell["parts"] for cell in grids.sft_cells(eus)} == {
+        "all", "no_robots_only", "slimorca_only"}
     assert xllama["sft"]["translation_direction"] == "en-xx"
     hindi = load_config(REPO / "configs" / "nemotron-hi.yaml")
     assert {cell["mixing_ratio"] for cell in grids.cpt_cells(hindi)} == {"0.5"}
@@ -51,6 +60,10 @@ def test_paper_shapes():
     assert shares["real"] / shares["mt"] == pytest.approx(40 / 60, abs=0.01)
     assert shares["translit"] + shares["translit_mt"] == pytest.approx(120 / 220, abs=0.01)
     assert {cell["init"] for cell in grids.sft_cells(hindi)} == {"base", "cpt"}
+    # The paper's SFT is one epoch; it does not ablate real vs synthetic (that arm is off).
+    assert hindi["sft"]["recipe"]["num_train_epochs"] == 1
+    assert {cell["synthetic_weight"] for cell in grids.cpt_cells(hindi)} == {"1.0"}
+    assert eus["sft"]["method"] == "lora"
 
 
 @pytest.mark.parametrize("name", CONFIGS)

@@ -24,6 +24,8 @@ def test_paper_recipes_prepare_data_and_train_one_step(tiny_model_dir, tmp_path)
 
     eus = runs["llama-eus"]
     assert list(eus["corpora"]) == ["english", "real"]  # no synthetic CPT text (cpt_corpus)
+    # the first CPT cell reads corpus set zelaihandi: its real text is ZelaiHandi's alone
+    assert eus["corpus_set"] > 0 and eus["corpus_set_sources"] == {"zelaihandi"}
     assert eus["corpora"]["english"]["origin"] == "source fineweb"  # FineWeb, not the help text
     english = read_jsonl(eus["corpora"]["english"]["file"].replace("results", str(
         tmp_path / "llama-eus" / "results"), 1))

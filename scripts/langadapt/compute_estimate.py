@@ -19,7 +19,8 @@ One row per training job (every CPT, SFT and DPO grid cell) and a total. Assumpt
   adds one forward pass, 2·N·D: 6·N·D with LoRA, 8·N·D full (6·N·D policy + 2·N·D reference,
   a separate copy of the weights).
 * SFT/DPO tokens are an upper bound: every example counted at ``recipe.max_length``; the
-  examples are the sum of the set's parts (``sft.parts`` + translation_examples, ``dpo.parts``).
+  examples are the sum of the set's parts (the cell's ``sft.part_sets`` set of ``sft.parts`` +
+  translation_examples; ``dpo.parts``).
 * CPT tokens: ``token_budget`` x ``cpt.epochs``.
 * GPU-hours = FLOPs / (MFU x peak FLOP/s) / 3600. Defaults: MFU 0.4 (a good dense
   bf16 run; 0.3 is more typical with ZeRO-3), peak 989 TFLOP/s (H100 SXM dense bf16;
@@ -113,7 +114,8 @@ def training_jobs(config: dict) -> list[Job]:
     sft_epochs = sft.get("recipe", {}).get("num_train_epochs", 1)
     sft_length = sft.get("recipe", {}).get("max_length", config["mixture"]["seq_len"])
     for cell in grids.sft_cells(config):
-        general = sum(part["examples"] for part in sft["parts"])
+        chosen = grids.part_set(config, cell["parts"])
+        general = sum(part["examples"] for part in sft["parts"] if part["name"] in chosen)
         examples = general + int(cell["translation_examples"])
         tokens = int(examples * sft_length * sft_epochs)
         jobs.append(Job("sft", grids.sft_cell_path(config, cell), tokens, parameters,
@@ -122,9 +124,10 @@ def training_jobs(config: dict) -> list[Job]:
     dpo_epochs = dpo.get("recipe", {}).get("num_train_epochs", 1)
     dpo_length = dpo.get("recipe", {}).get("max_length", config["mixture"]["seq_len"])
     for cell in grids.dpo_cells(config):
-        pairs = sum(part["examples"] for part in dpo["parts"])
+        chosen = grids.part_set(config, cell["preference_parts"], stage="dpo")
+        pairs = sum(part["examples"] for part in dpo["parts"] if part["name"] in chosen)
         tokens = int(pairs * 2 * dpo_length * dpo_epochs)
-        path = grids.sft_cell_path(config, cell)
+        path = grids.dpo_cell_path(config, cell)
         jobs.append(Job("dpo", path, tokens, parameters, f"{dpo['method']}_dpo"))
     return jobs
 

@@ -178,6 +178,65 @@ def _check_recipes(config: dict) -> None:
                 raise config_error(f"{stage}.recipe.{lora[0]}",
                                    f"{stage}.method is full (every weight trains): remove the "
                                    "LoRA keys or set method: lora")
+    _check_part_sets(config)
+    _check_corpus_sets(config, roles)
+
+
+def _check_corpus_sets(config: dict, roles: dict) -> None:
+    """``cpt.corpus_sets`` name target sources; every ``corpus`` of ``cpt.grid`` names a set,
+    and a set other than ``all`` is not combined with what reads the whole clean split
+    (vocabulary extension, transliteration of ``real``)."""
+    sets = config["cpt"].get("corpus_sets") or {}
+    if "all" in sets:
+        raise config_error("cpt.corpus_sets.all", "'all' is every target source; rename the set")
+    for set_name, members in sets.items():
+        for index, member in enumerate(members):
+            if roles.get(member) != "target":
+                kind = "an English source" if member in roles else "not a source"
+                raise config_error(f"cpt.corpus_sets.{set_name}[{index}]",
+                                   f"'{member}' is {kind}; a corpus set lists target sources "
+                                   f"({sorted(n for n, r in roles.items() if r == 'target')})")
+    translit = config["synthetic"]["transliteration"]
+    for index, entry in enumerate(config["cpt"]["grid"]):
+        named = [value for value in entry.get("corpus", []) if value != "all"]
+        for value in named:
+            if value not in sets:
+                raise config_error(f"cpt.grid[{index}].corpus",
+                                   f"unknown corpus set '{value}' (cpt.corpus_sets: "
+                                   f"{sorted(sets) or 'none'}; 'all' = every target source)")
+        if named and any(int(v) for v in entry.get("vocab_extension", [0])):
+            raise config_error(f"cpt.grid[{index}].corpus", "a corpus set with "
+                               "vocab_extension > 0 is not supported (the extended tokenizer "
+                               "learns from the whole clean split): use two grid entries")
+        if named and translit["enabled"] and "real" in translit["corpora"]:
+            raise config_error(f"cpt.grid[{index}].corpus", "a corpus set with transliteration "
+                               "of real text is not supported (translit romanises the whole "
+                               "clean split)")
+
+
+def _check_part_sets(config: dict) -> None:
+    """``sft.part_sets`` / ``dpo.part_sets`` name known parts; every ``parts`` value of a grid
+    names an SFT set, every ``preference_parts`` value of ``dpo.grid`` a DPO set."""
+    for stage in ("sft", "dpo"):
+        names = [part["name"] for part in config[stage]["parts"]]
+        sets = config[stage].get("part_sets") or {}
+        if "all" in sets:
+            raise config_error(f"{stage}.part_sets.all",
+                               f"'all' is every part of {stage}.parts; rename the set")
+        for set_name, members in sets.items():
+            for index, member in enumerate(members):
+                if member not in names:
+                    raise config_error(f"{stage}.part_sets.{set_name}[{index}]",
+                                       f"unknown part '{member}' ({stage}.parts: {names})")
+    checks = [("sft", "parts", "sft"), ("dpo", "parts", "sft"), ("dpo", "preference_parts", "dpo")]
+    for stage, axis, owner in checks:
+        sets = config[owner].get("part_sets") or {}
+        for index, entry in enumerate(config[stage]["grid"]):
+            for value in entry.get(axis, []):
+                if value != "all" and value not in sets:
+                    raise config_error(f"{stage}.grid[{index}].{axis}",
+                                       f"unknown part set '{value}' ({owner}.part_sets: "
+                                       f"{sorted(sets) or 'none'}; 'all' = every part)")
 
 
 def _check_part(config: dict, stage: str, index: int, part: dict) -> None:

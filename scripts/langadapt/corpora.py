@@ -10,12 +10,18 @@ DESIGN.md, "corpora and training sets as declared data". The config's short form
 * ``translit`` = transliterate(``real``) and ``translit_mt`` = transliterate(``mt``) (role
   target, synthetic), as ``synthetic.transliteration.corpora`` lists them.
 
+A CPT grid cell with ``corpus: <set>`` (``cpt.corpus_sets``) reads its ``real`` corpus from
+``results/data/{lang}/clean/train/corpus=<set>.jsonl``: the clean train records of those sources.
+
 Each corpus is one JSONL file and one text field; ``results/tokens/{lang}/{name}.npy`` holds it
 tokenised once, or ``results/tokens/{lang}/{name}/{shard}-of-{shards}.npy`` its shards when its
 source has ``shards > 1`` (``corpus_shards``). The mixture weights target corpora by kind
 (real: ``mixture.real_weight``, synthetic: the cell's ``synthetic_weight``) or by
 ``mixture.target_shares``, and fills the rest of the budget from ``english``.
 """
+
+from langadapt.errors import config_error
+from langadapt.textio import read_jsonl, write_jsonl
 
 TRANSLIT_CORPORA = {"real": "translit", "mt": "translit_mt"}
 NAMES = ("english", "real", "mt", "translit", "translit_mt")
@@ -107,3 +113,13 @@ def token_files(config: dict, lang: str, name: str, prefix: str = "") -> list[st
         return [f"results/tokens/{lang}/{prefix}{name}.npy"]
     return [f"results/tokens/{lang}/{prefix}{name}/{shard}-of-{shards}.npy"
             for shard in range(shards)]
+
+
+def select_corpus_set(train_path, out_path, set_name: str, sources: list[str]) -> int:
+    """Rule select_corpus_set: the clean train records of ``sources`` (the ``real`` corpus of
+    CPT corpus set ``set_name``); a set that keeps no record stops naming its key."""
+    kept = [record for record in read_jsonl(train_path) if record["source"] in sources]
+    if not kept:
+        raise config_error(f"cpt.corpus_sets.{set_name}",
+                           f"no clean train record comes from {sources} ({train_path})")
+    return write_jsonl(out_path, kept)

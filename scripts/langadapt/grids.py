@@ -4,8 +4,9 @@ A grid entry is a mapping of axis -> list of values; it expands to the product o
 A grid is a list of entries; the cells run are the union of the expansions, in order.
 Every axis value appears in paths (``ratio=0.8/tokens=12k/synth=1.0/seed=1``), so changing
 one value only adds or removes the cells it touches. The exception is an axis added after paths
-existed (SFT ``translation_direction``, path part ``dir=``): at the run's default it is left
-out, so earlier cells keep their paths.
+existed (SFT ``translation_direction``, path part ``dir=``; SFT ``parts``, path part ``parts=``;
+CPT ``corpus``, path part ``corpus=``): at the run's default it is left out, so earlier cells keep
+their paths.
 """
 
 import itertools
@@ -14,6 +15,7 @@ import re
 from langadapt.errors import config_error
 
 CPT_AXES = {
+    "corpus": "corpus",
     "vocab_extension": "vocab",
     "mixing_ratio": "ratio",
     "token_budget": "tokens",
@@ -23,16 +25,26 @@ CPT_AXES = {
 SFT_AXES = {
     "init": "init",
     "instructions": "instr",
+    "parts": "parts",
     "translation_examples": "xlate",
     "translation_direction": "dir",
     "seed": "seed",
 }
+# A DPO cell is the SFT cell it aligns plus the preference set it aligns on (path part prefs=,
+# left out at 'all' = every part of dpo.parts).
+DPO_AXES = {**{axis: short for axis, short in SFT_AXES.items() if axis != "seed"},
+            "preference_parts": "prefs", "seed": "seed"}
 # SFT axes a grid entry may leave out: the run's default is used (config key -> axis).
 SFT_AXIS_DEFAULTS = {"translation_direction": "translation_direction"}
 
 # Axes whose path part is left out at this value (added after paths existed, so every earlier
-# path is unchanged): a CPT cell without ``vocab=N/`` uses the base tokenizer.
-IMPLICIT_DEFAULTS = {"vocab_extension": "0"}
+# path is unchanged): a CPT cell without ``vocab=N/`` uses the base tokenizer; an SFT cell
+# without ``parts=NAME/`` trains on every part of ``sft.parts``; a CPT cell without
+# ``corpus=NAME/`` has every target source in its ``real`` corpus.
+ALL_PARTS = "all"
+ALL_SOURCES = "all"
+IMPLICIT_DEFAULTS = {"vocab_extension": "0", "parts": ALL_PARTS, "corpus": ALL_SOURCES,
+                     "preference_parts": ALL_PARTS}
 # A mixture does not depend on the training seed.
 MIXTURE_AXES = {axis: short for axis, short in CPT_AXES.items() if axis != "seed"}
 
@@ -111,7 +123,12 @@ def dpo_cells(config: dict) -> list[dict[str, str]]:
     """DPO cells; none when ``dpo.enabled`` is false."""
     if not config["dpo"].get("enabled", True):
         return []
-    return expand_grid(config["dpo"]["grid"], SFT_AXES, sft_defaults(config))
+    return expand_grid(config["dpo"]["grid"], DPO_AXES, sft_defaults(config))
+
+
+def dpo_cell_path(config: dict, cell: dict[str, str]) -> str:
+    """The aligned SFT cell's path, with ``/prefs=<set>`` before ``seed=`` off the set all."""
+    return cell_path(cell, DPO_AXES, sft_defaults(config))
 
 
 def sft_init_cell(config: dict) -> dict[str, str]:
@@ -129,3 +146,30 @@ def sft_init_coordinates(config: dict) -> dict[str, str]:
     """``sft.cpt_cell`` as path coordinates (ratio, tokens, synth, seed) for the paper tables."""
     cell = sft_init_cell(config)
     return {short: cell[axis] for axis, short in CPT_AXES.items()}
+
+
+def part_set(config: dict, name: str, stage: str = "sft") -> list[str]:
+    """Names of the ``<stage>.parts`` in part set ``name`` (``all``: every part, in config
+    order); ``stage`` dpo: the preference sets of ``dpo.part_sets``."""
+    if name == ALL_PARTS:
+        return [part["name"] for part in config[stage]["parts"]]
+    sets = config[stage].get("part_sets") or {}
+    axis = "parts" if stage == "sft" else "preference_parts"
+    if name not in sets:
+        raise config_error(f"{stage}.grid.{axis}", f"unknown part set '{name}' ({stage}.part_sets "
+                                                   f"has {sorted(sets) or 'none'}; 'all' = every "
+                                                   "part)")
+    return list(sets[name])
+
+
+def corpus_set(config: dict, name: str) -> list[str] | None:
+    """Target sources whose clean train text is the ``real`` corpus of CPT corpus set ``name``
+    (``cpt.corpus_sets``); None for ``all`` (every target source: the whole clean train split)."""
+    if name == ALL_SOURCES:
+        return None
+    sets = config["cpt"].get("corpus_sets") or {}
+    if name not in sets:
+        raise config_error("cpt.grid.corpus", f"unknown corpus set '{name}' (cpt.corpus_sets "
+                                              f"has {sorted(sets) or 'none'}; 'all' = every "
+                                              "target source)")
+    return list(sets[name])

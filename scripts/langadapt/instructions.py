@@ -398,7 +398,12 @@ def write_translation(train_path, out_path, count: int, direction: str, language
     return write_jsonl(out_path, rows)
 
 
-def write_sft_set(general_path, translation_path, out_path, xlate: int, seed: int) -> int:
-    """Rule instruct_sft_set: one SFT cell's training set."""
-    rows = sft_set(read_jsonl(general_path), read_jsonl(translation_path), int(xlate), seed)
+def write_sft_set(general_path, translation_path, out_path, xlate: int, seed: int,
+                  parts: list[str] | None = None) -> int:
+    """Rule instruct_sft_set: one SFT cell's training set; ``parts``: the cell's part set (the
+    general rows of those ``sft.parts``; None: every row)."""
+    general = read_jsonl(general_path)
+    if parts is not None:
+        general = [row for row in general if row["part"] in parts]
+    rows = sft_set(general, read_jsonl(translation_path), int(xlate), seed)
     return write_jsonl(out_path, rows)

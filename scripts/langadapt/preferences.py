@@ -105,3 +105,16 @@ def write_preferences(sections_path, out_path, parts: list[dict], skip: int,
         rows.extend({**row, "id": f"{part['name']}/{row['id']}", "part": part["name"],
                      "treatment": part["treatment"]} for row in part_rows)
     return write_jsonl(out_path, rows)
+
+
+def write_preference_set(preferences_path, out_path, set_name: str, parts: list[str]) -> int:
+    """Rule instruct_preference_set: the rows of ``parts`` (preference set ``set_name`` of
+    ``dpo.part_sets``); a set that keeps no pair stops naming its key."""
+    from langadapt.errors import config_error
+    from langadapt.textio import read_jsonl, write_jsonl
+
+    rows = [row for row in read_jsonl(preferences_path) if row["part"] in parts]
+    if not rows:
+        raise config_error(f"dpo.part_sets.{set_name}", f"no preference pair of parts {parts} "
+                                                        f"in {preferences_path}")
+    return write_jsonl(out_path, rows)

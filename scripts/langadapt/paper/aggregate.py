@@ -1,9 +1,11 @@
 """Tidy table of every number (rule ``paper_metrics``): one row per checkpoint x metric.
 
 Every grid coordinate is a column (``stage, vocab, ratio, tokens, synth, seed, init, instr,
-xlate, dir``); SFT and DPO cells that start from CPT inherit the CPT cell's ``vocab``, ``ratio``,
-``tokens`` and ``synth``, and a cell whose path has no ``dir=`` part gets the run's
-``sft.translation_direction``.
+xlate, dir, parts, corpus, prefs``); SFT and DPO cells that start from CPT inherit the CPT cell's
+``corpus``, ``vocab``, ``ratio``, ``tokens`` and ``synth``, a cell whose path has no ``dir=`` part
+gets the run's ``sft.translation_direction``, one without ``parts=`` the part set ``all``, a
+CPT cell without ``corpus=`` the corpus set ``all``, and a DPO cell without ``prefs=`` the
+preference set ``all``.
 ``source`` names the per-checkpoint JSON (or filled manual sheet) each number comes from.
 The trivial baselines (rule ``eval_baselines``) are checkpoints ``baseline/<name>`` of stage
 ``baseline`` with no grid coordinates.
@@ -15,7 +17,7 @@ from langadapt.eval.instruction_following import read_manual_sheet
 from langadapt.textio import read_json
 
 GRID_COLUMNS = ["stage", "vocab", "ratio", "tokens", "synth", "seed", "init", "instr", "xlate",
-                "dir"]
+                "dir", "parts", "corpus", "prefs"]
 COLUMNS = ["lang", "checkpoint", *GRID_COLUMNS, "metric", "value", "source"]
 NUMERIC = ["vocab", "ratio", "synth", "seed", "xlate"]
 BASELINE_STAGE = "baseline"
@@ -27,17 +29,23 @@ def checkpoint_coordinates(name: str, cpt_cell: dict | None = None,
     stage, _, cell = name.partition("/")
     coordinates = {column: None for column in GRID_COLUMNS}
     coordinates["stage"] = stage
-    if stage == BASELINE_STAGE:  # baseline/<name>: no grid cell
+    if stage in (BASELINE_STAGE, "reference"):  # baselines and outside models: no grid cell
         return coordinates
     for part in filter(None, cell.split("/")):
         key, _, value = part.partition("=")
         coordinates[key] = value
     if stage in ("sft", "dpo") and coordinates["dir"] is None:
         coordinates["dir"] = direction  # the path leaves the run's default direction out
+    if stage in ("sft", "dpo") and coordinates["parts"] is None:
+        coordinates["parts"] = "all"  # the path leaves the part set of every sft.parts out
+    if stage == "dpo" and coordinates["prefs"] is None:
+        coordinates["prefs"] = "all"  # the path leaves the set of every dpo.parts out
     if stage == "cpt" and coordinates["vocab"] is None:
         coordinates["vocab"] = "0"  # the path leaves the base tokenizer (vocab=0) out
+    if stage == "cpt" and coordinates["corpus"] is None:
+        coordinates["corpus"] = "all"  # the path leaves the corpus set of every source out
     if stage in ("sft", "dpo") and coordinates["init"] == "cpt" and cpt_cell:
-        for key in ("vocab", "ratio", "tokens", "synth"):
+        for key in ("corpus", "vocab", "ratio", "tokens", "synth"):
             coordinates[key] = cpt_cell.get(key)
     return coordinates
 
@@ -85,9 +93,20 @@ def write_metrics_csv(metrics_paths, out_path, manual_sheets=None, cpt_cell=None
 
 def read_metrics_csv(path) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype={"tokens": str, "init": str, "instr": str, "stage": str,
-                                     "dir": str})
+                                     "dir": str, "parts": str, "corpus": str,
+                                     "prefs": str})
     if "dir" not in frame:  # written before the translation-direction axis existed
         frame.insert(frame.columns.get_loc("xlate") + 1, "dir", None)
+    if "parts" not in frame:  # written before the part-set axis existed: every part
+        tuned = frame["stage"].isin(["sft", "dpo"])
+        frame.insert(frame.columns.get_loc("dir") + 1, "parts", None)
+        frame.loc[tuned, "parts"] = "all"
+    if "corpus" not in frame:  # written before the corpus-set axis existed: every source
+        frame.insert(frame.columns.get_loc("parts") + 1, "corpus", None)
+        frame.loc[frame["stage"] == "cpt", "corpus"] = "all"
+    if "prefs" not in frame:  # written before the preference-set axis existed: every part
+        frame.insert(frame.columns.get_loc("corpus") + 1, "prefs", None)
+        frame.loc[frame["stage"] == "dpo", "prefs"] = "all"
     return frame
 
 
@@ -104,7 +123,7 @@ def wide(frame: pd.DataFrame) -> pd.DataFrame:
         table[column] = table[column].replace("", None)
         if column in NUMERIC:
             table[column] = pd.to_numeric(table[column])
-    order = {"base": 0, "cpt": 1, "sft": 2, "dpo": 3, BASELINE_STAGE: 4}
+    order = {"base": 0, "cpt": 1, "sft": 2, "dpo": 3, "reference": 4, BASELINE_STAGE: 5}
     table = table.assign(_order=table["stage"].map(order)).sort_values(
         ["_order", "checkpoint"]).drop(columns="_order")
     return table.dropna(axis=0, how="all", subset=sorted(set(frame["metric"]))).reset_index(

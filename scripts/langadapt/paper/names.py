@@ -16,7 +16,7 @@ MARKERS = {
     "d": "en→xx (target-side) against xx→en (source-side) translation-task data",
 }
 TABLE_MARKERS = {"stages": "b", "mixing_ratio": "bc", "synthetic": "s", "cpt": "i",
-                 "instructions": "hd"}
+                 "instructions": "hd", "corpus": ""}
 # Metrics tested between arms (interval ends such as ``bpc_target_ci_low`` never are).
 TESTED_METRICS = ("bpc_target", "bpc_english", "bpc_ood_target", "bpc_ood_english",
                   "chrf++_en-xx", "chrf++_xx-en", "bleu_en-xx", "bleu_xx-en", "mc_acc",

@@ -100,14 +100,14 @@ def leave_one_size_out(x, y, g: float, start) -> dict:
 def scaling_points(metrics_wide, metric: str):
     """(xlate sizes, scores, fixed coordinates) of the SFT cells that vary only in xlate.
 
-    Among SFT groups with the same init, instr and translation direction, the one with most
-    distinct sizes (above 0: the law has no value at 0) wins; every seed of a size is a point.
-    COMET (0-1) is put on the 0-100 scale of the law.
+    Among SFT groups with the same init, instr, part set and translation direction, the one with
+    most distinct sizes (above 0: the law has no value at 0) wins; every seed of a size is a
+    point. COMET (0-1) is put on the 0-100 scale of the law.
     """
     sft = metrics_wide[(metrics_wide["stage"] == "sft") & (metrics_wide["xlate"] > 0)]
     if sft.empty or metric not in sft:
         return [], [], {}
-    keys = [k for k in ("init", "instr", "dir") if k in sft]
+    keys = [k for k in ("init", "instr", "parts", "dir") if k in sft]
     groups = sft.groupby(keys, dropna=False)
     key, group = max(groups, key=lambda item: (item[1]["xlate"].nunique(), len(item[1])))
     group = group.dropna(subset=[metric]).sort_values(["xlate", "seed"])

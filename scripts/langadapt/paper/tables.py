@@ -1,12 +1,16 @@
 """Paper-style tables as LaTeX (booktabs), Markdown and CSV (rule ``paper_tables``).
 
-- ``stages``: base -> CPT -> SFT -> DPO along the main path, target vs English,
+- ``stages``: base -> CPT -> SFT -> DPO along the main path, target vs English, then one
+  reference row per outside model (``evaluation.reference_models``; never compared as an arm),
 - ``mixing_ratio``: every CPT arm, including the English-only control (ratio 0), against the
   base model (ᵇ) and the control (ᶜ),
 - ``synthetic``: real + synthetic CPT against real-only CPT (ˢ), with the synthetic share,
-- ``instructions``: human-translated against machine-translated instructions for SFT (ʰ), and
-  en→xx against xx→en translation-task data (ᵈ, column ``translation data``),
-- ``cpt``: SFT/DPO with against without continual pre-training (ⁱ).
+- ``instructions``: human-translated against machine-translated instructions for SFT (ʰ),
+  en→xx against xx→en translation-task data (ᵈ, column ``translation data``), and instruction
+  part sets (``sft.part_sets``, column ``instruction parts``) and DPO preference sets
+  (``dpo.part_sets``, column ``preference parts``),
+- ``cpt``: SFT/DPO with against without continual pre-training (ⁱ),
+- ``corpus``: CPT cells that differ only in their corpus set (``cpt.corpus_sets``), with base.
 
 Rows are arms (grid cells without the seed); a value is the mean over seeds, ``± sd`` when there
 are several (column ``seeds``). A marker after a value says which comparison of
@@ -56,7 +60,9 @@ BASELINE_NOTE = (f"Row baseline: the best trivial baseline of each metric (copyi
                  "not beat it.")
 AXIS_LABELS = {"stage": "stage", "ratio": "ratio", "tokens": "tokens", "synth": "synth weight",
                "seeds": "seeds", "init": "init", "instr": "instructions",
-               "xlate": "xlate examples", "dir": "translation data", "cell": "cell"}
+               "xlate": "xlate examples", "dir": "translation data", "cell": "cell",
+               "parts": "instruction parts", "corpus": "CPT corpus",
+               "prefs": "preference parts"}
 
 
 def _format(value, fmt: str) -> str:
@@ -195,13 +201,16 @@ def main_path(table: pd.DataFrame) -> pd.DataFrame:
     dpo = table[table["stage"] == "dpo"]
     sft = table[table["stage"] == "sft"]
     if not dpo.empty:
+        own = ~dpo["checkpoint"].str.contains("/prefs=", regex=False)  # every preference part
+        dpo = dpo[own] if own.any() else dpo
         chosen = dpo.iloc[0]
-        keys = [k for k in ("init", "instr", "xlate", "dir", "seed") if k in sft]
+        keys = [k for k in ("init", "instr", "parts", "xlate", "dir", "seed") if k in sft]
         sft = sft[(sft[keys].fillna("") == chosen[keys].fillna("")).all(axis=1)]
     elif not sft.empty:
         # the run's own translation direction (no dir= part in the path) before other arms
         preferred = sft[(sft["init"] == "cpt") & (sft["instr"] == "mt")
-                        & ~sft["checkpoint"].str.contains("/dir=", regex=False)]
+                        & ~sft["checkpoint"].str.contains("/dir=", regex=False)
+                        & ~sft["checkpoint"].str.contains("/parts=", regex=False)]
         sft = (preferred if not preferred.empty else sft).sort_values("xlate", ascending=False)
     sft = sft.head(1)
     cpt = table[table["stage"] == "cpt"]
@@ -228,7 +237,7 @@ def _arms(table: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
 
 
 def stage_table(table, marks) -> pd.DataFrame | None:
-    rows = _arms(table, main_path(table))
+    rows = _arms(table, pd.concat([main_path(table), table[table["stage"] == "reference"]]))
     if rows.empty:
         return None
     cells = rows["arm"].map(lambda name: name.partition("/")[2].replace("/", ", ") or "–")
@@ -240,19 +249,34 @@ def mixing_ratio_table(table, marks) -> tuple[pd.DataFrame | None, str]:
     if cpt["ratio"].nunique() < 2:
         return None, "this config has fewer than two mixing ratios (cpt.grid mixing_ratio)"
     rows = _arms(table, pd.concat([table[table["stage"] == "base"].head(1), cpt]))
-    axes = ["stage", "ratio"] + _varying(cpt, ["tokens", "synth"]) + ["seeds"]
+    axes = ["stage", "ratio"] + _varying(cpt, ["tokens", "synth", "corpus"]) + ["seeds"]
     return display_frame(rows, axes, marks), ""
 
 
 def synthetic_table(table, marks) -> tuple[pd.DataFrame | None, str]:
     cpt = table[(table["stage"] == "cpt") & (table["ratio"] > 0)]
-    counts = cpt.groupby(["ratio", "tokens"])["synth"].transform("nunique")
+    counts = cpt.groupby(["corpus", "ratio", "tokens"], dropna=False)["synth"].transform(
+        "nunique")
     cpt = cpt[counts > 1].sort_values(["ratio", "tokens", "synth", "seed"])
     if cpt.empty:
         return None, ("no CPT cells differ only in the synthetic weight (cpt.grid "
                       "synthetic_weight: [0, w]) in this config")
     rows = _arms(table, cpt)
-    axes = ["stage", "ratio", "synth"] + _varying(cpt, ["tokens"]) + ["seeds"]
+    axes = ["stage", "ratio", "synth"] + _varying(cpt, ["tokens", "corpus"]) + ["seeds"]
+    return display_frame(rows, axes, marks), ""
+
+
+def corpus_table(table, marks) -> tuple[pd.DataFrame | None, str]:
+    """CPT cells that differ only in the corpus set (same vocab, ratio, tokens, synth)."""
+    cpt = table[table["stage"] == "cpt"]
+    keys = ["vocab", "ratio", "tokens", "synth"]
+    counts = cpt.groupby(keys, dropna=False)["corpus"].transform("nunique")
+    cpt = cpt[counts > 1].sort_values([*keys, "corpus", "seed"])
+    if cpt.empty:
+        return None, ("no CPT cells differ only in the corpus set (cpt.grid corpus) in this "
+                      "config")
+    rows = _arms(table, pd.concat([table[table["stage"] == "base"].head(1), cpt]))
+    axes = ["stage", "corpus"] + _varying(cpt, ["ratio", "tokens", "synth"]) + ["seeds"]
     return display_frame(rows, axes, marks), ""
 
 
@@ -264,20 +288,25 @@ def _paired_ablation(table: pd.DataFrame, axis: str, keys: list[str]) -> pd.Data
 
 
 def instructions_table(table, marks) -> tuple[pd.DataFrame | None, str]:
-    """Instructions mt vs human, and translation-task data en→xx vs xx→en (``dir``)."""
-    rows = pd.concat([_paired_ablation(table, "instr", ["init", "xlate", "dir"]),
-                      _paired_ablation(table, "dir", ["init", "instr", "xlate"])])
+    """Instructions mt vs human, translation-task data en→xx vs xx→en (``dir``), and
+    instruction part sets (``parts``)."""
+    rows = pd.concat([_paired_ablation(table, "instr", ["init", "xlate", "dir", "parts"]),
+                      _paired_ablation(table, "dir", ["init", "instr", "xlate", "parts"]),
+                      _paired_ablation(table, "parts", ["init", "instr", "xlate", "dir"]),
+                      _paired_ablation(table, "prefs", ["init", "instr", "xlate", "dir",
+                                                        "parts"])])
     rows = rows.drop_duplicates("checkpoint").sort_values(["stage", "init", "xlate", "instr",
-                                                           "dir", "seed"])
+                                                           "dir", "parts", "seed"])
     if rows.empty:
-        return None, ("no SFT/DPO cells differ only in instructions (mt vs human) or in "
-                      "translation direction in this config")
-    axes = ["stage", "instr"] + _varying(rows, ["dir", "init", "xlate"]) + ["seeds"]
+        return None, ("no SFT/DPO cells differ only in instructions (mt vs human), in "
+                      "translation direction or in instruction parts in this config")
+    axes = ["stage", "instr"] + _varying(rows, ["parts", "prefs", "dir", "init", "xlate"]) + [
+        "seeds"]
     return display_frame(_arms(table, rows), axes, marks), ""
 
 
 def cpt_table(table, marks) -> tuple[pd.DataFrame | None, str]:
-    rows = _paired_ablation(table, "init", ["instr", "xlate", "dir"])
+    rows = _paired_ablation(table, "init", ["instr", "xlate", "dir", "parts"])
     if rows.empty:
         return None, "no SFT/DPO cells differ only in init (base vs cpt) in this config"
     axes = ["stage", "init"] + _varying(rows, ["instr", "xlate"]) + ["seeds"]
@@ -297,10 +326,11 @@ CAPTIONS = {
     "instructions": "Machine-translated vs human-translated instructions for SFT, and en→xx "
                     "vs xx→en translation-task data",
     "cpt": "Instruction tuning with and without continual pre-training",
+    "corpus": "Continual pre-training on different {name} corpora at equal tokens",
 }
 BUILDERS = {"stages": lambda t, m: (stage_table(t, m), "no checkpoints evaluated"),
             "mixing_ratio": mixing_ratio_table, "synthetic": synthetic_table,
-            "instructions": instructions_table, "cpt": cpt_table}
+            "instructions": instructions_table, "cpt": cpt_table, "corpus": corpus_table}
 
 
 def table_marks(comparisons: pd.DataFrame | None, name: str) -> tuple[dict, str]:
