@@ -158,9 +158,9 @@ rule eval_checkpoint:
     input:
         unpack(eval_checkpoint_inputs),
     output:
-        **checkpoint_outputs(config, "base"),
+        **checkpoint_outputs(config, "base"),  # reference models run the base model's suites
     wildcard_constraints:
-        checkpoint="base",
+        checkpoint="base|reference/[^ ]+",
     log:
         "logs/eval_checkpoint/{lang}/{checkpoint}.log",
     benchmark:

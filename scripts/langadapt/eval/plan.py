@@ -27,8 +27,9 @@ PAPER_NEEDS = [
 
 
 def stage_suites(config: dict, stage: str) -> list[str]:
-    """Suites the checkpoints of ``stage`` run (``evaluation.suites.<stage>``)."""
-    return list(config["evaluation"]["suites"][stage])
+    """Suites the checkpoints of ``stage`` run (``evaluation.suites.<stage>``); outside reference
+    models (stage ``reference``) run the base model's."""
+    return list(config["evaluation"]["suites"]["base" if stage == "reference" else stage])
 
 
 def checkpoint_outputs(config: dict, stage: str) -> dict[str, str]:
