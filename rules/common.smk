@@ -9,6 +9,7 @@ from langadapt import corpora, grids
 from langadapt.config import read_config_file, validate_config
 from langadapt.paper.run import run_name
 from langadapt.instructions import help_section_counts
+from langadapt.train.launch import slurm_job_resources
 
 for config_path in workflow.overwrite_configfiles or workflow.configfiles:
     read_config_file(config_path)  # a key given twice stops the run, naming file and line
@@ -341,6 +342,12 @@ def resume_checkpoint_dir(wildcards, output):
     Mirrors the cell's output directory but is not an output, so a failed or killed job keeps it.
     """
     return str(Path(output.model).parent).replace("results/", "results/checkpoints/", 1)
+
+
+def training_job_resources(stage):
+    """GPU (and, with <stage>.nodes > 1, multi-node) resources of a training rule: per-node
+    GPUs, one task per node, unwrapped by the SLURM jobstep (langadapt.train.launch)."""
+    return slurm_job_resources(config[stage]["gpus"], config[stage]["nodes"])
 
 
 def sft_init_model_dir(wildcards):
