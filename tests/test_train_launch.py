@@ -30,6 +30,7 @@ def test_launch_command_for_a_cluster_job(tmp_path):
     assert "--use_deepspeed --deepspeed_config_file envs/deepspeed/zero3.json" in joined
     assert command[-3:] == ["-m", "langadapt.train.sft", str(tmp_path / "p.json")]
     assert "--multi_gpu" in launch_command("cpt", "p.json", 2)
+    assert "--main_process_port 0" in joined  # a free port: runs side by side do not collide
 
 
 @pytest.mark.parametrize("name", ["zero2.json", "zero3.json"])

@@ -5,6 +5,7 @@ the config turns it on, and a hub token comes from the environment (``HF_TOKEN``
 from config or logs. Broken model directories fail with an error that names the file.
 """
 
+import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -182,18 +183,45 @@ def load_adapted_model(model_dir, dtype=None, trust_remote_code: bool = False):
         pickled = (model_dir / "adapter_model.bin").exists()
         pickled = " (pickle weights are refused)" if pickled else ""
         raise file_error(model_dir / "adapter_model.safetensors", f"missing{pickled}")
-    base = load_model(adapter_base_dir(model_dir), torch.float32, trust_remote_code)
     # The merge is hundreds of small matmuls; with several threads each waits for the OpenMP
     # team, and on a busy machine that dominates (135M, rank 8: 14 s on 2 threads, 1.4 s on 1).
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        model = PeftModel.from_pretrained(base, str(model_dir)).merge_and_unload()
+        with unpartitioned():  # a merge needs whole tensors, not ZeRO-3's empty partitions
+            base = load_model(adapter_base_dir(model_dir), torch.float32, trust_remote_code)
+            model = PeftModel.from_pretrained(base, str(model_dir)).merge_and_unload()
     except Exception as error:  # peft raises several types for adapters of another model
         raise file_error(model_dir, f"adapter does not fit its base weights ({error})") from None
     finally:
         torch.set_num_threads(threads)
     return model.to(dtype or torch.float32)
+
+
+@contextlib.contextmanager
+def unpartitioned():
+    """Load weights whole even while a ZeRO-3 run is set up.
+
+    Once the trainer arguments of a ZeRO-3 run exist, transformers loads every model under
+    ``deepspeed.zero.Init`` (its global ``HfDeepSpeedConfig``), so parameters come back as
+    empty partitions. Inside this block they load whole; DeepSpeed partitions such a model
+    when the trainer starts. transformers offers set/unset but no getter for the config, hence
+    the module attribute.
+    """
+    from transformers.integrations import deepspeed as hf_deepspeed
+
+    saved = hf_deepspeed._hf_deepspeed_config_weak_ref
+    hf_deepspeed._hf_deepspeed_config_weak_ref = None
+    try:
+        yield
+    finally:
+        hf_deepspeed._hf_deepspeed_config_weak_ref = saved
+
+
+def full_shape(parameter) -> tuple:
+    """The shape of ``parameter``, also when ZeRO-3 holds only this rank's partition of it
+    (``ds_shape``; the local tensor is then empty)."""
+    return tuple(getattr(parameter, "ds_shape", parameter.shape))
 
 
 def export_merged(model_dir, out_dir) -> Path:
@@ -205,7 +233,7 @@ def export_merged(model_dir, out_dir) -> Path:
 
 def check_vocabulary(model, tokenizer, where) -> None:
     """Raise when token ids of ``tokenizer`` would index past the model's embeddings."""
-    rows = model.get_input_embeddings().weight.shape[0]
+    rows = full_shape(model.get_input_embeddings().weight)[0]
     if len(tokenizer) > rows:
         raise file_error(
             where,

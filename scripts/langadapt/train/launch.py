@@ -185,6 +185,8 @@ def launch_command(
         command += ["--machine_rank", str(rendezvous["machine_rank"])]
         command += ["--main_process_ip", str(rendezvous["main_process_ip"])]
         command += ["--main_process_port", str(rendezvous["main_process_port"])]
+    else:  # a free port: two single-node runs on one host would otherwise share 29500
+        command += ["--main_process_port", "0"]
     command += ["--mixed_precision", "no", "--dynamo_backend", "no"]
     if deepspeed:
         command += ["--use_deepspeed", "--deepspeed_config_file", str(deepspeed)]
