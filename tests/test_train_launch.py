@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from langadapt.train.launch import (
     first_host,
+    launch,
     launch_command,
     read_params,
     slurm_job_resources,
@@ -158,3 +159,10 @@ def test_nested_srun_asks_for_its_own_resources(tmp_path):
     assert "--cpus-per-task=32" in unwrapped and "--overlap" not in unwrapped
     # inside the jobstep's srun -n1 (a rule without the mpi resource) the step must overlap
     assert "--overlap" in srun_command("cpt", "p.json", 8, 2, env=env)
+
+
+def test_multi_node_outside_slurm_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    params = {"checkpoint_dir": str(tmp_path / "ck")}
+    with pytest.raises(RuntimeError, match="cpt.nodes is 2: a multi-node job runs inside a SLURM"):
+        launch("cpt", params, gpus=1, nodes=2)

@@ -258,6 +258,11 @@ def launch(
         params_path or Path(params["checkpoint_dir"]) / "launch_params.json", params
     )
     if nodes > 1:
+        if "SLURM_JOB_ID" not in os.environ:
+            raise RuntimeError(
+                f"{stage}.nodes is {nodes}: a multi-node job runs inside a SLURM allocation "
+                "(snakemake --profile profiles/slurm); set it to 1 for a local run"
+            )
         command = srun_command(stage, params_path, max(gpus, 1), nodes, deepspeed, threads)
         _run(command, threads, max(gpus, 1), env=srun_environment())
     else:
