@@ -200,14 +200,14 @@ def test_markdown_report_has_one_row_per_figure_with_its_verdict():
     assert "`--quick`" in text
 
 
-def test_real_size_cpt_bench_runs_through_train_cpt(tiny_model_dir, tmp_path):
+def test_real_size_cpt_bench_runs_through_train_cpt(tmp_path):
     """The GPU bench's 1B CPT (unrun here: no GPU) on a tiny shape on CPU: the same code path."""
     from langadapt.bench.gpu import real_size_cpt, training_flops_per_token
 
-    tiny = {"vocab_size": 0, "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-            "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 64}
-    rate, mfu_nominal = real_size_cpt(tmp_path, 1e12, tiny_model_dir, tiny, seq_len=64,
-                                      batch=2, steps=3)
+    tiny = {"vocab_size": 300, "hidden_size": 32, "intermediate_size": 64,
+            "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+            "max_position_embeddings": 64}
+    rate, mfu_nominal = real_size_cpt(tmp_path, 1e12, tiny, seq_len=64, batch=2, steps=3)
     assert rate.value > 0 and "% of the nominal 989 TFLOP/s" in rate.note
     assert mfu_nominal.unit == "%" and mfu_nominal.value > 0
     one_b = {"vocab_size": 32000, "hidden_size": 2048, "intermediate_size": 8192,
