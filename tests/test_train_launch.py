@@ -166,3 +166,17 @@ def test_multi_node_outside_slurm_is_refused(tmp_path, monkeypatch):
     params = {"checkpoint_dir": str(tmp_path / "ck")}
     with pytest.raises(RuntimeError, match="cpt.nodes is 2: a multi-node job runs inside a SLURM"):
         launch("cpt", params, gpus=1, nodes=2)
+
+
+def test_deepspeed_bf16_runs_load_weights_in_bf16():
+    """An fp32 load under DeepSpeed bf16 only doubles each rank's host memory (DeepSpeed casts
+    the module to bf16 and keeps fp32 master weights itself); without DeepSpeed the Trainer's
+    bf16 is autocast over fp32 weights, so those load in fp32."""
+    from types import SimpleNamespace
+
+    import torch
+    from langadapt.train.common import training_dtype
+
+    assert training_dtype(SimpleNamespace(deepspeed="zero3.json", bf16=True)) == torch.bfloat16
+    assert training_dtype(SimpleNamespace(deepspeed="zero3.json", bf16=False)) is None
+    assert training_dtype(SimpleNamespace(deepspeed=None, bf16=True)) is None
