@@ -141,3 +141,15 @@ def test_vocabulary_check_reads_the_full_shape_of_a_zero3_partition(tiny_model_d
     partition.ds_shape = torch.Size([len(tokenizer) - 1, width])
     with pytest.raises(LangadaptError, match=f"embedding matrix has {len(tokenizer) - 1} rows"):
         check_vocabulary(model, tokenizer, tiny_model_dir)
+
+
+def test_adapter_merge_in_the_training_dtype(adapter_dir):
+    """DeepSpeed bf16 training merges in bf16 (no fp32 copy of the base per rank): the same
+    weights as the fp32 merge cast to bf16, within bf16 rounding."""
+    import torch
+
+    reference = dict(load_model(adapter_dir, dtype="bfloat16").named_parameters())
+    merged = load_model(adapter_dir, dtype=torch.bfloat16, merge_dtype=torch.bfloat16)
+    for name, value in merged.named_parameters():
+        assert value.dtype == torch.bfloat16
+        assert torch.allclose(value.float(), reference[name].float(), rtol=1e-2, atol=1e-2), name

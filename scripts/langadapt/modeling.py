@@ -108,19 +108,21 @@ def load_inference_model(model_dir, dtype=None, tokenizer=None, trust_remote_cod
     return model.to(model_device()).eval()
 
 
-def load_model(model_dir, dtype=None, trust_remote_code: bool = False, tokenizer=None):
+def load_model(model_dir, dtype=None, trust_remote_code: bool = False, tokenizer=None,
+               merge_dtype=None):
     """Load a validated causal LM from ``model_dir`` (safetensors only).
 
     ``model_dir`` is a full model or a stage directory holding a LoRA adapter and a pointer to
-    the weights it sits on (see ``load_adapted_model``). When ``tokenizer`` is given, its
-    vocabulary must fit the model's embedding matrix.
+    the weights it sits on (see ``load_adapted_model``; ``merge_dtype``: the dtype of that
+    merge, float32 unless given). When ``tokenizer`` is given, its vocabulary must fit the
+    model's embedding matrix.
     """
     from transformers import AutoModelForCausalLM
 
     if isinstance(dtype, str):
         dtype = _DTYPES[dtype]
     if is_adapter_dir(model_dir):
-        model = load_adapted_model(model_dir, dtype, trust_remote_code)
+        model = load_adapted_model(model_dir, dtype, trust_remote_code, merge_dtype)
         if tokenizer is not None:
             check_vocabulary(model, tokenizer, model_dir)
         return model
@@ -170,11 +172,14 @@ def adapter_base_dir(model_dir) -> Path:
     return base
 
 
-def load_adapted_model(model_dir, dtype=None, trust_remote_code: bool = False):
+def load_adapted_model(model_dir, dtype=None, trust_remote_code: bool = False,
+                       merge_dtype=None):
     """Base weights + the LoRA adapter of ``model_dir``, merged in memory.
 
-    The base is loaded and merged in float32 (as the merged copies used to be written), then
-    cast to ``dtype``; a base that is itself an adapter stage (DPO on SFT) resolves recursively.
+    The base is loaded and merged in ``merge_dtype`` (float32 unless given, as the merged
+    copies used to be written), then cast to ``dtype``; a base that is itself an adapter stage
+    (DPO on SFT) resolves recursively. Training under DeepSpeed bf16 merges in bf16: an fp32
+    merge holds 4 bytes a parameter on every rank (32 GB each for an 8B model).
     """
     from peft import PeftModel
 
@@ -189,7 +194,8 @@ def load_adapted_model(model_dir, dtype=None, trust_remote_code: bool = False):
     torch.set_num_threads(1)
     try:
         with unpartitioned():  # a merge needs whole tensors, not ZeRO-3's empty partitions
-            base = load_model(adapter_base_dir(model_dir), torch.float32, trust_remote_code)
+            base = load_model(adapter_base_dir(model_dir), merge_dtype or torch.float32,
+                              trust_remote_code, merge_dtype=merge_dtype)
             model = PeftModel.from_pretrained(base, str(model_dir)).merge_and_unload()
     except Exception as error:  # peft raises several types for adapters of another model
         raise file_error(model_dir, f"adapter does not fit its base weights ({error})") from None

@@ -60,12 +60,13 @@ def train_dpo(
     dataset = Dataset.from_list(preference_examples(read_jsonl(preferences), preferences))
     tokenizer = load_tokenizer(model_dir)
     torch.manual_seed(seed)
-    model = load_model(model_dir, dtype=training_dtype(args), tokenizer=tokenizer)
+    dtype = training_dtype(args)
+    model = load_model(model_dir, dtype=dtype, tokenizer=tokenizer, merge_dtype=dtype)
     model.config.use_cache = False
     full = method == "full"
     trainer = DPOTrainer(
         model=model,
-        ref_model=reference_model(model_dir, tokenizer, training_dtype(args)) if full else None,
+        ref_model=reference_model(model_dir, tokenizer, dtype) if full else None,
         args=args,
         train_dataset=dataset,
         processing_class=tokenizer,

@@ -33,7 +33,7 @@ def reference_model(model_dir, tokenizer, dtype=None):
     """The frozen DPO reference: a second copy of the initial (SFT) model, in eval mode."""
     from langadapt.modeling import load_model
 
-    reference = load_model(model_dir, dtype=dtype, tokenizer=tokenizer)
+    reference = load_model(model_dir, dtype=dtype, tokenizer=tokenizer, merge_dtype=dtype)
     reference.config.use_cache = False
     reference.eval()
     for parameter in reference.parameters():

@@ -55,7 +55,8 @@ def build_sft_trainer(instructions, model_dir, checkpoint_dir, recipe, seed, dee
     dataset = Dataset.from_list(prompt_completion(read_jsonl(instructions), instructions))
     tokenizer = load_tokenizer(model_dir)
     torch.manual_seed(seed)
-    model = load_model(model_dir, dtype=training_dtype(args), tokenizer=tokenizer)
+    dtype = training_dtype(args)
+    model = load_model(model_dir, dtype=dtype, tokenizer=tokenizer, merge_dtype=dtype)
     model.config.use_cache = False
     trainer = SFTTrainer(
         model=model,
