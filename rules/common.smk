@@ -11,6 +11,7 @@ from langadapt.paper.disclosure import disclosure_text
 from langadapt.paper.run import run_name
 from langadapt.runnable import leave_out_mt_arms
 from langadapt.instructions import help_section_counts
+from langadapt.train.launch import slurm_job_resources
 
 for config_path in workflow.overwrite_configfiles or workflow.configfiles:
     read_config_file(config_path)  # a key given twice stops the run, naming file and line
@@ -443,6 +444,12 @@ def cpt_dev_split(wildcards):
     if config["tracking"]["eval_steps"] > 0:
         return f"results/data/{wildcards.lang}/clean/dev.jsonl"
     return []
+
+
+def training_job_resources(stage):
+    """GPU (and, with <stage>.nodes > 1, multi-node) resources of a training rule: per-node
+    GPUs, one task per node, unwrapped by the SLURM jobstep (langadapt.train.launch)."""
+    return slurm_job_resources(config[stage]["gpus"], config[stage]["nodes"])
 
 
 def sft_init_model_dir(wildcards):

@@ -32,7 +32,7 @@ rule cpt:
     resources:
         mem_mb=6000,
         runtime=60,
-        gpu=config["cpt"]["gpus"],
+        **training_job_resources("cpt"),
     conda:
         "../envs/train.yaml"
     script:

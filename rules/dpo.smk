@@ -85,7 +85,7 @@ rule dpo:
     resources:
         mem_mb=4000,
         runtime=60,
-        gpu=config["dpo"]["gpus"],
+        **training_job_resources("dpo"),
     conda:
         "../envs/train.yaml"
     script:

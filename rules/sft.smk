@@ -130,7 +130,7 @@ rule sft:
     resources:
         mem_mb=4000,
         runtime=60,
-        gpu=config["sft"]["gpus"],
+        **training_job_resources("sft"),
     conda:
         "../envs/train.yaml"
     script:

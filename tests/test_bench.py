@@ -198,3 +198,24 @@ def test_markdown_report_has_one_row_per_figure_with_its_verdict():
     assert "1.01 (1.01× plain Trainer) x | >= 1.30 | **no**" in rows[1]
     assert rows[2].startswith("| matmul_peak_fp32 | 212 GFLOP/s |  |  |")
     assert "`--quick`" in text
+
+
+def test_real_size_cpt_bench_runs_through_train_cpt(tmp_path):
+    """The GPU bench's 1B CPT (unrun here: no GPU) on a tiny shape on CPU: the same code path."""
+    from langadapt.bench.gpu import real_size_cpt, training_flops_per_token
+
+    tiny = {"vocab_size": 300, "hidden_size": 32, "intermediate_size": 64,
+            "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+            "max_position_embeddings": 64}
+    rate, mfu_nominal = real_size_cpt(tmp_path, 1e12, tiny, seq_len=64, batch=2, steps=3)
+    assert rate.value > 0 and "% of the nominal 989 TFLOP/s" in rate.note
+    assert mfu_nominal.unit == "%" and mfu_nominal.value > 0
+    one_b = {"vocab_size": 32000, "hidden_size": 2048, "intermediate_size": 8192,
+             "num_hidden_layers": 16, "num_attention_heads": 32, "num_key_value_heads": 8,
+             "tie_word_embeddings": True}
+    plain = training_flops_per_token(one_b, 4096, recompute=False)
+    attention = 6 * 16 * 2048 * 4096
+    parameters = (plain - attention) / 6
+    assert 1.0e9 < parameters < 1.2e9  # a 1B-class model
+    assert training_flops_per_token(one_b, 4096, recompute=True) == pytest.approx(
+        plain + 2 * parameters + attention / 3)

@@ -7,6 +7,7 @@ import pytest
 from langadapt.errors import LangadaptError
 from langadapt.modeling import (
     check_model_dir,
+    check_vocabulary,
     find_packaged_gguf,
     load_model,
     load_tokenizer,
@@ -122,3 +123,33 @@ def test_adapter_pointing_nowhere_is_named(adapter_dir, tmp_path):
     write_adapter_pointer(adapter_dir, tmp_path / "gone", "sft")
     with pytest.raises(LangadaptError, match=r"base_model\.json: points to .*gone, which does not"):
         load_model(adapter_dir)
+
+
+def test_vocabulary_check_reads_the_full_shape_of_a_zero3_partition(tiny_model_dir):
+    """Under ZeRO-3 a rank holds an empty partition (``ds_shape`` has the real shape): the check
+    must compare against the real rows, and still catch a tokenizer that does not fit."""
+    import torch
+
+    tokenizer = load_tokenizer(tiny_model_dir)
+    model = load_model(tiny_model_dir)
+    embeddings = model.get_input_embeddings()
+    rows, width = embeddings.weight.shape
+    partition = torch.nn.Parameter(torch.empty(0))
+    partition.ds_shape = torch.Size([rows, width])  # what deepspeed.zero.Init leaves behind
+    embeddings.weight = partition
+    check_vocabulary(model, tokenizer, tiny_model_dir)  # no "0 rows"
+    partition.ds_shape = torch.Size([len(tokenizer) - 1, width])
+    with pytest.raises(LangadaptError, match=f"embedding matrix has {len(tokenizer) - 1} rows"):
+        check_vocabulary(model, tokenizer, tiny_model_dir)
+
+
+def test_adapter_merge_in_the_training_dtype(adapter_dir):
+    """DeepSpeed bf16 training merges in bf16 (no fp32 copy of the base per rank): the same
+    weights as the fp32 merge cast to bf16, within bf16 rounding."""
+    import torch
+
+    reference = dict(load_model(adapter_dir, dtype="bfloat16").named_parameters())
+    merged = load_model(adapter_dir, dtype=torch.bfloat16, merge_dtype=torch.bfloat16)
+    for name, value in merged.named_parameters():
+        assert value.dtype == torch.bfloat16
+        assert torch.allclose(value.float(), reference[name].float(), rtol=1e-2, atol=1e-2), name

@@ -11,14 +11,19 @@
 # start.sh refuses to overwrite a slurm.conf it did not write; stop.sh removes only its own.
 # With no slurm.conf, `sinfo`/`scontrol` on PATH fail at once instead of waiting ~10 s for a
 # controller, so local snakemake runs are not slowed once the cluster is stopped.
-# The node advertises LANGADAPT_SLURM_GPUS (default 2) stand-in GPUs (empty files, no device), so
+# Each node advertises LANGADAPT_SLURM_GPUS (default 2) stand-in GPUs (empty files, no device), so
 # `sbatch --gpus=N` from the profile is accepted and scheduled; jobs still run on the CPU.
+# LANGADAPT_SLURM_NODES=2 starts two slurmd on this host (SLURM's multiple-slurmd mode, which
+# Debian's build has: `slurmd -N`), nodes ci-node1 and ci-node2 on their own ports and spool
+# directories, both at 127.0.0.1, so multi-node jobs (`sbatch --nodes 2`, `srun` across both)
+# run for real; each node claims the host's CPUs and memory (an emulation, no isolation).
 set -euo pipefail
 
 STATE_DIR="${LANGADAPT_SLURM_DIR:-/tmp/langadapt-slurm}"
 GPUS="${LANGADAPT_SLURM_GPUS:-2}"
 CTLD_PORT="${LANGADAPT_SLURMCTLD_PORT:-6817}"
 SLURMD_PORT="${LANGADAPT_SLURMD_PORT:-6818}"
+NODES="${LANGADAPT_SLURM_NODES:-1}"
 CONF_DIR=/etc/slurm
 MARKER="# Written by langadapt .ci/slurm/start.sh"
 
@@ -58,7 +63,13 @@ chmod 0700 "$STATE_DIR/munge"
 # Stale PID files from a crashed run would be mistaken for the new daemons.
 rm -f "$STATE_DIR"/*.pid "$STATE_DIR/munge/munged.pid"
 
-NODE="$(hostname -s)"
+HOST="$(hostname -s)"
+if [[ "$NODES" == 1 ]]; then
+    NODE_NAMES=("$HOST")
+else
+    NODE_NAMES=()
+    for ((n = 1; n <= NODES; n++)); do NODE_NAMES+=("ci-node$n"); done
+fi
 CPUS="$(nproc)"
 # Leave 10 % of RAM to the OS: slurmd drains a node whose real memory is below RealMemory.
 MEM_MB="$(awk '/MemTotal/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)"
@@ -86,7 +97,7 @@ done
 cat > "$CONF_DIR/slurm.conf" <<CONF
 $MARKER: a single-node CI cluster, no systemd, no cgroups.
 ClusterName=langadapt-ci
-SlurmctldHost=$NODE
+SlurmctldHost=$HOST
 SlurmctldPort=$CTLD_PORT
 SlurmdPort=$SLURMD_PORT
 SlurmUser=root
@@ -95,11 +106,12 @@ AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$MUNGE_SOCKET
 StateSaveLocation=$STATE_DIR/state
-SlurmdSpoolDir=$STATE_DIR/spool
+# %n: the node's name, so several slurmd on one host keep apart (one node: the host's name)
+SlurmdSpoolDir=$STATE_DIR/spool/%n
 SlurmctldPidFile=$STATE_DIR/slurmctld.pid
-SlurmdPidFile=$STATE_DIR/slurmd.pid
+SlurmdPidFile=$STATE_DIR/slurmd-%n.pid
 SlurmctldLogFile=$STATE_DIR/log/slurmctld.log
-SlurmdLogFile=$STATE_DIR/log/slurmd.log
+SlurmdLogFile=$STATE_DIR/log/slurmd-%n.log
 SlurmctldDebug=info
 SlurmdDebug=info
 # No cgroups: track processes by parent PID, no task binding.
@@ -121,19 +133,30 @@ MpiDefault=none
 ReturnToService=2
 SlurmdTimeout=60
 GresTypes=gpu
-NodeName=$NODE NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$MEM_MB Gres=gpu:$GPUS State=UNKNOWN
-PartitionName=ci Nodes=$NODE Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 CONF
+for ((n = 0; n < NODES; n++)); do
+    echo "NodeName=${NODE_NAMES[n]} NodeHostname=$HOST NodeAddr=127.0.0.1 Port=$((SLURMD_PORT + n))" \
+        "CPUs=$CPUS RealMemory=$MEM_MB Gres=gpu:$GPUS State=UNKNOWN" >> "$CONF_DIR/slurm.conf"
+done
+ALL_NODES="$(IFS=,; echo "${NODE_NAMES[*]}")"
+echo "PartitionName=ci Nodes=$ALL_NODES Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO" \
+    >> "$CONF_DIR/slurm.conf"
 # Stand-in GPUs: slurmd drops a GPU without a device file, so each is an empty regular file.
 # Scheduling of --gpus works (and CUDA_VISIBLE_DEVICES is set); no device is bound.
-mkdir -p "$STATE_DIR/dev"
-for ((i = 0; i < GPUS; i++)); do : > "$STATE_DIR/dev/gpu$i"; done
-cat > "$CONF_DIR/gres.conf" <<CONF
-$MARKER
-AutoDetect=off
-NodeName=$NODE Name=gpu File=$STATE_DIR/dev/gpu[0-$((GPUS - 1))]
-CONF
+echo "$MARKER" > "$CONF_DIR/gres.conf"
+echo "AutoDetect=off" >> "$CONF_DIR/gres.conf"
+for name in "${NODE_NAMES[@]}"; do
+    mkdir -p "$STATE_DIR/dev/$name" "$STATE_DIR/spool/$name"
+    for ((i = 0; i < GPUS; i++)); do : > "$STATE_DIR/dev/$name/gpu$i"; done
+    echo "NodeName=$name Name=gpu File=$STATE_DIR/dev/$name/gpu[0-$((GPUS - 1))]" \
+        >> "$CONF_DIR/gres.conf"
+done
 export SLURM_CONF="$CONF_DIR/slurm.conf"
+# The emulated nodes' names resolve to loopback (a job's rendezvous host is the first node of
+# its node list); one /etc/hosts line carrying the marker, which stop.sh removes.
+if [[ "$NODES" != 1 ]] && ! grep -qF "$MARKER" /etc/hosts; then
+    echo "127.0.0.1 ${NODE_NAMES[*]} $MARKER" >> /etc/hosts
+fi
 
 # --- daemons -----------------------------------------------------------------------------
 slurmctld -i -f "$SLURM_CONF"          # -i: ignore saved state from an earlier run
@@ -141,21 +164,26 @@ for _ in $(seq 100); do [[ -s "$STATE_DIR/slurmctld.pid" ]] && break; sleep 0.1;
 [[ -s "$STATE_DIR/slurmctld.pid" ]] || die "slurmctld did not start; see $STATE_DIR/log/slurmctld.log"
 echo "slurmctld $(cat "$STATE_DIR/slurmctld.pid")" >> "$STATE_DIR/pids"
 
-slurmd -f "$SLURM_CONF"
-for _ in $(seq 100); do [[ -s "$STATE_DIR/slurmd.pid" ]] && break; sleep 0.1; done
-[[ -s "$STATE_DIR/slurmd.pid" ]] || die "slurmd did not start; see $STATE_DIR/log/slurmd.log"
-echo "slurmd $(cat "$STATE_DIR/slurmd.pid")" >> "$STATE_DIR/pids"
+for name in "${NODE_NAMES[@]}"; do
+    slurmd -f "$SLURM_CONF" -N "$name"
+    for _ in $(seq 100); do [[ -s "$STATE_DIR/slurmd-$name.pid" ]] && break; sleep 0.1; done
+    [[ -s "$STATE_DIR/slurmd-$name.pid" ]] \
+        || die "slurmd $name did not start; see $STATE_DIR/log/slurmd-$name.log"
+    echo "slurmd-$name $(cat "$STATE_DIR/slurmd-$name.pid")" >> "$STATE_DIR/pids"
+done
 
-# Wait until the node is schedulable.
+# Wait until every node is schedulable.
 alive() { kill -0 "$(cat "$STATE_DIR/$1.pid")" 2>/dev/null || die "$1 exited; see $STATE_DIR/log/$1.log"; }
-state=unknown
+ready() { [[ "$1" == idle* || "$1" == mix* || "$1" == alloc* ]]; }
 for _ in $(seq 60); do
-    alive slurmctld; alive slurmd
-    state="$(timeout 5 sinfo -h -N -o %t 2>/dev/null | head -1 || true)"
-    [[ "$state" == idle* || "$state" == mix* || "$state" == alloc* ]] && break
+    alive slurmctld
+    for name in "${NODE_NAMES[@]}"; do alive "slurmd-$name"; done
+    states="$(timeout 5 sinfo -h -N -o %t 2>/dev/null || true)"
+    up=0
+    for state in $states; do ready "$state" && up=$((up + 1)); done
+    [[ $up == "$NODES" ]] && break
     sleep 0.5
 done
-[[ "$state" == idle* || "$state" == mix* || "$state" == alloc* ]] \
-    || die "node $NODE is '$state', not idle; see $STATE_DIR/log/"
-say "cluster up: node $NODE, $CPUS CPUs, $MEM_MB MB, $GPUS stand-in GPUs; config $SLURM_CONF"
+[[ $up == "$NODES" ]] || die "nodes ${NODE_NAMES[*]} are '${states//$'\n'/ }', not idle; see $STATE_DIR/log/"
+say "cluster up: nodes ${NODE_NAMES[*]}, $CPUS CPUs, $MEM_MB MB, $GPUS stand-in GPUs each; config $SLURM_CONF"
 exit 0

@@ -36,4 +36,9 @@ for f in slurm.conf gres.conf; do
         echo "[slurm-ci] removed $CONF_DIR/$f" >&2
     fi
 done
+if grep -qF "$MARKER" /etc/hosts; then  # rewritten in place: /etc/hosts may be a bind mount
+    kept="$(grep -vF "$MARKER" /etc/hosts)"
+    printf '%s\n' "$kept" > /etc/hosts
+    echo "[slurm-ci] removed the emulated nodes from /etc/hosts" >&2
+fi
 exit 0

@@ -5,6 +5,7 @@ the config turns it on, and a hub token comes from the environment (``HF_TOKEN``
 from config or logs. Broken model directories fail with an error that names the file.
 """
 
+import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -107,19 +108,21 @@ def load_inference_model(model_dir, dtype=None, tokenizer=None, trust_remote_cod
     return model.to(model_device()).eval()
 
 
-def load_model(model_dir, dtype=None, trust_remote_code: bool = False, tokenizer=None):
+def load_model(model_dir, dtype=None, trust_remote_code: bool = False, tokenizer=None,
+               merge_dtype=None):
     """Load a validated causal LM from ``model_dir`` (safetensors only).
 
     ``model_dir`` is a full model or a stage directory holding a LoRA adapter and a pointer to
-    the weights it sits on (see ``load_adapted_model``). When ``tokenizer`` is given, its
-    vocabulary must fit the model's embedding matrix.
+    the weights it sits on (see ``load_adapted_model``; ``merge_dtype``: the dtype of that
+    merge, float32 unless given). When ``tokenizer`` is given, its vocabulary must fit the
+    model's embedding matrix.
     """
     from transformers import AutoModelForCausalLM
 
     if isinstance(dtype, str):
         dtype = _DTYPES[dtype]
     if is_adapter_dir(model_dir):
-        model = load_adapted_model(model_dir, dtype, trust_remote_code)
+        model = load_adapted_model(model_dir, dtype, trust_remote_code, merge_dtype)
         if tokenizer is not None:
             check_vocabulary(model, tokenizer, model_dir)
         return model
@@ -169,11 +172,14 @@ def adapter_base_dir(model_dir) -> Path:
     return base
 
 
-def load_adapted_model(model_dir, dtype=None, trust_remote_code: bool = False):
+def load_adapted_model(model_dir, dtype=None, trust_remote_code: bool = False,
+                       merge_dtype=None):
     """Base weights + the LoRA adapter of ``model_dir``, merged in memory.
 
-    The base is loaded and merged in float32 (as the merged copies used to be written), then
-    cast to ``dtype``; a base that is itself an adapter stage (DPO on SFT) resolves recursively.
+    The base is loaded and merged in ``merge_dtype`` (float32 unless given, as the merged
+    copies used to be written), then cast to ``dtype``; a base that is itself an adapter stage
+    (DPO on SFT) resolves recursively. Training under DeepSpeed bf16 merges in bf16: an fp32
+    merge holds 4 bytes a parameter on every rank (32 GB each for an 8B model).
     """
     from peft import PeftModel
 
@@ -182,18 +188,46 @@ def load_adapted_model(model_dir, dtype=None, trust_remote_code: bool = False):
         pickled = (model_dir / "adapter_model.bin").exists()
         pickled = " (pickle weights are refused)" if pickled else ""
         raise file_error(model_dir / "adapter_model.safetensors", f"missing{pickled}")
-    base = load_model(adapter_base_dir(model_dir), torch.float32, trust_remote_code)
     # The merge is hundreds of small matmuls; with several threads each waits for the OpenMP
     # team, and on a busy machine that dominates (135M, rank 8: 14 s on 2 threads, 1.4 s on 1).
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        model = PeftModel.from_pretrained(base, str(model_dir)).merge_and_unload()
+        with unpartitioned():  # a merge needs whole tensors, not ZeRO-3's empty partitions
+            base = load_model(adapter_base_dir(model_dir), merge_dtype or torch.float32,
+                              trust_remote_code, merge_dtype=merge_dtype)
+            model = PeftModel.from_pretrained(base, str(model_dir)).merge_and_unload()
     except Exception as error:  # peft raises several types for adapters of another model
         raise file_error(model_dir, f"adapter does not fit its base weights ({error})") from None
     finally:
         torch.set_num_threads(threads)
     return model.to(dtype or torch.float32)
+
+
+@contextlib.contextmanager
+def unpartitioned():
+    """Load weights whole even while a ZeRO-3 run is set up.
+
+    Once the trainer arguments of a ZeRO-3 run exist, transformers loads every model under
+    ``deepspeed.zero.Init`` (its global ``HfDeepSpeedConfig``), so parameters come back as
+    empty partitions. Inside this block they load whole; DeepSpeed partitions such a model
+    when the trainer starts. transformers offers set/unset but no getter for the config, hence
+    the module attribute.
+    """
+    from transformers.integrations import deepspeed as hf_deepspeed
+
+    saved = hf_deepspeed._hf_deepspeed_config_weak_ref
+    hf_deepspeed._hf_deepspeed_config_weak_ref = None
+    try:
+        yield
+    finally:
+        hf_deepspeed._hf_deepspeed_config_weak_ref = saved
+
+
+def full_shape(parameter) -> tuple:
+    """The shape of ``parameter``, also when ZeRO-3 holds only this rank's partition of it
+    (``ds_shape``; the local tensor is then empty)."""
+    return tuple(getattr(parameter, "ds_shape", parameter.shape))
 
 
 def export_merged(model_dir, out_dir) -> Path:
@@ -205,7 +239,7 @@ def export_merged(model_dir, out_dir) -> Path:
 
 def check_vocabulary(model, tokenizer, where) -> None:
     """Raise when token ids of ``tokenizer`` would index past the model's embeddings."""
-    rows = model.get_input_embeddings().weight.shape[0]
+    rows = full_shape(model.get_input_embeddings().weight)[0]
     if len(tokenizer) > rows:
         raise file_error(
             where,

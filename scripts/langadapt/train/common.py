@@ -64,6 +64,16 @@ def make_training_args(resolved: dict, stage: str, cls=None):
     return args
 
 
+def training_dtype(args):
+    """The dtype to load weights in: bf16 under DeepSpeed with ``bf16`` (DeepSpeed trains the
+    module in bf16 and keeps fp32 master weights in its optimizer, so an fp32 load would only
+    double the host memory of every rank); else None (fp32: the Trainer's bf16 is autocast
+    over fp32 weights)."""
+    import torch
+
+    return torch.bfloat16 if args.deepspeed and args.bf16 else None
+
+
 def import_deepspeed_only_if_used(used: bool) -> None:
     """Keeps accelerate from importing DeepSpeed (2 s a job) in a run that does not use it.
 

@@ -19,7 +19,12 @@ import torch
 from langadapt.errors import file_error
 from langadapt.mixture import MixtureIndex
 from langadapt.train import recipes
-from langadapt.train.common import finish_training, make_training_args, run_trainer
+from langadapt.train.common import (
+    finish_training,
+    make_training_args,
+    run_trainer,
+    training_dtype,
+)
 from langadapt.train.resume import run_fingerprint
 
 
@@ -122,7 +127,7 @@ def train_cpt(
     dataset = MixtureDataset(mixture)
     tokenizer = load_tokenizer(base_model)
     torch.manual_seed(seed)
-    model = load_model(base_model)
+    model = load_model(base_model, dtype=training_dtype(args))
     check_vocab(dataset, model.get_input_embeddings().num_embeddings)
     model.config.use_cache = False
     trainer = Trainer(

@@ -14,7 +14,12 @@ import time
 from langadapt.errors import file_error
 from langadapt.textio import read_jsonl
 from langadapt.train import recipes
-from langadapt.train.common import finish_training, make_training_args, run_trainer
+from langadapt.train.common import (
+    finish_training,
+    make_training_args,
+    run_trainer,
+    training_dtype,
+)
 from langadapt.train.full import reference_model, save_full_model
 from langadapt.train.lora import save_adapter
 from langadapt.train.resume import run_fingerprint
@@ -55,12 +60,13 @@ def train_dpo(
     dataset = Dataset.from_list(preference_examples(read_jsonl(preferences), preferences))
     tokenizer = load_tokenizer(model_dir)
     torch.manual_seed(seed)
-    model = load_model(model_dir, tokenizer=tokenizer)
+    dtype = training_dtype(args)
+    model = load_model(model_dir, dtype=dtype, tokenizer=tokenizer, merge_dtype=dtype)
     model.config.use_cache = False
     full = method == "full"
     trainer = DPOTrainer(
         model=model,
-        ref_model=reference_model(model_dir, tokenizer) if full else None,
+        ref_model=reference_model(model_dir, tokenizer, dtype) if full else None,
         args=args,
         train_dataset=dataset,
         processing_class=tokenizer,

@@ -6,11 +6,11 @@ entry point runs as ``python -m langadapt.train.<stage> params.json`` under
 ``<stage>.deepspeed``, e.g. ``envs/deepspeed/zero2.json``); the params JSON carries every
 argument, so the two paths train identically.
 
-With ``nodes > 1`` (the rule's ``nodes`` resource, i.e. ``sbatch --nodes``) the job runs
-``srun`` with one task per node, and each task runs ``python -m langadapt.train.launch node``,
-which reads its rendezvous from SLURM's environment (``slurm_rendezvous``: node count, this
-node's rank, the first host of the node list) and starts one ``accelerate launch`` for the
-node's ``gpus`` processes.
+With ``nodes > 1`` (``<stage>.nodes`` in the config; the rule's resources come from
+``slurm_job_resources``) the job runs ``srun`` with one task per node, and each task runs
+``python -m langadapt.train.launch node``, which reads its rendezvous from SLURM's environment
+(``slurm_rendezvous``: node count, this node's rank, the first host of the node list) and
+starts one ``accelerate launch`` for the node's ``gpus`` processes.
 """
 
 import importlib
@@ -130,6 +130,45 @@ def slurm_rendezvous(env=None) -> dict:
     }
 
 
+def slurm_job_resources(gpus: int, nodes: int = 1) -> dict:
+    """The rule resources of a training job for snakemake-executor-plugin-slurm 2.8.
+
+    One node: ``gpu`` (the plugin submits ``--gpus=N``; the jobstep runs the job inside
+    ``srun -n1 --gpus=N``). Several nodes: the plugin's route for a job that starts its own
+    tasks, the ``mpi`` resource (the jobstep then runs the job's script unwrapped on the first
+    node) with ``tasks`` = one per node (``--ntasks``), ``nodes`` (``--nodes``), and GPUs per
+    node in ``slurm_extra`` (``--gpus-per-node``: a job-wide ``--gpus`` would spread them over
+    the nodes). ``threads`` and ``mem_mb`` are then per node (``--cpus-per-task``, ``--mem``).
+    """
+    gpus, nodes = int(gpus or 0), 1 if nodes is None else int(nodes)
+    if nodes < 1:
+        raise ValueError(f"nodes must be >= 1, not {nodes}")
+    if nodes == 1:
+        return {"gpu": gpus}
+    extra = "--ntasks-per-node=1" + (f" --gpus-per-node={gpus}" if gpus else "")
+    return {"nodes": nodes, "mpi": "srun", "tasks": nodes, "slurm_extra": extra}
+
+
+# SLURM variables that name the allocation; every other SLURM_* variable describes the step
+# (tasks, CPUs, GPUs, memory of the caller) and would leak into a nested srun's request.
+ALLOCATION_VARIABLES = {
+    "SLURM_JOB_ID", "SLURM_JOBID", "SLURM_CONF", "SLURM_CLUSTER_NAME", "SLURM_SUBMIT_DIR",
+    "SLURM_SUBMIT_HOST",
+}
+
+
+def srun_environment(env=None) -> dict:
+    """``env`` without the caller's step variables (``SLURM_*`` but the allocation's, ``SRUN_*``),
+    so the nested ``srun`` asks for exactly what its own options say."""
+    env = dict(os.environ if env is None else env)
+    return {
+        key: value
+        for key, value in env.items()
+        if not (key.startswith("SLURM_") and key not in ALLOCATION_VARIABLES)
+        and not key.startswith("SRUN_")
+    }
+
+
 def launch_command(
     stage: str, params_path, gpus: int, deepspeed=None, rendezvous: dict | None = None
 ) -> list[str]:
@@ -146,20 +185,38 @@ def launch_command(
         command += ["--machine_rank", str(rendezvous["machine_rank"])]
         command += ["--main_process_ip", str(rendezvous["main_process_ip"])]
         command += ["--main_process_port", str(rendezvous["main_process_port"])]
+    else:  # a free port: two single-node runs on one host would otherwise share 29500
+        command += ["--main_process_port", "0"]
     command += ["--mixed_precision", "no", "--dynamo_backend", "no"]
     if deepspeed:
         command += ["--use_deepspeed", "--deepspeed_config_file", str(deepspeed)]
+        if machines > 1:  # torchrun on every node; accelerate's default (pdsh) trains locally
+            command += ["--deepspeed_multinode_launcher", "standard"]
     else:
         command += ["--multi_gpu"]
     command += ["-m", f"langadapt.train.{stage}", str(params_path)]
     return command
 
 
-def srun_command(stage: str, params_path, gpus: int, nodes: int, deepspeed=None) -> list[str]:
-    """``srun`` one node launcher (``python -m langadapt.train.launch node``) on each node."""
+def srun_command(
+    stage: str, params_path, gpus: int, nodes: int, deepspeed=None, threads=None, env=None
+) -> list[str]:
+    """``srun`` one node launcher (``python -m langadapt.train.launch node``) on each node.
+
+    ``threads`` (the job's cores per node) become the task's ``--cpus-per-task`` (srun does not
+    inherit sbatch's); the step gets the job's GPUs on each node (SLURM's default). Inside a
+    step already (``SLURM_STEP_ID`` set: a job the jobstep wrapped in ``srun -n1`` because its
+    rule lacks the ``mpi`` resource) the new step must share that step's resources:
+    ``--overlap``, or it waits for them forever.
+    """
+    env = os.environ if env is None else env
     command = ["srun", "--nodes", str(nodes), "--ntasks", str(nodes), "--ntasks-per-node", "1"]
-    command += ["--kill-on-bad-exit=1", *node_command(stage, params_path, gpus, deepspeed)]
-    return command
+    command += ["--kill-on-bad-exit=1"]
+    if threads:
+        command += [f"--cpus-per-task={int(threads)}"]
+    if "SLURM_STEP_ID" in env:
+        command += ["--overlap"]
+    return command + node_command(stage, params_path, gpus, deepspeed)
 
 
 def node_command(stage: str, params_path, gpus: int, deepspeed=None) -> list[str]:
@@ -201,10 +258,15 @@ def launch(
         params_path or Path(params["checkpoint_dir"]) / "launch_params.json", params
     )
     if nodes > 1:
-        command = srun_command(stage, params_path, max(gpus, 1), nodes, deepspeed)
+        if "SLURM_JOB_ID" not in os.environ:
+            raise RuntimeError(
+                f"{stage}.nodes is {nodes}: a multi-node job runs inside a SLURM allocation "
+                "(snakemake --profile profiles/slurm); set it to 1 for a local run"
+            )
+        command = srun_command(stage, params_path, max(gpus, 1), nodes, deepspeed, threads)
+        _run(command, threads, max(gpus, 1), env=srun_environment())
     else:
-        command = launch_command(stage, params_path, max(gpus, 1), deepspeed)
-    _run(command, threads, max(gpus, 1))
+        _run(launch_command(stage, params_path, max(gpus, 1), deepspeed), threads, max(gpus, 1))
     return None
 
 

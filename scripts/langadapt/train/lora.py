@@ -27,6 +27,7 @@ def save_adapter(trainer, tokenizer, model_dir, base_dir, stage: str) -> None:
             return
         tokenizer.save_pretrained(model_dir)
         write_adapter_pointer(model_dir, base_dir, stage)
+        (model_dir / "training_args.bin").unlink(missing_ok=True)  # a pickle, not needed
         return
     if not trainer.is_world_process_zero():
         return

@@ -18,7 +18,12 @@ import time
 from langadapt.errors import file_error
 from langadapt.textio import read_jsonl
 from langadapt.train import recipes
-from langadapt.train.common import finish_training, make_training_args, run_trainer
+from langadapt.train.common import (
+    finish_training,
+    make_training_args,
+    run_trainer,
+    training_dtype,
+)
 from langadapt.train.full import save_full_model
 from langadapt.train.lora import save_adapter
 from langadapt.train.resume import run_fingerprint
@@ -50,7 +55,8 @@ def build_sft_trainer(instructions, model_dir, checkpoint_dir, recipe, seed, dee
     dataset = Dataset.from_list(prompt_completion(read_jsonl(instructions), instructions))
     tokenizer = load_tokenizer(model_dir)
     torch.manual_seed(seed)
-    model = load_model(model_dir, tokenizer=tokenizer)
+    dtype = training_dtype(args)
+    model = load_model(model_dir, dtype=dtype, tokenizer=tokenizer, merge_dtype=dtype)
     model.config.use_cache = False
     trainer = SFTTrainer(
         model=model,
