@@ -9,6 +9,7 @@ so must LoRA SFT under DDP. Measured here: identical to five decimals.
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -167,6 +168,26 @@ def test_ddp_killed_then_resumed_on_two_emulated_nodes(
     _assert_same_curve(_losses(tmp_path), reference)
     state = json.loads((checkpoints / f"checkpoint-{STEPS}" / "trainer_state.json").read_text())
     assert state["global_step"] == STEPS
+
+
+def test_one_process_checkpoint_resumes_in_two_processes(tiny_model_dir, packed, tmp_path, capfd):
+    """Plain Trainer checkpoints resume on another world size: one process at batch 4, cut back
+    to its step-4 checkpoint, then two processes at batch 2 (the same global batch, so the same
+    fingerprint) continue it to the one-process curve."""
+    one = _params(tiny_model_dir, packed, tmp_path, batch=4, steps=8)
+    launch("cpt", one, gpus=0, threads=1)
+    full = _losses(tmp_path)
+    for path in Path(one["checkpoint_dir"]).glob("checkpoint-*"):
+        if checkpoint_step(path) > 4:
+            shutil.rmtree(path)
+    two = {**one, "recipe": {**one["recipe"], "per_device_train_batch_size": 2}}
+    capfd.readouterr()
+    launch("cpt", two, gpus=2, params_path=tmp_path / "p.json", threads=1)
+    err = capfd.readouterr().err
+    assert "processes: 2, distributed backend: gloo" in err
+    assert "discarded checkpoints" not in err
+    assert f"resuming from {Path(one['checkpoint_dir']) / 'checkpoint-4'}" in err
+    _assert_same_curve(_losses(tmp_path), full)
 
 
 def test_lora_sft_two_processes_match_one_process(tiny_model_dir, fixture_dir, tmp_path):

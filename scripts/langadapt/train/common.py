@@ -16,6 +16,7 @@ from langadapt.train.logs import (
     write_train_log,
 )
 from langadapt.train.resume import (
+    check_deepspeed_world_size,
     checkpoint_step,
     discard_stale_checkpoints,
     latest_complete_checkpoint,
@@ -108,10 +109,13 @@ def run_trainer(trainer, checkpoint_dir, fingerprint: dict | None = None,
         file=sys.stderr,
         flush=True,
     )
+    world_size = trainer.args.world_size
     if fingerprint is not None and trainer.is_world_process_zero():
-        if discard_stale_checkpoints(checkpoint_dir, fingerprint):
+        if trainer.is_deepspeed_enabled:
+            check_deepspeed_world_size(checkpoint_dir, world_size)  # before run.json is rewritten
+        if discard_stale_checkpoints(checkpoint_dir, fingerprint, world_size):
             print("discarded checkpoints of a different recipe or inputs", file=sys.stderr)
-    if trainer.args.world_size > 1:
+    if world_size > 1:
         trainer.accelerator.wait_for_everyone()
     latest = latest_complete_checkpoint(checkpoint_dir, clean=trainer.is_world_process_zero())
     if latest is not None:

@@ -140,7 +140,8 @@ def train_cpt(
         processing_class=tokenizer,
     )
     inputs = [mixture, dataset.index.index_path, base_model]
-    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, inputs), keep_checkpoints)
+    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, inputs, args.world_size),
+                keep_checkpoints)
     extra = {
         "stage": "cpt",
         "base_model": str(base_model),

@@ -72,7 +72,8 @@ def train_dpo(
         processing_class=tokenizer,
         peft_config=None if full else recipes.lora_config(lora_kwargs, "dpo"),
     )
-    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, [preferences, model_dir]),
+    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, [preferences, model_dir],
+                                                    trainer.args.world_size),
                 keep_checkpoints)
     extra = {
         "stage": "dpo",

@@ -70,8 +70,21 @@ NOT_IN_FINGERPRINT = frozenset({
 })
 
 
-def run_fingerprint(resolved: dict, inputs: list) -> dict:
-    """What a checkpoint depends on: the resolved recipe (less ``NOT_IN_FINGERPRINT``) and the
+# The layout of a batch over processes: the fingerprint records their product with the world
+# size (the global batch, which is what changes the maths) instead, so that halving the
+# per-device batch when doubling the nodes keeps the checkpoints.
+LAYOUT_KEYS = {"per_device_train_batch_size": 8, "gradient_accumulation_steps": 1}  # defaults
+
+
+def global_batch(resolved: dict, world_size: int) -> int:
+    """Sequences per optimizer step: per-device batch x gradient accumulation x processes."""
+    batch, accumulation = (int(resolved.get(key, default)) for key, default in LAYOUT_KEYS.items())
+    return batch * accumulation * int(world_size)
+
+
+def run_fingerprint(resolved: dict, inputs: list, world_size: int = 1) -> dict:
+    """What a checkpoint depends on: the resolved recipe (less ``NOT_IN_FINGERPRINT`` and the
+    batch layout, which enters as the global batch over ``world_size`` processes) and the
     inputs' size and mtime."""
     files = {}
     for item in inputs:
@@ -80,26 +93,50 @@ def run_fingerprint(resolved: dict, inputs: list) -> dict:
         for file in paths:
             stat = file.stat()
             files[str(file)] = [stat.st_size, stat.st_mtime_ns]
-    return json.loads(
-        json.dumps({"recipe": {key: value for key, value in resolved.items()
-                               if key not in NOT_IN_FINGERPRINT},
-                    "inputs": files}, sort_keys=True, default=str)
-    )
+    recipe = {key: value for key, value in resolved.items()
+              if key not in NOT_IN_FINGERPRINT and key not in LAYOUT_KEYS}
+    recipe["global_batch"] = global_batch(resolved, world_size)
+    return json.loads(json.dumps({"recipe": recipe, "inputs": files}, sort_keys=True,
+                                 default=str))
 
 
-def discard_stale_checkpoints(checkpoint_dir, fingerprint: dict) -> bool:
+def check_deepspeed_world_size(checkpoint_dir, world_size: int) -> None:
+    """Stop when DeepSpeed checkpoints in ``checkpoint_dir`` were written by another number of
+    processes: DeepSpeed partitions optimizer state by data-parallel rank and refuses them."""
+    root = Path(checkpoint_dir)
+    record = root / "run.json"
+    if not record.is_file() or not any(any(path.glob("global_step*"))
+                                       for path in checkpoints(root)):
+        return
+    try:
+        layout = json.loads(record.read_text()).get("layout", {})
+    except json.JSONDecodeError:
+        return  # unreadable: discard_stale_checkpoints treats the checkpoints as stale
+    written = layout.get("world_size")
+    if written is not None and int(written) != int(world_size):
+        raise RuntimeError(
+            f"{root}: the DeepSpeed checkpoints were written by {written} processes and this "
+            f"job runs {world_size}; DeepSpeed ZeRO cannot resume its partitioned optimizer "
+            f"state on another world size. Resume on {written} processes (the nodes x GPUs "
+            f"of the first run), or delete {root} to start this cell over.")
+
+
+def discard_stale_checkpoints(checkpoint_dir, fingerprint: dict, world_size: int = 1) -> bool:
     """Remove checkpoints written for another recipe or other inputs; True if any were removed.
 
     Snakemake reruns a cell when its recipe or inputs change; resuming the old run's
     checkpoints would then silently return the old model. ``run.json`` records what the
-    checkpoints in ``checkpoint_dir`` were trained with.
+    checkpoints in ``checkpoint_dir`` were trained with, and (outside the comparison) the
+    ``world_size`` that wrote them.
     """
     root = Path(checkpoint_dir)
     record = root / "run.json"
     stale = False
     if record.is_file():
         try:
-            stale = json.loads(record.read_text()) != fingerprint
+            recorded = json.loads(record.read_text())
+            recorded.pop("layout", None)
+            stale = recorded != fingerprint
         except json.JSONDecodeError:
             stale = True
     elif checkpoints(root):
@@ -108,7 +145,8 @@ def discard_stale_checkpoints(checkpoint_dir, fingerprint: dict) -> bool:
         for path in checkpoints(root):
             shutil.rmtree(path, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
-    record.write_text(json.dumps(fingerprint, indent=1, sort_keys=True) + "\n")
+    written = {**fingerprint, "layout": {"world_size": int(world_size)}}
+    record.write_text(json.dumps(written, indent=1, sort_keys=True) + "\n")
     return stale
 
 

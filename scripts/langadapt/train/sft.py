@@ -85,7 +85,8 @@ def train_sft(
     trainer, tokenizer, resolved = build_sft_trainer(
         instructions, model_dir, checkpoint_dir, recipe, seed, deepspeed, method
     )
-    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, [instructions, model_dir]),
+    run_trainer(trainer, checkpoint_dir, run_fingerprint(resolved, [instructions, model_dir],
+                                                    trainer.args.world_size),
                 keep_checkpoints)
     extra = {
         "stage": "sft",
