@@ -1,34 +1,46 @@
 """The compute bill of a config before submission: tokens, parameters, FLOPs and GPU-hours.
 
     python -m langadapt.compute_estimate --configfile configs/llama-eus.yaml \\
-        [--mfu 0.4] [--gpu-peak-tflops 989]
+        [--mfu 0.4] [--gpu-peak-tflops 989] [--mt-tokens-per-s 2000]
 
-One row per training job (every CPT, SFT and DPO grid cell) and a total. Assumptions:
+One row per job (every CPT, SFT and DPO grid cell, the machine translation of the synthetic
+corpus and of the ``mt`` instruction/preference parts, the evaluation of every checkpoint), a
+total, and a suggested SLURM ``runtime`` per GPU rule. Assumptions:
 
 * Parameters N: a table of known model ids, or computed from ``config.json`` dimensions for
   ``base_model.kind: local`` (Llama-style decoder: embeddings, attention with grouped KV
   heads, gated MLP, norms; a separate output matrix unless embeddings are tied).
-* Full training (CPT, and SFT/DPO with ``method: full``): 6·N·D FLOPs — forward 2·N·D,
-  backward 4·N·D (gradients with respect to activations and to weights, 2·N·D each).
-* LoRA (SFT, DPO with ``method: lora``): the base is frozen, so the weight-gradient half of
-  the backward pass is skipped but activation gradients still flow through every layer to
-  reach the adapters:
-  2·N·D forward + 2·N·D backward = 4·N·D (adapter FLOPs, <1 % of N at rank 8-64, ignored).
-  Activation checkpointing (on by default in trl) recomputes the forward: not counted.
-* DPO: D counts chosen + rejected tokens (2 sequences per pair); the frozen reference model
-  adds one forward pass, 2·N·D: 6·N·D with LoRA, 8·N·D full (6·N·D policy + 2·N·D reference,
-  a separate copy of the weights).
+* Weight FLOPs per token, in forward passes of 2·N: full training 3 (forward 1, backward 2:
+  gradients with respect to activations and to weights); LoRA 2 (the frozen base skips the
+  weight gradients; adapter FLOPs, <1 % of N at rank 8-64, ignored). Activation checkpointing
+  (``recipe.gradient_checkpointing``) recomputes the forward: +1. DPO's frozen reference
+  model: +1 (D counts chosen + rejected tokens, 2 sequences per pair).
+* Attention (score and value products, not in N): 4·L·T·d per token and forward pass (L
+  layers, T the sequence length, d = heads x head dim; no causal discount, as MFU conventions
+  count it), times forward 1 + backward 2 (+1 recompute, +1 DPO reference).
 * SFT/DPO tokens are an upper bound: every example counted at ``recipe.max_length``; the
   examples are the sum of the set's parts (the cell's ``sft.part_sets`` set of ``sft.parts`` +
-  translation_examples; ``dpo.parts``).
-* CPT tokens: ``token_budget`` x ``cpt.epochs``.
+  translation_examples; ``dpo.parts``). CPT tokens: ``token_budget`` x ``cpt.epochs``.
 * GPU-hours = FLOPs / (MFU x peak FLOP/s) / 3600. Defaults: MFU 0.4 (a good dense
   bf16 run; 0.3 is more typical with ZeRO-3), peak 989 TFLOP/s (H100 SXM dense bf16;
   A100: 312).
+* Machine translation (neural backends only): generated target tokens / ``--mt-tokens-per-s``
+  (default MT_TOKENS_PER_GPU_S, an assumption: a 600M-1.3B seq2seq model, batched greedy
+  decoding in bf16 on one GPU; measure yours). Tokens: synthetic.translation.max_sentences x
+  SENTENCE_TOKENS, each ``mt`` SFT part's examples x max_length, each ``mt`` DPO part's pairs
+  x 2 x max_length (prompt, chosen and rejected), each translated once.
+* Evaluation, per checkpoint (base, reference models, every trained cell): scored tokens (4
+  bpc sets of ``bpc_chars`` at CHARS_PER_TOKEN, LM_EVAL_TOKENS_PER_TASK per harness task) at
+  2·N FLOPs and the MFU; generated tokens (``translation_sentences`` x 2 directions x
+  ``max_new_tokens``) at GENERATION_TOKENS_PER_GPU_S.
+* Suggested ``runtime`` of a rule: its longest job's GPU-hours / the stage's GPUs, +20 %, in
+  minutes. A rule over the site's time limit still finishes: training resumes from its
+  checkpoint on each of the profile's retries.
 """
 
 import argparse
 import json
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +63,29 @@ KNOWN_PARAMETERS = {
 # The embedded default ships SmolLM2-135M-Instruct as a GGUF file.
 GGUF_PARAMETERS = {"SmolLM2-135M-Instruct": 134_515_008}
 
-FLOPS_PER_TOKEN_PARAM = {"full": 6, "lora": 4, "lora_dpo": 6, "full_dpo": 8}
+# Attention shape (layers, heads x head dim) of the table's models, from their config.json.
+KNOWN_ATTENTION = {
+    "meta-llama/Llama-3.1-8B": (32, 4096),
+    "meta-llama/Meta-Llama-3.1-8B": (32, 4096),
+    "huggyllama/llama-7b": (32, 4096),
+    "meta-llama/Llama-2-7b-hf": (32, 4096),
+    "nvidia/Nemotron-Mini-4B-Instruct": (32, 3072),
+    "nvidia/Minitron-4B-Base": (32, 3072),
+    "HuggingFaceTB/SmolLM2-135M": (30, 576),
+    "HuggingFaceTB/SmolLM2-135M-Instruct": (30, 576),
+    "SmolLM2-135M-Instruct": (30, 576),
+}
+
+# Forward passes (of 2 FLOPs per parameter and token) per trained token, before recompute.
+FORWARD_PASSES = {"full": 3, "lora": 2, "lora_dpo": 3, "full_dpo": 4}
+ATTENTION_PASSES = {"full": 3, "lora": 3, "lora_dpo": 4, "full_dpo": 4}
+MT_TOKENS_PER_GPU_S = 2000  # assumption: batched greedy seq2seq MT (600M-1.3B) on one GPU
+GENERATION_TOKENS_PER_GPU_S = 1000  # assumption: batched greedy decoding of the evaluated model
+SENTENCE_TOKENS = 40  # assumption: target tokens of one translated English paragraph/sentence
+CHARS_PER_TOKEN = 4.0
+BPC_SETS = 4
+LM_EVAL_TOKENS_PER_TASK = 2_000_000  # assumption: ~1000 items x 4 choices x ~500 tokens (5-shot)
+RUNTIME_MARGIN = 1.2
 
 
 @dataclass
@@ -61,6 +95,9 @@ class Job:
     tokens: int
     parameters: int
     method: str
+    seq_len: int = 0
+    recompute: bool = False
+    gpus: int = 1
     flops: float = 0.0
     gpu_hours: float = 0.0
 
@@ -103,13 +140,34 @@ def base_model_parameters(base_model: dict) -> int:
     raise config_error("base_model.gguf_file", f"unknown GGUF model {stem}")
 
 
+def base_model_attention(base_model: dict) -> tuple[int, int]:
+    """(layers, heads x head dim) of the base model."""
+    if base_model["kind"] == "local":
+        dims = json.loads((Path(base_model["path"]) / "config.json").read_text(encoding="utf-8"))
+        heads = dims["num_attention_heads"]
+        head_dim = dims.get("head_dim") or dims["hidden_size"] // heads
+        return dims["num_hidden_layers"], heads * head_dim
+    key = base_model["id"] if base_model["kind"] == "hub" else base_model["gguf_file"].split(".")[0]
+    if key not in KNOWN_ATTENTION:
+        raise config_error("base_model", f"{key}: no attention shape in KNOWN_ATTENTION of "
+                           "langadapt.compute_estimate; add its layers and heads x head dim")
+    return KNOWN_ATTENTION[key]
+
+
+def _stage_gpus(section: dict) -> int:
+    return max(1, int(section.get("gpus", 1))) * max(1, int(section.get("nodes", 1)))
+
+
 def training_jobs(config: dict) -> list[Job]:
     """One Job per CPT, SFT and DPO cell of ``config`` (validated), without FLOPs yet."""
     parameters = base_model_parameters(config["base_model"])
     jobs = []
+    cpt = config["cpt"]
+    cpt_recompute = bool(cpt.get("recipe", {}).get("gradient_checkpointing"))
     for cell in grids.cpt_cells(config):
-        tokens = int(grids.parse_token_count(cell["token_budget"]) * config["cpt"].get("epochs", 1))
-        jobs.append(Job("cpt", grids.cell_path(cell, grids.CPT_AXES), tokens, parameters, "full"))
+        tokens = int(grids.parse_token_count(cell["token_budget"]) * cpt.get("epochs", 1))
+        jobs.append(Job("cpt", grids.cell_path(cell, grids.CPT_AXES), tokens, parameters, "full",
+                        config["mixture"]["seq_len"], cpt_recompute, _stage_gpus(cpt)))
     sft = config["sft"]
     sft_epochs = sft.get("recipe", {}).get("num_train_epochs", 1)
     sft_length = sft.get("recipe", {}).get("max_length", config["mixture"]["seq_len"])
@@ -119,7 +177,9 @@ def training_jobs(config: dict) -> list[Job]:
         examples = general + int(cell["translation_examples"])
         tokens = int(examples * sft_length * sft_epochs)
         jobs.append(Job("sft", grids.sft_cell_path(config, cell), tokens, parameters,
-                        sft["method"]))
+                        sft["method"], sft_length,
+                        bool(sft.get("recipe", {}).get("gradient_checkpointing")),
+                        _stage_gpus(sft)))
     dpo = config["dpo"]
     dpo_epochs = dpo.get("recipe", {}).get("num_train_epochs", 1)
     dpo_length = dpo.get("recipe", {}).get("max_length", config["mixture"]["seq_len"])
@@ -128,38 +188,113 @@ def training_jobs(config: dict) -> list[Job]:
         pairs = sum(part["examples"] for part in dpo["parts"] if part["name"] in chosen)
         tokens = int(pairs * 2 * dpo_length * dpo_epochs)
         path = grids.dpo_cell_path(config, cell)
-        jobs.append(Job("dpo", path, tokens, parameters, f"{dpo['method']}_dpo"))
+        jobs.append(Job("dpo", path, tokens, parameters, f"{dpo['method']}_dpo", dpo_length,
+                        bool(dpo.get("recipe", {}).get("gradient_checkpointing")),
+                        _stage_gpus(dpo)))
     return jobs
 
 
-def estimate(config: dict, mfu: float = 0.4, gpu_peak_tflops: float = 989.0) -> list[Job]:
+def _translated_parts(config: dict, stage: str) -> list[dict]:
+    """The ``stage`` parts that are machine-translated in some cell (each translated once)."""
+    section = config[stage]
+    if not section.get("enabled", True):
+        return []
+    mt_cells = any(cell.get("instructions") == "mt" for cell in
+                   (grids.sft_cells(config) if stage == "sft" else grids.dpo_cells(config)))
+    return [part for part in section.get("parts", [])
+            if part["treatment"] == "mt" or (part["treatment"] == "cell" and mt_cells)]
+
+
+def mt_jobs(config: dict, mt_tokens_per_s: float) -> list[Job]:
+    """Neural machine translation: the synthetic corpus and the ``mt`` SFT/DPO parts."""
+    translation = config.get("synthetic", {}).get("translation", {})
+    if not translation.get("enabled") or translation.get("backend") == "apertium":
+        return []
+    rows = [("translate_english", "synthetic",
+             translation.get("max_sentences", 0) * SENTENCE_TOKENS)]
+    for stage, rule, sequences in (("sft", "instruct_general", 1),
+                                   ("dpo", "instruct_preferences", 2)):
+        length = config[stage].get("recipe", {}).get("max_length", config["mixture"]["seq_len"])
+        rows += [(rule, f"{stage}/{part['name']}", part["examples"] * sequences * length)
+                 for part in _translated_parts(config, stage)]
+    return [Job(rule, name, int(tokens), 0, "mt", gpu_hours=tokens / mt_tokens_per_s / 3600)
+            for rule, name, tokens in rows if tokens]
+
+
+def eval_jobs(config: dict, trained: list[Job], mfu: float, gpu_peak_tflops: float) -> list[Job]:
+    """One Job per evaluated checkpoint: base, reference models, every trained cell."""
+    evaluation = config.get("evaluation", {})
+    parameters = base_model_parameters(config["base_model"])
+    scored = (BPC_SETS * evaluation.get("bpc_chars", 20000) / CHARS_PER_TOKEN
+              + len(evaluation.get("lm_eval_tasks", [])) * LM_EVAL_TOKENS_PER_TASK)
+    generated = evaluation.get("translation_sentences", 0) * 2 * evaluation.get(
+        "max_new_tokens", 64)
+    hours = (2 * parameters * scored / (mfu * gpu_peak_tflops * 1e12)
+             + generated / GENERATION_TOKENS_PER_GPU_S) / 3600
+    names = (["base"] + [f"reference/{model['name']}"
+                         for model in evaluation.get("reference_models", [])]
+             + [f"{job.stage}/{job.cell}" for job in trained])
+    return [Job("eval_checkpoint", name, int(scored + generated), parameters, "eval",
+                flops=2 * parameters * (scored + generated), gpu_hours=hours) for name in names]
+
+
+def training_flops(job: Job, layers: int, attention_width: int) -> float:
+    """Weight and attention FLOPs of one training job (passes as in the module docstring)."""
+    recompute = 1 if job.recompute else 0
+    weights = 2 * job.parameters * (FORWARD_PASSES[job.method] + recompute)
+    attention = 4 * layers * job.seq_len * attention_width * (ATTENTION_PASSES[job.method]
+                                                              + recompute)
+    return float((weights + attention) * job.tokens)
+
+
+def estimate(config: dict, mfu: float = 0.4, gpu_peak_tflops: float = 989.0,
+             mt_tokens_per_s: float = MT_TOKENS_PER_GPU_S) -> list[Job]:
     if not 0 < mfu <= 1:
         raise ValueError(f"--mfu {mfu}: must be in (0, 1]")
+    if mt_tokens_per_s <= 0:
+        raise ValueError(f"--mt-tokens-per-s {mt_tokens_per_s}: must be positive")
     jobs = training_jobs(config)
+    layers, width = base_model_attention(config["base_model"])
     for job in jobs:
-        job.flops = FLOPS_PER_TOKEN_PARAM[job.method] * job.parameters * job.tokens
+        job.flops = training_flops(job, layers, width)
         job.gpu_hours = job.flops / (mfu * gpu_peak_tflops * 1e12) / 3600
-    return jobs
+    return (jobs + mt_jobs(config, mt_tokens_per_s)
+            + eval_jobs(config, jobs, mfu, gpu_peak_tflops))
+
+
+def suggested_runtimes(jobs: list[Job]) -> dict[str, int]:
+    """Minutes of SLURM ``runtime`` per rule (a job's ``stage``): its longest job on its GPUs,
+    +20 %."""
+    longest = {}
+    for job in jobs:
+        longest[job.stage] = max(longest.get(job.stage, 0.0), job.gpu_hours / job.gpus)
+    return {stage: math.ceil(hours * 60 * RUNTIME_MARGIN) for stage, hours in longest.items()}
 
 
 def format_report(jobs: list[Job], mfu: float, gpu_peak_tflops: float) -> str:
     lines = [
-        f"{'stage':5} {'cell':42} {'tokens':>10} {'params':>9} {'FLOPs':>9} {'GPU-h':>9}",
+        f"{'rule':20} {'cell':42} {'tokens':>10} {'params':>9} {'FLOPs':>9} {'GPU-h':>9} "
+        f"{'GPUs':>4} {'wall-h':>7}",
     ]
     for job in jobs:
         lines.append(
-            f"{job.stage:5} {job.cell:42} {job.tokens:>10.3g} {job.parameters:>9.3g} "
-            f"{job.flops:>9.3g} {job.gpu_hours:>9.1f}"
+            f"{job.stage:20} {job.cell:42} {job.tokens:>10.3g} {job.parameters:>9.3g} "
+            f"{job.flops:>9.3g} {job.gpu_hours:>9.1f} {job.gpus:>4} "
+            f"{job.gpu_hours / job.gpus:>7.1f}"
         )
     total_flops = sum(job.flops for job in jobs)
     total_hours = sum(job.gpu_hours for job in jobs)
-    lines.append(f"{'total':5} {f'{len(jobs)} jobs':42} {'':>10} {'':>9} {total_flops:>9.3g} "
+    lines.append(f"{'total':20} {f'{len(jobs)} jobs':42} {'':>10} {'':>9} {total_flops:>9.3g} "
                  f"{total_hours:>9.1f}")
     lines.append(
-        f"FLOPs: 6ND full (CPT, full SFT), 4ND LoRA SFT, 6ND LoRA DPO, 8ND full DPO "
-        f"(policy + reference); "
+        "FLOPs: 2N per token and pass (full 3, LoRA 2, +1 activation recompute, +1 DPO "
+        "reference) + attention 4·L·T·d per pass; MT and generation at assumed tokens/s; "
         f"GPU-hours at MFU {mfu} of {gpu_peak_tflops:g} TFLOP/s peak."
     )
+    runtimes = suggested_runtimes(jobs)
+    lines.append("suggested runtime (minutes, longest job on its GPUs + 20 %; "
+                 "profiles/slurm set-resources): "
+                 + ", ".join(f"{rule}: {minutes}" for rule, minutes in runtimes.items()))
     return "\n".join(lines)
 
 
@@ -170,9 +305,11 @@ def main(argv=None) -> int:
     parser.add_argument("--mfu", type=float, default=0.4, help="model FLOP utilisation (0-1)")
     parser.add_argument("--gpu-peak-tflops", type=float, default=989.0,
                         help="peak dense bf16 TFLOP/s per GPU (H100 SXM 989, A100 312)")
+    parser.add_argument("--mt-tokens-per-s", type=float, default=MT_TOKENS_PER_GPU_S,
+                        help="generated target tokens per GPU-second of neural MT (assumed)")
     args = parser.parse_args(argv)
     config = load_config(args.configfile)
-    jobs = estimate(config, args.mfu, args.gpu_peak_tflops)
+    jobs = estimate(config, args.mfu, args.gpu_peak_tflops, args.mt_tokens_per_s)
     print(format_report(jobs, args.mfu, args.gpu_peak_tflops))
     return 0
 
