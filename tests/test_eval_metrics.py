@@ -244,3 +244,23 @@ def test_bootstrap_interval_over_documents():
     low, high = bootstrap_interval([1, 2, 3, 4, 5, 6, 7, 8], [4] * 8, resamples=2000)
     assert low < 4.5 / 4 < high and high - low < 1  # mean bits/char 1.125
     assert bootstrap_interval([1.0], [3]) is None
+
+
+def test_chunked_token_nll_equals_the_whole_batch(tiny_model_dir):
+    """bpc's log-softmax over a few positions at a time gives the NLL of all positions at once."""
+    import torch
+    from langadapt.modeling import load_model, load_tokenizer
+    from langadapt.perplexity import _token_nll
+
+    tokenizer = load_tokenizer(tiny_model_dir)
+    model = load_model(tiny_model_dir, dtype="float32", tokenizer=tokenizer).eval()
+    generator = torch.Generator().manual_seed(1)
+    ids = torch.randint(0, model.config.vocab_size, (3, 20), generator=generator)
+    mask = torch.ones_like(ids)
+    mask[1, 12:] = 0  # a padded row
+    with torch.no_grad():
+        whole = _token_nll(model, ids, mask, chunk=10_000)
+        chunked = _token_nll(model, ids, mask, chunk=7)
+    assert whole.shape == (3, 19) and float(whole[1, 11:].abs().sum()) == 0.0
+    assert torch.allclose(chunked, whole, atol=1e-6, rtol=1e-6)
+    assert float(whole.sum()) > 0

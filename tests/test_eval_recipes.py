@@ -65,10 +65,24 @@ class StandInComet:
     def predict(self, samples, batch_size, gpus, progress_bar):
         from types import SimpleNamespace
 
+        self.gpus = gpus
+
         from sacrebleu.metrics import CHRF
 
         scores = [CHRF().sentence_score(s["mt"], [s["ref"]]).score / 100 for s in samples]
         return SimpleNamespace(scores=scores, system_score=sum(scores) / len(scores))
+
+
+def test_comet_runs_on_the_jobs_device(monkeypatch):
+    import torch
+    from langadapt import modeling
+
+    comet = StandInComet()
+    comet_module.comet_score(comet, ["a"], HYPOTHESES[:1], REFERENCES[:1])
+    assert comet.gpus == 0  # this machine: CPU
+    monkeypatch.setattr(modeling, "model_device", lambda: torch.device("cuda", 0))
+    comet_module.comet_score(comet, ["a"], HYPOTHESES[:1], REFERENCES[:1])
+    assert comet.gpus == 1
 
 
 def test_comet_code_path_on_a_stand_in(tmp_path):

@@ -5,7 +5,8 @@ Dividing by characters, not tokens, makes models with different tokenizers compa
 document is tokenised on its own and cut into windows of ``window`` tokens; each window is
 preceded by the BOS (or EOS) token so that its first token is predicted too. Every token is
 predicted exactly once. Windows of all documents are scored in length-sorted batches without
-gradients, on ``modeling.model_device()``.
+gradients, on ``modeling.model_device()``; the output head and its float32 log-softmax run over
+``perplexity.CHUNK_POSITIONS`` positions at a time, never over [batch, window, vocabulary].
 
 Scores are computed from float32 weights whatever dtype generation uses (bf16 rounding moves
 bpc in the third decimal). The 95 % interval is a percentile bootstrap over documents of the

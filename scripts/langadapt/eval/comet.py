@@ -10,6 +10,7 @@ model can be had there): the tests run this code path on a stand-in model object
 
 from pathlib import Path
 
+from langadapt import modeling
 from langadapt.errors import config_error
 
 
@@ -36,10 +37,12 @@ def load_comet(path):
 
 def comet_score(model, sources: list[str], hypotheses: list[str], references: list[str],
                 batch_size: int = 8) -> dict:
-    """System COMET x 100 (as papers report it) and the per-segment scores."""
+    """System COMET x 100 (as papers report it) and the per-segment scores, on the job's
+    device (``modeling.model_device()``: one GPU when the job has one, else the CPU)."""
     data = [{"src": s, "mt": h, "ref": r}
             for s, h, r in zip(sources, hypotheses, references, strict=True)]
-    output = model.predict(data, batch_size=batch_size, gpus=0, progress_bar=False)
+    gpus = 1 if modeling.model_device().type == "cuda" else 0
+    output = model.predict(data, batch_size=batch_size, gpus=gpus, progress_bar=False)
     return {"score": 100.0 * float(output.system_score),
             "segments": [round(float(value), 6) for value in output.scores],
             "signature": f"comet:{getattr(model, 'hparams', {}).get('pretrained_model', 'model')}"}
