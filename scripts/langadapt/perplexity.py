@@ -58,10 +58,10 @@ def _token_nll(model, ids: torch.Tensor, mask: torch.Tensor,
     nll = torch.zeros(valid.shape, dtype=torch.float32, device=ids.device)
     head = model.get_output_embeddings()
     if head is None or getattr(model.config, "final_logit_softcapping", None):
-        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1][valid]
+        logits = model(input_ids=ids, attention_mask=mask, use_cache=False).logits[:, :-1][valid]
         nll[valid] = F.cross_entropy(logits.float(), targets, reduction="none")
         return nll
-    hidden = model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
+    hidden = model.base_model(input_ids=ids, attention_mask=mask, use_cache=False).last_hidden_state
     hidden = hidden[:, :-1][valid]
     values = [F.cross_entropy(head(hidden[first: first + chunk]).float(),
                               targets[first: first + chunk], reduction="none")
