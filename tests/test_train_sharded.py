@@ -82,6 +82,13 @@ def test_zero3_two_processes_match_one_process(tiny_model_dir, packed, reference
     # ZeRO-3 gathers the sharded weights for the rank-0 save; checkpoints hold DeepSpeed state
     assert (tmp_path / "cell" / "model" / "model.safetensors").is_file()
     assert list((tmp_path / "checkpoints" / f"checkpoint-{STEPS}").glob("global_step*"))
+    # The same global batch on one process: the fingerprint matches, but DeepSpeed's partitioned
+    # state cannot resume on another world size: a clear stop, the checkpoints kept.
+    one = {**params, "recipe": {**params["recipe"], "per_device_train_batch_size": 4}}
+    with pytest.raises(subprocess.CalledProcessError):
+        launch("cpt", one, gpus=1, deepspeed=ZERO3, params_path=tmp_path / "p1.json", threads=1)
+    assert "written by 2 processes and this job runs 1" in capfd.readouterr().err
+    assert (tmp_path / "checkpoints" / f"checkpoint-{STEPS}").is_dir()
 
 
 def _free_port() -> int:
