@@ -23,7 +23,9 @@ total, and a suggested SLURM ``runtime`` per GPU rule. Assumptions:
   translation_examples; ``dpo.parts``). CPT tokens: ``token_budget`` x ``cpt.epochs``.
 * GPU-hours = FLOPs / (MFU x peak FLOP/s) / 3600. Defaults: MFU 0.4 (a good dense
   bf16 run; 0.3 is more typical with ZeRO-3), peak 989 TFLOP/s (H100 SXM dense bf16;
-  A100: 312).
+  A100: 312). The FLOPs include the recomputed forward, so ``--mfu`` is the utilisation of
+  the FLOPs the GPU executes; an MFU measured the usual way (model FLOPs only, as
+  ``bench --gpu`` prints it) under activation checkpointing is that x 3/4 (full training).
 * Machine translation (neural backends only): generated target tokens / ``--mt-tokens-per-s``
   (default MT_TOKENS_PER_GPU_S, an assumption: a 600M-1.3B seq2seq model, batched greedy
   decoding in bf16 on one GPU; measure yours). Tokens: synthetic.translation.max_sentences x
