@@ -38,14 +38,26 @@ def test_world_size_is_recorded_but_not_compared(tmp_path):
 
 
 def test_deepspeed_resume_on_another_world_size_names_both(tmp_path):
+    eight = run_fingerprint(RECIPE, [], 8)
+    discard_stale_checkpoints(tmp_path, eight, world_size=8)
+    _checkpoint(tmp_path)
+    check_deepspeed_world_size(tmp_path, eight, 8)
+    sixteen = run_fingerprint({**RECIPE, "per_device_train_batch_size": 2}, [], 16)
+    assert sixteen == eight
+    with pytest.raises(RuntimeError, match=r"written by 8 processes and this job runs 16"):
+        check_deepspeed_world_size(tmp_path, sixteen, 16)
+
+
+def test_deepspeed_checkpoints_of_another_recipe_are_discarded_not_refused(tmp_path):
     discard_stale_checkpoints(tmp_path, run_fingerprint(RECIPE, [], 8), world_size=8)
     _checkpoint(tmp_path)
-    check_deepspeed_world_size(tmp_path, 8)
-    with pytest.raises(RuntimeError, match=r"written by 8 processes and this job runs 16"):
-        check_deepspeed_world_size(tmp_path, 16)
+    other = run_fingerprint({**RECIPE, "learning_rate": 2e-4}, [], 16)
+    check_deepspeed_world_size(tmp_path, other, 16)
+    assert discard_stale_checkpoints(tmp_path, other, world_size=16)
 
 
 def test_plain_trainer_checkpoints_pass_the_deepspeed_check(tmp_path):
-    discard_stale_checkpoints(tmp_path, run_fingerprint(RECIPE, [], 1), world_size=1)
+    one = run_fingerprint(RECIPE, [], 1)
+    discard_stale_checkpoints(tmp_path, one, world_size=1)
     _checkpoint(tmp_path, deepspeed=False)
-    check_deepspeed_world_size(tmp_path, 2)
+    check_deepspeed_world_size(tmp_path, one, 2)

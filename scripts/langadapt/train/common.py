@@ -111,8 +111,8 @@ def run_trainer(trainer, checkpoint_dir, fingerprint: dict | None = None,
     )
     world_size = trainer.args.world_size
     if fingerprint is not None and trainer.is_world_process_zero():
-        if trainer.is_deepspeed_enabled:
-            check_deepspeed_world_size(checkpoint_dir, world_size)  # before run.json is rewritten
+        if trainer.is_deepspeed_enabled:  # before run.json is rewritten
+            check_deepspeed_world_size(checkpoint_dir, fingerprint, world_size)
         if discard_stale_checkpoints(checkpoint_dir, fingerprint, world_size):
             print("discarded checkpoints of a different recipe or inputs", file=sys.stderr)
     if world_size > 1:

@@ -100,18 +100,22 @@ def run_fingerprint(resolved: dict, inputs: list, world_size: int = 1) -> dict:
                                  default=str))
 
 
-def check_deepspeed_world_size(checkpoint_dir, world_size: int) -> None:
-    """Stop when DeepSpeed checkpoints in ``checkpoint_dir`` were written by another number of
-    processes: DeepSpeed partitions optimizer state by data-parallel rank and refuses them."""
+def check_deepspeed_world_size(checkpoint_dir, fingerprint: dict, world_size: int) -> None:
+    """Stop when the DeepSpeed checkpoints in ``checkpoint_dir`` that this run would resume
+    (same ``fingerprint``) were written by another number of processes: DeepSpeed partitions
+    optimizer state by data-parallel rank and refuses them."""
     root = Path(checkpoint_dir)
     record = root / "run.json"
     if not record.is_file() or not any(any(path.glob("global_step*"))
                                        for path in checkpoints(root)):
         return
     try:
-        layout = json.loads(record.read_text()).get("layout", {})
+        recorded = json.loads(record.read_text())
     except json.JSONDecodeError:
         return  # unreadable: discard_stale_checkpoints treats the checkpoints as stale
+    layout = recorded.pop("layout", {})
+    if recorded != fingerprint:
+        return  # another recipe or other inputs: discarded, not resumed
     written = layout.get("world_size")
     if written is not None and int(written) != int(world_size):
         raise RuntimeError(
