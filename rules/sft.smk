@@ -161,3 +161,29 @@ rule export_merged:
         "../envs/train.yaml"
     script:
         "../scripts/export_merged.py"
+
+
+# The cell's LoRA adapter beside the exact weights it was trained on (adapter/ with
+# base_model_name_or_path "base", base/ = the stages under it merged), each with a model card:
+# snakemake results/dpo/gl/init=cpt/instr=mt/xlate=32/seed=1/adapter_export
+rule export_adapter:
+    input:
+        model="results/{stage}/{lang}/{cell}/model",
+        metrics="results/eval/{lang}/{stage}/{cell}/metrics.json",
+        data_card="results/data/{lang}/card.md",
+    output:
+        export=directory("results/{stage}/{lang}/{cell}/adapter_export"),
+    log:
+        "logs/export_adapter/{stage}/{lang}/{cell}.log",
+    benchmark:
+        "benchmarks/export_adapter/{stage}/{lang}/{cell}.tsv"
+    wildcard_constraints:
+        stage="sft|dpo",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../scripts/export_adapter.py"

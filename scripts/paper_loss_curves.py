@@ -1,4 +1,5 @@
-"""Rule paper_loss_curves: training loss per stage from train_log.csv files."""
+"""Rule paper_loss_curves: training loss per stage from train_log.csv files, and dev loss from
+the eval_log.csv the same training jobs write beside them."""
 
 from langadapt.logs import log_to
 from langadapt.paper.figures import loss_curves_figure

@@ -27,7 +27,7 @@ def test_switching_to_another_config_and_back_reruns_nothing_shared(tmp_path, ti
     other["evaluation"]["translation_sentences"] = 6
     other["sft"]["general_examples"] = 6
     other["dpo"]["recipe"]["beta"] = 0.2
-    other["tracking"] = {"report_to": "tensorboard"}  # not a param: tracking reruns nothing
+    other["tracking"] = {"report_to": "none"}  # not a param: tracking off (or on) reruns nothing
     configfile = write_config(project, other, "other.yaml")
     assert "Nothing to be done" in _planned(project, "--configfile", str(configfile))
     assert "Nothing to be done" in _planned(project)  # and back

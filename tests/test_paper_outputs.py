@@ -118,6 +118,26 @@ def test_figures(metrics_csv, tmp_path):
             assert (tmp_path / "figures" / (stem + suffix)).stat().st_size > 1000
 
 
+def test_loss_curves_draw_the_dev_loss_of_cells_that_evaluated(tmp_path):
+    logs = {}
+    for name in ("cpt/ratio=0.5/seed=1", "cpt/ratio=0.8/seed=1"):
+        path = tmp_path / name / "train_log.csv"
+        path.parent.mkdir(parents=True)
+        pd.DataFrame({"step": [1, 2, 3, 4], "loss": [4.0, 3.0, 2.5, 2.2]}).to_csv(path,
+                                                                                 index=False)
+        logs[name] = path
+    # only the second cell evaluated (as trainer log_history rows: an empty cell is skipped)
+    pd.DataFrame({"step": [2, 4], "epoch": [0.5, 1.0], "eval_target_loss": [3.5, 2.9],
+                  "eval_english_loss": [3.1, None], "elapsed_s": [1, 2]}).to_csv(
+        tmp_path / "cpt/ratio=0.8/seed=1/eval_log.csv", index=False)
+    drawn = loss_curves_figure(logs, tmp_path / "loss_curves")
+    assert drawn["cpt/ratio=0.5/seed=1"] == {"train": ([1, 2, 3, 4], [4.0, 3.0, 2.5, 2.2])}
+    assert drawn["cpt/ratio=0.8/seed=1"] == {
+        "train": ([1, 2, 3, 4], [4.0, 3.0, 2.5, 2.2]),
+        "dev target": ([2, 4], [3.5, 2.9]), "dev english": ([2], [3.1])}
+    assert (tmp_path / "loss_curves.png").stat().st_size > 1000
+
+
 def test_compute_table_reads_only_the_runs_files(tmp_path):
     header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
     mine = tmp_path / "benchmarks" / "cpt" / "gl" / "ratio=0.8.tsv"

@@ -71,3 +71,22 @@ def test_cpt_logs_the_dev_loss_and_trains_as_without_it(tiny_model_dir, fixture_
     assert [int(row["step"]) for row in rows] == sorted({*range(2, steps + 1, 2), steps})
     assert {"eval_target_loss", "eval_english_loss"} <= set(rows[0])
     assert all(float(row["eval_target_loss"]) > 0 for row in rows)
+
+
+def test_cpt_with_tensorboard_writes_event_files_beside_the_cell(tiny_model_dir, tmp_path,
+                                                                  monkeypatch):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    monkeypatch.delenv("TENSORBOARD_LOGGING_DIR", raising=False)  # restored after the test
+    mixture = make_mixture(tiny_model_dir, tmp_path / "mixture")
+    out = tmp_path / "cpt" / "gl" / "seed=1"
+    recipe = with_tracking(dict(TINY_CPT_RECIPE), {"report_to": "tensorboard"}, out)
+    train_cpt(mixture=str(mixture), base_model=str(tiny_model_dir), out_dir=str(out),
+              checkpoint_dir=str(out / "checkpoints"), recipe=recipe, epochs=1)
+    events = sorted((out / "tensorboard").glob("events.out.tfevents.*"))
+    assert events, sorted(p.name for p in out.iterdir())
+    accumulator = EventAccumulator(str(out / "tensorboard"))
+    accumulator.Reload()
+    losses = [event.value for event in accumulator.Scalars("train/loss")]
+    # the same losses train_log.csv records, one per logged step
+    assert losses == pytest.approx([row["loss"] for row in read_train_log(out / "train_log.csv")])

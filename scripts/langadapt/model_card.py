@@ -49,25 +49,46 @@ def _metric_rows(metrics: dict) -> list[str]:
     return rows
 
 
+LOADING = {
+    "merged": ("A merged, standalone checkpoint of the langadapt workflow: the LoRA adapters of "
+               "its stages are merged into the weights, so plain `transformers` loads exactly "
+               "the model the workflow evaluated.",
+               ["from transformers import AutoModelForCausalLM, AutoTokenizer",
+                "model = AutoModelForCausalLM.from_pretrained(PATH)",
+                "tokenizer = AutoTokenizer.from_pretrained(PATH)"]),
+    "adapter": ("The LoRA adapter (PEFT) of this cell. Its `base_model_name_or_path` is `base`: "
+                "the folder beside `adapter/` in the export, which holds the exact weights it "
+                "was trained on (the stages under it merged). Merged, it gives exactly the "
+                "model the workflow evaluated.",
+                ["from peft import PeftModel",
+                 "from transformers import AutoModelForCausalLM",
+                 "base = AutoModelForCausalLM.from_pretrained(EXPORT + '/base')",
+                 "model = PeftModel.from_pretrained(base, EXPORT + '/adapter')",
+                 "model = model.merge_and_unload()  # the evaluated weights, bit for bit"]),
+    "base": ("The weights the adapter in `../adapter` was trained on: the stages under it "
+             "merged, saved whole so that PEFT loads the adapter onto exactly these weights.",
+             ["from transformers import AutoModelForCausalLM",
+              "base = AutoModelForCausalLM.from_pretrained(EXPORT + '/base')"]),
+}
+
+
 def model_card(model_dir, language: str, metrics: dict | None = None,
-               data_card: str | None = None) -> str:
-    """The card's Markdown (with the hub's YAML header) for the model of ``model_dir``."""
+               data_card: str | None = None, kind: str = "merged") -> str:
+    """The card's Markdown (with the hub's YAML header) for the model of ``model_dir``;
+    ``kind``: ``merged`` copy, PEFT ``adapter`` export, or the ``base`` it sits on."""
     chain = stage_chain(model_dir)
     provenance = _provenance(chain[-1]) or {}
     licence = LICENSES.get(provenance.get("package"), "other")
     base_name = provenance.get("id") or provenance.get("gguf_file") or str(chain[-1])
-    header = {"language": [language], "license": licence, "library_name": "transformers",
+    header = {"language": [language], "license": licence,
+              "library_name": "peft" if kind == "adapter" else "transformers",
               "pipeline_tag": "text-generation", "tags": ["langadapt"]}
     if provenance.get("id"):
         header["base_model"] = provenance["id"]
+    intro, code = LOADING[kind]
     lines = ["---", yaml.safe_dump(header, sort_keys=False).strip(), "---", "",
-             f"# {str(chain[0].parent).rpartition('results/')[2]}", "",
-             "A merged, standalone checkpoint of the langadapt workflow: the LoRA adapters of "
-             "its stages are merged into the weights, so plain `transformers` loads exactly "
-             "the model the workflow evaluated.", "",
-             "```python", "from transformers import AutoModelForCausalLM, AutoTokenizer",
-             "model = AutoModelForCausalLM.from_pretrained(PATH)",
-             "tokenizer = AutoTokenizer.from_pretrained(PATH)", "```", "",
+             f"# {str(chain[0].resolve().parent).rpartition('results/')[2]}", "", intro, "",
+             "```python", *code, "```", "",
              "## Provenance", "", f"Base model: `{base_name}`", ""]
     if provenance:
         lines += ["```json", json.dumps(provenance, indent=2, sort_keys=True), "```", ""]
@@ -90,9 +111,11 @@ def model_card(model_dir, language: str, metrics: dict | None = None,
 
 
 def write_model_card(export_dir, model_dir, language: str, metrics_path=None,
-                     data_card=None) -> Path:
-    """Write ``export_dir/README.md`` for the checkpoint of ``model_dir``."""
+                     data_card=None, kind: str = "merged") -> Path:
+    """Write ``export_dir/README.md`` for the checkpoint of ``model_dir`` (``kind``: see
+    ``model_card``)."""
     metrics = read_json(metrics_path) if metrics_path else None
     path = Path(export_dir) / "README.md"
-    path.write_text(model_card(model_dir, language, metrics, data_card) + "\n", encoding="utf-8")
+    path.write_text(model_card(model_dir, language, metrics, data_card, kind) + "\n",
+                    encoding="utf-8")
     return path

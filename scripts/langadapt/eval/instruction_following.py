@@ -13,8 +13,6 @@ from pathlib import Path
 
 from sacrebleu.metrics import CHRF
 
-from langadapt.eval.generation import generate
-
 SHEET_COLUMNS = ["id", "prompt", "response", "reference", "correct", "partially_correct", "wrong"]
 HEADING_KINDS = ("h1", "h2", "h3")
 MAX_HEADING_CHARS = 80
@@ -119,6 +117,9 @@ def evaluate_instructions(model, tokenizer, items: list[dict], lang: str,
     if not items:
         note = "no held-out instructions: the test split has no heading + paragraph sections"
         return {"prompts": 0, "responses": [], "note": note}
+    # here, not at the top: the paper rules read manual sheets without torch (envs/paper.yaml)
+    from langadapt.eval.generation import generate
+
     responses = generate(model, tokenizer, [item["prompt"] for item in items], max_new_tokens,
                          batch_size)
     references = [item["reference"] for item in items]

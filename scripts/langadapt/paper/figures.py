@@ -5,7 +5,8 @@
   the CPT mixing ratio, one series per synthetic weight and token budget, mean ± sd over seeds,
 - ``scaling``: translation chrF++ / BLEU against translation-data size with the fitted law and
   the best trivial baseline of each score (copying the source) as a dotted floor,
-- ``loss_curves``: training loss per stage, one line per cell.
+- ``loss_curves``: training loss per stage, one line per cell, and the held-out dev loss of
+  the cells that evaluated (``eval_log.csv``, ``tracking.eval_steps``).
 """
 
 from pathlib import Path
@@ -156,31 +157,58 @@ def _short_labels(names: list[str]) -> list[str]:
     return [", ".join(p[i] for i in varying) for p in parts]
 
 
-def loss_curves_figure(logs: dict, stem) -> None:
-    """``logs``: {checkpoint name: train_log.csv path}; one panel per stage."""
-    frames = {}
+def loss_series(logs: dict) -> dict:
+    """``logs``: {checkpoint name: train_log.csv path} -> {name: {series: (steps, losses)}}:
+    ``train`` and, where the cell evaluated (``eval_log.csv`` beside it, written by the same
+    job), ``dev <set>`` for each ``eval_<set>_loss`` column."""
+    series = {}
     for name, path in logs.items():
-        if Path(path).exists():
-            frame = pd.read_csv(path)
-            if not frame.empty and "loss" in frame:
-                frames[name] = frame.dropna(subset=["loss"])
-    stages = [s for s in ("cpt", "sft", "dpo") if any(n.startswith(s + "/") for n in frames)]
+        if not Path(path).exists():
+            continue
+        frame = pd.read_csv(path)
+        if frame.empty or "loss" not in frame:
+            continue
+        frame = frame.dropna(subset=["loss"])
+        series[name] = {"train": (frame["step"].tolist(), frame["loss"].tolist())}
+        eval_log = Path(path).with_name("eval_log.csv")
+        if eval_log.exists():
+            evals = pd.read_csv(eval_log)
+            for column in evals.columns:
+                if column.startswith("eval_") and column.endswith("_loss"):
+                    rows = evals.dropna(subset=[column])
+                    series[name][f"dev {column[5:-5]}"] = (rows["step"].tolist(),
+                                                           rows[column].tolist())
+    return series
+
+
+def loss_curves_figure(logs: dict, stem) -> dict:
+    """``logs``: {checkpoint name: train_log.csv path}; one panel per stage, training loss
+    solid and held-out dev loss dashed/dotted in the cell's colour. Returns what it drew
+    (``loss_series``)."""
+    series = loss_series(logs)
+    stages = [s for s in ("cpt", "sft", "dpo") if any(n.startswith(s + "/") for n in series)]
     with plt.rc_context(STYLE):
         if not stages:
             fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 1.5))
             _empty(ax, "no training logs")
             save(fig, stem)
-            return
+            return series
         fig, axes = plt.subplots(len(stages), 1, figsize=(COLUMN_WIDTH, 1.7 * len(stages)),
                                  squeeze=False)
         for ax, stage in zip(axes[:, 0], stages, strict=True):
-            names = [name for name in frames if name.startswith(stage + "/")]
+            names = [name for name in series if name.startswith(stage + "/")]
             for name, label in zip(names, _short_labels(names), strict=True):
-                ax.plot(frames[name]["step"], frames[name]["loss"], linewidth=1, label=label)
+                (line,) = ax.plot(*series[name]["train"], linewidth=1, label=label)
+                dev = [key for key in series[name] if key != "train"]
+                for key, style in zip(dev, ("--", ":", "-."), strict=False):
+                    ax.plot(*series[name][key], linestyle=style, linewidth=1,
+                            color=line.get_color(), label=f"{label} ({key})")
+            evaluated = any(len(series[name]) > 1 for name in names)
             ax.set_title(stage.upper(), loc="left", fontweight="bold")
-            ax.set_ylabel("training loss")
+            ax.set_ylabel("train / dev loss" if evaluated else "training loss")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.legend(frameon=False, fontsize=6, loc="upper right")
         axes[-1, 0].set_xlabel("optimizer step")
         fig.tight_layout()
         save(fig, stem)
+    return series
