@@ -71,7 +71,7 @@ def mixture_takes(config: dict) -> dict:
 
     Known only with ``mixture.target_shares`` (quotas then do not depend on corpus sizes; with
     ``real_weight`` they follow sizes known after tokenisation: ``mix.json`` reports them). The
-    MT produces about ``max_sentences x tokens_per_sentence x perplexity_keep_fraction`` tokens
+    MT produces about ``max_sentences x mt_tokens_per_sentence x perplexity_keep_fraction`` tokens
     (the other filters only remove more); what the largest cell does not take is never sampled.
     """
     shares = config["mixture"]["target_shares"]
@@ -90,11 +90,11 @@ def mixture_takes(config: dict) -> dict:
             taken[name] = max(taken[name], quota)
     report = {"taken_tokens": taken}
     translation = config["synthetic"]["translation"]
-    per_sentence = translation.get("tokens_per_sentence")
+    per_sentence = config["mixture"]["mt_tokens_per_sentence"]
     if "mt" not in taken:
         return report
     if not per_sentence:
-        report["mt"] = {"unchecked": "synthetic.translation.tokens_per_sentence is not set"}
+        report["mt"] = {"unchecked": "mixture.mt_tokens_per_sentence is not set"}
         return report
     kept = per_sentence * config["synthetic"]["filters"]["perplexity_keep_fraction"]
     produced = round(translation["max_sentences"] * kept)
