@@ -53,14 +53,24 @@ def prepare(tmp_path: Path, tiny_model_dir: Path, fixture_dir: Path, lang: str, 
     return config
 
 
-def test_galician_mt_filter_tokenise_mix(tmp_path, tiny_model_dir, fixture_dir):
-    config = prepare(tmp_path, tiny_model_dir, fixture_dir, "gl", fixture_dir / "clean_train.jsonl")
-    cells = [
-        "ratio=0.8/tokens=2k/synth=1.0",
-        "ratio=1.0/tokens=2k/synth=0.0",
-        "ratio=0.0/tokens=1k/synth=1.0",
-    ]
-    run_snakemake(tmp_path, config, [f"results/mix/gl/{cell}/index.npy" for cell in cells])
+GALICIAN_CELLS = [
+    "ratio=0.8/tokens=2k/synth=1.0",
+    "ratio=1.0/tokens=2k/synth=0.0",
+    "ratio=0.0/tokens=1k/synth=1.0",
+]
+
+
+@pytest.fixture(scope="module")
+def galician_run(tmp_path_factory, tiny_model_dir, fixture_dir) -> Path:
+    """One unsharded Galician run (MT, filter, tokenise, three cells), shared by two tests."""
+    work = tmp_path_factory.mktemp("galician")
+    config = prepare(work, tiny_model_dir, fixture_dir, "gl", fixture_dir / "clean_train.jsonl")
+    run_snakemake(work, config, [f"results/mix/gl/{cell}/index.npy" for cell in GALICIAN_CELLS])
+    return work
+
+
+def test_galician_mt_filter_tokenise_mix(galician_run):
+    tmp_path, cells = galician_run, GALICIAN_CELLS
 
     synthetic = tmp_path / "results/data/gl/synthetic"
     mt = [json.loads(line) for line in (synthetic / "mt.jsonl").read_text().splitlines()]
@@ -126,21 +136,21 @@ def test_hindi_transliteration_into_mixture(tmp_path, tiny_model_dir, fixture_di
     assert set(info["corpora"]) == {"english", "real", "translit"}
 
 
-def test_two_shards_give_the_mixture_of_one(tmp_path, tiny_model_dir, fixture_dir):
-    """Corpora split into shards (translated and tokenised per shard) give the same sequences."""
-    cell = "ratio=0.8/tokens=2k/synth=1.0"
-    indexes = {}
-    for shards in (1, 2):
-        work = tmp_path / f"shards={shards}"
-        config = prepare(work, tiny_model_dir, fixture_dir, "gl", fixture_dir / "clean_train.jsonl")
-        config["sources"][0]["shards"] = shards
-        run_snakemake(work, config, [f"results/mix/gl/{cell}/index.npy"])
-        indexes[shards] = MixtureIndex(work / f"results/mix/gl/{cell}/mix.json")
-    translated = sorted((tmp_path / "shards=2/results/data/gl/shards/mt_raw").glob("*.jsonl"))
-    assert [path.name for path in translated] == ["0-of-2.jsonl", "1-of-2.jsonl"]
-    tokens = sorted((tmp_path / "shards=2/results/tokens/gl").rglob("*.npy"))
-    assert [p.relative_to(tmp_path / "shards=2/results/tokens/gl").as_posix() for p in tokens] == [
-        f"{corpus}/{shard}-of-2.npy" for corpus in ("english", "mt", "real") for shard in (0, 1)]
-    one, two = indexes[1], indexes[2]
-    assert len(one) == len(two) == 62
-    assert all(np.array_equal(one.sequence(n), two.sequence(n)) for n in range(len(one)))
+def test_four_shards_give_the_mixture_of_one(tmp_path, galician_run, tiny_model_dir,
+                                             fixture_dir):
+    """Corpora split into 4 shards (translated and tokenised per shard) give the same sequences
+    as the unsharded run."""
+    cell = GALICIAN_CELLS[0]
+    config = prepare(tmp_path, tiny_model_dir, fixture_dir, "gl", fixture_dir / "clean_train.jsonl")
+    config["sources"][0]["shards"] = 4
+    run_snakemake(tmp_path, config, [f"results/mix/gl/{cell}/index.npy"])
+    names = [f"{shard}-of-4" for shard in range(4)]
+    translated = sorted((tmp_path / "results/data/gl/shards/mt_raw").glob("*.jsonl"))
+    assert [path.stem for path in translated] == names
+    tokens = sorted((tmp_path / "results/tokens/gl").rglob("*.npy"))
+    assert [p.relative_to(tmp_path / "results/tokens/gl").as_posix() for p in tokens] == [
+        f"{corpus}/{name}.npy" for corpus in ("english", "mt", "real") for name in names]
+    one = MixtureIndex(galician_run / f"results/mix/gl/{cell}/mix.json")
+    four = MixtureIndex(tmp_path / f"results/mix/gl/{cell}/mix.json")
+    assert len(one) == len(four) == 62
+    assert all(np.array_equal(one.sequence(n), four.sequence(n)) for n in range(len(one)))
