@@ -498,12 +498,15 @@ def plan_check_sources():
 def plan_requests():
     """The requested sizes plan_check compares with the sources (its params: changing one of
     them reruns the check, changing anything else does not)."""
+    from langadapt.feasibility import mixture_takes
+
     return {
         "split": config["split"],
         "translation_examples": max((int(cell["translation_examples"])
                                      for cell in grids.sft_cells(config)), default=0),
         "sft_parts": config["sft"]["parts"],
         "dpo_parts": config["dpo"]["parts"] if config["dpo"].get("enabled", True) else [],
+        "mixture": mixture_takes(config),  # what the cells take and the MT produces
     }
 
 

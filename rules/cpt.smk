@@ -76,6 +76,7 @@ rule tokenize_corpus_set:
         "benchmarks/tokenize_corpus/{lang}/real/corpus={corpusset}.tsv"
     params:
         field="target",
+        allow_empty=False,
     threads: 2
     priority: TRAINING_CHAIN_PRIORITY
     resources:

@@ -305,3 +305,36 @@ def test_mt_part_without_translation_stops_the_set(tmp_path):
                              "examples": 2}], {"enabled": False})
     assert str(caught.value) == ("config key 'sft.parts[0].treatment': cell machine-translates "
                                  "part 'general' but synthetic.translation.enabled is false")
+
+
+def test_plan_check_sizes_mt_to_what_the_mixture_takes():
+    """Nemotron from the config alone: 200B Hindi tokens, 27.3 % of them translated."""
+    from langadapt.config import load_config
+
+    config = load_config(REPO / "configs" / "nemotron-hi.yaml")  # 1000 tokens a document
+    plan = feasibility.mixture_takes(config)
+    assert plan["taken_tokens"]["mt"] == 54_600_000_000
+    assert sum(plan["taken_tokens"].values()) == 200_000_000_000
+    mt = plan["mt"]
+    assert mt["produced_tokens"] == 60_000_000 * 980  # 2 % dropped by the perplexity filter
+    assert mt["unsampled_tokens"] == 4_200_000_000
+    assert mt["max_sentences_for_one_pass"] == 55_714_286  # ceil(54.6B / 980)
+    config["mixture"]["mt_tokens_per_sentence"] = None
+    assert "unchecked" in feasibility.mixture_takes(config)["mt"]
+
+
+def test_plan_check_reports_mt_that_is_mostly_never_sampled(help_source, caplog):
+    config = small_config(general_examples=2, grid=[{"init": ["base"], "instructions": ["mt"],
+                                                      "translation_examples": [0]}])
+    config["mixture"]["target_shares"] = {"real": 0.5, "mt": 0.5}
+    config["mixture"]["mt_tokens_per_sentence"] = 100
+    report = feasibility.check_plan(config, help_source)
+    # 400 sentences x 100 tokens x 0.8 kept; the largest cell (8k, ratio 0.8, synth 60) takes
+    # 60 / 60.5 of its 6349 Galician tokens from mt
+    mt = report["mixture"]["mt"]
+    assert mt["produced_tokens"] == 32000 and mt["taken_tokens"] == 6245
+    assert mt["unsampled_tokens"] == 25755 and mt["max_sentences_for_one_pass"] == 79
+    assert "synthetic.translation.max_sentences: ~25755 of the ~32000" in caplog.text
+
+def test_plan_check_leaves_real_weight_mixtures_to_mix_json():
+    assert "unchecked" in feasibility.mixture_takes(validate_config(default_config()))

@@ -53,14 +53,24 @@ def prepare(tmp_path: Path, tiny_model_dir: Path, fixture_dir: Path, lang: str, 
     return config
 
 
-def test_galician_mt_filter_tokenise_mix(tmp_path, tiny_model_dir, fixture_dir):
-    config = prepare(tmp_path, tiny_model_dir, fixture_dir, "gl", fixture_dir / "clean_train.jsonl")
-    cells = [
-        "ratio=0.8/tokens=2k/synth=1.0",
-        "ratio=1.0/tokens=2k/synth=0.0",
-        "ratio=0.0/tokens=1k/synth=1.0",
-    ]
-    run_snakemake(tmp_path, config, [f"results/mix/gl/{cell}/index.npy" for cell in cells])
+GALICIAN_CELLS = [
+    "ratio=0.8/tokens=2k/synth=1.0",
+    "ratio=1.0/tokens=2k/synth=0.0",
+    "ratio=0.0/tokens=1k/synth=1.0",
+]
+
+
+@pytest.fixture(scope="module")
+def galician_run(tmp_path_factory, tiny_model_dir, fixture_dir) -> Path:
+    """One unsharded Galician run (MT, filter, tokenise, three cells), shared by two tests."""
+    work = tmp_path_factory.mktemp("galician")
+    config = prepare(work, tiny_model_dir, fixture_dir, "gl", fixture_dir / "clean_train.jsonl")
+    run_snakemake(work, config, [f"results/mix/gl/{cell}/index.npy" for cell in GALICIAN_CELLS])
+    return work
+
+
+def test_galician_mt_filter_tokenise_mix(galician_run):
+    tmp_path, cells = galician_run, GALICIAN_CELLS
 
     synthetic = tmp_path / "results/data/gl/synthetic"
     mt = [json.loads(line) for line in (synthetic / "mt.jsonl").read_text().splitlines()]
@@ -126,21 +136,71 @@ def test_hindi_transliteration_into_mixture(tmp_path, tiny_model_dir, fixture_di
     assert set(info["corpora"]) == {"english", "real", "translit"}
 
 
-def test_two_shards_give_the_mixture_of_one(tmp_path, tiny_model_dir, fixture_dir):
-    """Corpora split into shards (translated and tokenised per shard) give the same sequences."""
-    cell = "ratio=0.8/tokens=2k/synth=1.0"
-    indexes = {}
-    for shards in (1, 2):
-        work = tmp_path / f"shards={shards}"
-        config = prepare(work, tiny_model_dir, fixture_dir, "gl", fixture_dir / "clean_train.jsonl")
-        config["sources"][0]["shards"] = shards
-        run_snakemake(work, config, [f"results/mix/gl/{cell}/index.npy"])
-        indexes[shards] = MixtureIndex(work / f"results/mix/gl/{cell}/mix.json")
-    translated = sorted((tmp_path / "shards=2/results/data/gl/shards/mt_raw").glob("*.jsonl"))
-    assert [path.name for path in translated] == ["0-of-2.jsonl", "1-of-2.jsonl"]
-    tokens = sorted((tmp_path / "shards=2/results/tokens/gl").rglob("*.npy"))
-    assert [p.relative_to(tmp_path / "shards=2/results/tokens/gl").as_posix() for p in tokens] == [
-        f"{corpus}/{shard}-of-2.npy" for corpus in ("english", "mt", "real") for shard in (0, 1)]
-    one, two = indexes[1], indexes[2]
-    assert len(one) == len(two) == 62
-    assert all(np.array_equal(one.sequence(n), two.sequence(n)) for n in range(len(one)))
+def planned_jobs(workdir: Path, config: dict, targets: list[str]) -> dict[str, int]:
+    """Jobs per rule that a dry run of ``config`` (written beside config.yaml) would run."""
+    (workdir / "planned.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    command = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--directory",
+               str(workdir), "--configfile", str(workdir / "planned.yaml"), "-n", *targets]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(REPO / "scripts"), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(command, capture_output=True, text=True, cwd=workdir, env=env)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    if "Nothing to be done" in done.stdout + done.stderr:
+        return {}
+    table = done.stdout.split("Job stats:")[1].split("total")[0].splitlines()[3:]
+    return {rule: int(count) for rule, count in (line.split() for line in table if line.strip())}
+
+
+@pytest.fixture(scope="module")
+def four_shard_run(tmp_path_factory, tiny_model_dir, fixture_dir) -> tuple[Path, dict]:
+    """The Galician run's first cell with its source split into 4 shards: (workdir, config)."""
+    work = tmp_path_factory.mktemp("galician_4_shards")
+    config = prepare(work, tiny_model_dir, fixture_dir, "gl", fixture_dir / "clean_train.jsonl")
+    config["sources"][0]["shards"] = 4
+    run_snakemake(work, config, [f"results/mix/gl/{GALICIAN_CELLS[0]}/index.npy"])
+    return work, config
+
+
+def test_four_shards_give_the_mixture_of_one(galician_run, four_shard_run):
+    """Corpora split into 4 shards (translated and tokenised per shard) give the same sequences
+    as the unsharded run."""
+    cell, work = GALICIAN_CELLS[0], four_shard_run[0]
+    names = [f"{shard}-of-4" for shard in range(4)]
+    translated = sorted((work / "results/data/gl/shards/mt_raw").glob("*.jsonl"))
+    assert [path.stem for path in translated] == names
+    tokens = sorted((work / "results/tokens/gl").rglob("*.npy"))
+    assert [p.relative_to(work / "results/tokens/gl").as_posix() for p in tokens] == [
+        f"{corpus}/{name}.npy" for corpus in ("english", "mt", "real") for name in names]
+    one = MixtureIndex(galician_run / f"results/mix/gl/{cell}/mix.json")
+    four = MixtureIndex(work / f"results/mix/gl/{cell}/mix.json")
+    assert len(one) == len(four) == 62
+    assert all(np.array_equal(one.sequence(n), four.sequence(n)) for n in range(len(one)))
+
+
+def test_a_shard_count_change_recomputes_the_sharded_stages_only(four_shard_run):
+    """4 -> 2 shards: split, translate, filter, tokenise and mix again; the clean split and the
+    seeded English sample stay."""
+    work, config = four_shard_run
+    config = {**config, "sources": [{**config["sources"][0], "shards": 2},
+                                    *config["sources"][1:]]}
+    jobs = planned_jobs(work, config, [f"results/mix/gl/{GALICIAN_CELLS[0]}/index.npy"])
+    # 2 shards of english, real, the English sample to translate and its filtered translation
+    assert jobs == {"shard_corpus": 8, "translate_english_shard": 2, "filter_synthetic": 1,
+                    "tokenize_corpus_shard": 6, "build_mixture": 1}
+
+
+def test_a_failed_shard_is_rerun_alone(four_shard_run):
+    """A failed shard leaves no outputs (Snakemake removes them) and no mixture: the rerun makes
+    that shard and the mixture, nothing else."""
+    work, config = four_shard_run
+    shard = work / "results/tokens/gl/real/2-of-4"
+    cell = work / f"results/mix/gl/{GALICIAN_CELLS[0]}"
+    lost = (shard.with_suffix(".npy"), shard.with_suffix(".json"), cell / "index.npy",
+            cell / "mix.json")
+    moved = [path.rename(path.with_name(path.name + ".away")) for path in lost]
+    try:
+        jobs = planned_jobs(work, config, [f"results/mix/gl/{GALICIAN_CELLS[0]}/index.npy"])
+    finally:
+        for path in moved:
+            path.rename(path.with_name(path.name.removesuffix(".away")))
+    assert jobs == {"tokenize_corpus_shard": 1, "build_mixture": 1}

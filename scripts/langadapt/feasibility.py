@@ -18,13 +18,23 @@ Checked:
 The parallel sources are cleaned and split here exactly as ``clean_and_split`` does, but
 without the other sources, so the counts are upper bounds (cross-source duplicates can only
 remove more); the rules that build the sets check again on the real split.
+
+Reported, not checked: what the CPT cells take from each target corpus and how much machine
+translation that asks for (``mixture_takes``), from the config alone, before anything is
+translated.
 """
 
-from langadapt import grids
+import logging
+import math
+
+from langadapt import corpora, grids
 from langadapt.clean import clean_and_split
 from langadapt.errors import config_error
 from langadapt.instructions import help_section_counts, help_sections, usable_pairs
+from langadapt.mixture import corpus_weight, split_quota
 from langadapt.textio import read_jsonl, write_json
+
+log = logging.getLogger(__name__)
 
 
 def parallel_sources(config: dict) -> list[str]:
@@ -53,6 +63,50 @@ def dataset_rows(spec: dict) -> int | None:
         return info.num_examples if info else None
     except Exception:  # noqa: BLE001 (no cache offline, gated, ...: reported as unchecked)
         return None
+
+
+def mixture_takes(config: dict) -> dict:
+    """Tokens the CPT cells take from each target corpus (the most any cell takes) and the MT
+    sized to it, from the config alone.
+
+    Known only with ``mixture.target_shares`` (quotas then do not depend on corpus sizes; with
+    ``real_weight`` they follow sizes known after tokenisation: ``mix.json`` reports them). The
+    MT produces about ``max_sentences x mt_tokens_per_sentence x perplexity_keep_fraction`` tokens
+    (the other filters only remove more); what the largest cell does not take is never sampled.
+    """
+    shares = config["mixture"]["target_shares"]
+    names = [name for name in corpora.corpus_plan(config, "plan") if name != "english"]
+    if shares is None:
+        return {"unchecked": "mixture.real_weight: the quotas follow the corpus sizes, known "
+                             "after tokenisation (mix.json: unsampled_tokens)"}
+    seq_len = config["mixture"]["seq_len"]
+    taken = dict.fromkeys(names, 0)
+    for cell in grids.cpt_cells(config):
+        budget = grids.parse_token_count(cell["token_budget"])
+        target = round(float(cell["mixing_ratio"]) * max(1, round(budget / seq_len)) * seq_len)
+        weights = {name: corpus_weight(name, float(cell["synthetic_weight"]), 0.0, shares)
+                   for name in names}
+        for name, quota in split_quota(target, weights).items():
+            taken[name] = max(taken[name], quota)
+    report = {"taken_tokens": taken}
+    translation = config["synthetic"]["translation"]
+    per_sentence = config["mixture"]["mt_tokens_per_sentence"]
+    if "mt" not in taken:
+        return report
+    if not per_sentence:
+        report["mt"] = {"unchecked": "mixture.mt_tokens_per_sentence is not set"}
+        return report
+    kept = per_sentence * config["synthetic"]["filters"]["perplexity_keep_fraction"]
+    produced = round(translation["max_sentences"] * kept)
+    report["mt"] = {
+        "produced_tokens": produced,
+        "taken_tokens": taken["mt"],
+        "unsampled_tokens": max(0, produced - taken["mt"]),
+        "epochs": round(taken["mt"] / produced, 4) if produced else None,
+        "max_sentences": translation["max_sentences"],
+        "max_sentences_for_one_pass": math.ceil(taken["mt"] / kept),
+    }
+    return report
 
 
 def check_plan(config: dict, source_paths: dict[str, str], out_path=None) -> dict:
@@ -90,6 +144,13 @@ def check_plan(config: dict, source_paths: dict[str, str], out_path=None) -> dic
                 continue
             check(f"{stage}.parts[{index}].examples", part["examples"],
                   dataset_rows(part["dataset"]), f"dataset {part['dataset']['path']}")
+    report["mixture"] = mixture_takes(config)
+    mt = report["mixture"].get("mt", {})
+    if mt.get("unsampled_tokens"):
+        log.warning("synthetic.translation.max_sentences: ~%d of the ~%d translated tokens are "
+                    "never sampled by any CPT cell; ~%d sentences give the %d tokens the mixture "
+                    "takes", mt["unsampled_tokens"], mt["produced_tokens"],
+                    mt["max_sentences_for_one_pass"], mt["taken_tokens"])
     if out_path is not None:
         write_json(out_path, report)
     return report
