@@ -38,6 +38,8 @@ rule shard_corpus:
         jsonl="results/data/{lang}/shards/{corpus}/{shard}-of-{shards}.jsonl",
     log:
         "logs/shard_corpus/{lang}/{corpus}/{shard}-of-{shards}.log",
+    benchmark:
+        "benchmarks/shard_corpus/{lang}/{corpus}/{shard}-of-{shards}.tsv"
     wildcard_constraints:
         corpus="english|real|mt|mt_source",
         shard="[0-9]+",

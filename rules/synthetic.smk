@@ -35,6 +35,8 @@ if config["synthetic"]["translation"]["enabled"]:
             jsonl="results/data/{lang}/synthetic/mt.source.jsonl",
         log:
             "logs/sample_english/{lang}.log",
+        benchmark:
+            "benchmarks/sample_english/{lang}.tsv"
         params:
             translation=config["synthetic"]["translation"],
         threads: 1

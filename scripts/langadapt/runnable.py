@@ -35,8 +35,9 @@ def leave_out_mt_arms(config: dict) -> str | None:
     the config in place and return the one-line notice to print (None when nothing changed).
 
     Left out: SFT/DPO cells with ``instructions: mt``, and CPT cells with a synthetic weight
-    above 0 when no synthetic corpus exists (they would train on the real-only mixture again);
-    an ``sft.cpt_cell`` among those moves to its real-only twin (``synthetic_weight: 0.0``).
+    above 0 when no synthetic corpus exists (they would train on the real-only mixture again):
+    a grid entry with no real-only weight keeps its real-only twin (``synthetic_weight: 0.0``),
+    and an ``sft.cpt_cell`` among those moves to it.
     Where every SFT arm needs MT nothing changes: a run that plans SFT stops, naming the key.
     """
     from langadapt.corpora import corpus_plan
@@ -62,8 +63,7 @@ def leave_out_mt_arms(config: dict) -> str | None:
             weights = [weight for weight in entry["synthetic_weight"] if float(weight) == 0]
             if weights != entry["synthetic_weight"]:
                 dropped.append("cpt synthetic_weight > 0")
-            if weights:
-                kept.append({**entry, "synthetic_weight": weights})
+            kept.append({**entry, "synthetic_weight": weights or [0.0]})
         config["cpt"]["grid"] = kept
         if float(config["sft"]["cpt_cell"]["synthetic_weight"]) > 0:
             config["sft"]["cpt_cell"] = {**config["sft"]["cpt_cell"], "synthetic_weight": 0.0}
