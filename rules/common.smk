@@ -254,8 +254,11 @@ def layer_alignment_checkpoints():
     chosen = config["paper"]["layer_alignment"]["checkpoints"]
     known = checkpoint_names()
     if chosen is None:
+        from langadapt.paper.aggregate import checkpoint_coordinates
+
         chosen = ["base"] + [name for name in known if name.startswith("sft/")
-                             and "/parts=" not in name and "/dir=" not in name]
+                             and checkpoint_coordinates(name)["parts"] == "all"
+                             and checkpoint_coordinates(name)["dir"] is None]
     for index, name in enumerate(chosen):
         if name not in known:
             raise config_error(f"paper.layer_alignment.checkpoints[{index}]",

@@ -197,19 +197,9 @@ def test_one_process_checkpoint_resumes_in_two_processes(tiny_model_dir, packed,
     _assert_same_curve(_losses(tmp_path), full)
 
 
-def test_lora_sft_two_processes_match_one_process(tiny_model_dir, fixture_dir, tmp_path):
+def test_lora_sft_two_processes_match_one_process(tiny_model_dir, instruct_data, tmp_path):
     """The LoRA stage under DDP: completion-only loss over examples of different lengths."""
-    from langadapt import instructions as inst
-
-    sections = inst.translate_sections(
-        inst.help_sections(inst.read_jsonl(fixture_dir / "help_sections.jsonl")),
-        lambda lines: [line.upper() for line in lines],
-    )
-    pairs = inst.read_jsonl(fixture_dir / "clean_train.jsonl")
-    general = inst.general_instructions(sections, "human", 6)
-    translation = inst.translation_instructions(pairs, 40, "en-xx", "Galician")
-    instructions = tmp_path / "sft.jsonl"
-    inst.write_jsonl(instructions, inst.sft_set(general, translation, 40, seed=1))
+    instructions = instruct_data["sft"]
     recipe = {"lora_r": 8, "lora_alpha": 16, "lora_target_modules": ["q_proj", "v_proj"]}
     recipe.update(learning_rate=1e-2, max_steps=6, max_length=128, save_steps=1000)
     curves = []
