@@ -9,6 +9,8 @@ from langadapt.eval.significance import (
     randomisation_p,
     ratio_score,
     recipe_test,
+    sacrebleu_score,
+    sentence_statistics,
 )
 from sacrebleu.metrics import BLEU, CHRF
 from sacrebleu.significance import PairedTest
@@ -50,6 +52,24 @@ def test_p_value_equals_sacrebleu_paired_ar(make_metric, fixture, monkeypatch):
     mc_error = 4 * np.sqrt(expected * (1 - expected) / trials) + 2 / trials
     assert abs(ours["p_value"] - expected) <= mc_error
     assert 0.003 < expected < 0.05 or fixture == "weak"  # not a trivial p
+
+
+@pytest.mark.parametrize("metric", [BLEU(), CHRF(word_order=2), CHRF()], ids=str)
+def test_vectorised_scores_equal_sacrebleus_on_every_resample(metric):
+    """The one-pass scores of thousands of resamples are sacrebleu's corpus scores, including
+    resamples without a 4-gram match, an empty hypothesis or no hypothesis n-grams at all."""
+    system = [*NOISY_SYSTEM[:20], "", "open", "save file", *WEAK[:10]]
+    references = [*NOISY_REFERENCES[:20], "open the file", "open", "file", *REFERENCES[:10]]
+    stats = sentence_statistics(metric, system, references)
+    rng = np.random.default_rng(3)
+    subsets = [rng.integers(0, len(stats), size=rng.integers(1, 6)) for _ in range(300)]
+    rows = np.stack([stats[index].sum(0) for index in subsets] + [stats.sum(0),
+                                                                   np.zeros(stats.shape[1])])
+    score = sacrebleu_score(metric)
+    assert score.many is not None
+    expected = [metric._compute_score_from_stats(list(row)).score for row in rows]
+    assert score.many(rows) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert {0.0} < set(expected)  # zero scores and non-zero scores both occur
 
 
 def test_ties_count_half_where_sacrebleu_counts_them_not():

@@ -56,12 +56,11 @@ def _checked(arm, reference) -> tuple[list[np.ndarray], list[np.ndarray], int]:
 
 
 def _scores(sums: np.ndarray, score) -> np.ndarray:
-    """``score`` of every row of summed statistics (vectorised for :func:`ratio_score`)."""
-    if score is ratio_score:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(sums[..., 1] != 0, sums[..., 0] / sums[..., 1], np.nan)
-    return np.asarray([score(row) for row in sums.reshape(-1, sums.shape[-1])],
-                      dtype=float).reshape(sums.shape[:-1])
+    """``score`` of every row of summed statistics (in one pass where ``score.many`` exists)."""
+    rows = sums.reshape(-1, sums.shape[-1])
+    many = getattr(score, "many", None)
+    values = many(rows) if many else [score(row) for row in rows]
+    return np.asarray(values, dtype=float).reshape(sums.shape[:-1])
 
 
 def randomisation_p(arm: np.ndarray, reference: np.ndarray, score, trials: int = 10000,
@@ -176,15 +175,81 @@ def sentence_statistics(metric, hypotheses: list[str], references: list[str]) ->
     return np.asarray(metric._extract_corpus_statistics(hypotheses, [references]), np.float64)
 
 
-def sacrebleu_score(metric) -> Callable[[np.ndarray], float]:
-    """Corpus score of a sacrebleu metric from summed sufficient statistics."""
-    return lambda summed: float(metric._compute_score_from_stats(list(summed)).score)
+class CorpusScore:
+    """``score(summed) -> float``; ``score.many(rows)`` scores every row of an ``[n, k]`` array
+    at once (the thousands of resamples of a test), equal to the row-by-row score."""
+
+    def __init__(self, one: Callable[[np.ndarray], float],
+                 many: Callable[[np.ndarray], np.ndarray] | None = None):
+        self.one, self.many = one, many
+
+    def __call__(self, summed: np.ndarray) -> float:
+        return self.one(summed)
 
 
-def ratio_score(summed: np.ndarray) -> float:
-    """``sum(column 0) / sum(column 1)``: bits per character from ``[bits, characters]``,
-    accuracy from ``[correct, 1]``."""
+def _bleu_many(metric, rows: np.ndarray) -> np.ndarray:
+    """sacrebleu ``BLEU.compute_bleu`` (exp smoothing, no effective order) on every row of
+    ``[sys_len, ref_len, correct_1..N, total_1..N]``."""
+    order = metric.max_ngram_order
+    sys_len, ref_len = rows[:, 0], rows[:, 1]
+    correct, total = rows[:, 2:2 + order], rows[:, 2 + order:2 + 2 * order]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        brevity = np.where(sys_len < ref_len,
+                           np.where(sys_len > 0, np.exp(1 - ref_len / sys_len), 0.0), 1.0)
+        # exp smoothing: the k-th order without a match gets 100 / (2^k total)
+        misses = np.cumsum(correct == 0, axis=1)
+        precisions = np.where(correct > 0, 100.0 * correct / total, 100.0 / (2.0 ** misses * total))
+        # orders from the first with no n-grams on keep precision 0 (sacrebleu stops there)
+        precisions = np.where(np.cumsum(total == 0, axis=1) > 0, 0.0, precisions)
+        positive = precisions > 0
+        logs = np.where(positive, np.log(np.where(positive, precisions, 1.0)), -9999999999.0)
+    score = brevity * np.exp(logs.sum(axis=1) / order)
+    return np.where(correct.any(axis=1), score, 0.0)
+
+
+def _chrf_many(metric, rows: np.ndarray) -> np.ndarray:
+    """sacrebleu ``CHRF._compute_f_score`` (effective-order averaging) on every row of
+    ``[hyp, ref, match] x (char_order + word_order)``."""
+    hyp, ref, match = (rows[:, i::3] for i in range(3))
+    factor = metric.beta ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(hyp > 0, match / hyp, 1e-16)
+        recall = np.where(ref > 0, match / ref, 1e-16)
+        counted = (hyp > 0) & (ref > 0)
+        effective = counted.sum(axis=1)
+        mean_p = np.where(effective > 0, (precision * counted).sum(axis=1) / effective, 0.0)
+        mean_r = np.where(effective > 0, (recall * counted).sum(axis=1) / effective, 0.0)
+        denominator = factor * mean_p + mean_r
+        score = np.where(mean_p + mean_r > 0,
+                         100 * (1 + factor) * mean_p * mean_r / denominator, 0.0)
+    return score
+
+
+def sacrebleu_score(metric) -> CorpusScore:
+    """Corpus score of a sacrebleu metric from summed sufficient statistics (vectorised for
+    BLEU with its default smoothing and chrF/chrF++ without eps smoothing)."""
+    many = None
+    if (type(metric).__name__ == "BLEU" and metric.smooth_method == "exp"
+            and not metric.effective_order):
+        many = lambda rows: _bleu_many(metric, rows)  # noqa: E731
+    elif type(metric).__name__ == "CHRF" and not metric.eps_smoothing:
+        many = lambda rows: _chrf_many(metric, rows)  # noqa: E731
+    return CorpusScore(lambda summed: float(metric._compute_score_from_stats(list(summed)).score),
+                       many)
+
+
+def _ratio(summed: np.ndarray) -> float:
     return float(summed[0] / summed[1]) if summed[1] else float("nan")
+
+
+def _ratio_many(rows: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(rows[:, 1] != 0, rows[:, 0] / rows[:, 1], np.nan)
+
+
+# ``sum(column 0) / sum(column 1)``: bits per character from ``[bits, characters]``, accuracy
+# from ``[correct, 1]``
+ratio_score = CorpusScore(_ratio, _ratio_many)
 
 
 def paired_test(metric, system: list[str], baseline: list[str], references: list[str],

@@ -116,8 +116,11 @@ def wide(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["checkpoint", *GRID_COLUMNS])
     index = ["checkpoint", *GRID_COLUMNS]
     keyed = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "") for c in index})
-    table = keyed.pivot_table(index=index, columns="metric", values="value", aggfunc="first",
-                              dropna=False).reset_index()
+    metrics = sorted(set(frame["metric"]))
+    # observed index combinations only (dropna=False would build their full product: seconds
+    # to minutes on a grid run); metrics without a value anywhere keep their column
+    table = keyed.pivot_table(index=index, columns="metric", values="value",
+                              aggfunc="first").reindex(columns=metrics).reset_index()
     table.columns.name = None
     for column in GRID_COLUMNS:
         table[column] = table[column].replace("", None)
@@ -126,5 +129,4 @@ def wide(frame: pd.DataFrame) -> pd.DataFrame:
     order = {"base": 0, "cpt": 1, "sft": 2, "dpo": 3, "reference": 4, BASELINE_STAGE: 5}
     table = table.assign(_order=table["stage"].map(order)).sort_values(
         ["_order", "checkpoint"]).drop(columns="_order")
-    return table.dropna(axis=0, how="all", subset=sorted(set(frame["metric"]))).reset_index(
-        drop=True)
+    return table.dropna(axis=0, how="all", subset=metrics).reset_index(drop=True)
