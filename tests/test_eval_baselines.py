@@ -154,8 +154,21 @@ def test_suite_without_held_out_data_names_the_key():
 
 
 def test_paper_output_without_its_suite_names_the_key():
+    from langadapt.config import load_schema
+
     suites = {"base": ["bpc"], "cpt": ["bpc", "translation"], "sft": ["translation"], "dpo": []}
-    config = {"evaluation": {"suites": suites}}
-    with pytest.raises(LangadaptError, match=r"'evaluation.suites.sft'.*instructions"):
+    claims = load_schema()["properties"]["paper"]["properties"]["claims"]["default"]
+    config = {"evaluation": {"suites": suites}, "paper": {"claims": claims}}
+    with pytest.raises(LangadaptError, match=r"'evaluation.suites.sft'.*C3.*instructions"):
         paper_needs_check(config, ["base", "cpt", "sft"])
     paper_needs_check(config, ["base"])  # no SFT cells in this run: nothing reads them
+
+
+def test_the_suites_a_claim_needs_follow_its_configured_metric():
+    suites = {"base": ["bpc"], "cpt": ["bpc"], "sft": ["translation", "instructions"], "dpo": []}
+    claims = {"C6": {"comparison": "s", "metric": "bpc_target", "direction": "lower"}}
+    config = {"evaluation": {"suites": suites}, "paper": {"claims": claims}}
+    paper_needs_check(config, ["base", "cpt", "sft"])  # C6 on bits per char: bpc is enough
+    claims["C6"]["metric"] = "chrf++_en-xx"
+    with pytest.raises(LangadaptError, match=r"'evaluation.suites.cpt'.*claim C6 \(chrf\+\+"):
+        paper_needs_check(config, ["base", "cpt", "sft"])

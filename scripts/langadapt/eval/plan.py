@@ -16,15 +16,37 @@ SUITE_FILES = {"bpc": "bpc", "translation": "translation", "multiple_choice": "l
                "instructions": "instructions"}
 # Suite -> the evaluation key whose held-out data it reads (0: none built).
 HELD_OUT_SIZE = {"instructions": "instruction_prompts"}
-# (paper output, stage, suite): what the tables, figures and claims of rules/paper.smk read.
+# (paper output, stage, suite): what the figures and tables of rules/paper.smk always read.
 PAPER_NEEDS = [
-    ("figure forgetting, table mixing_ratio, claims C1-C2 (bits per char)", "base", "bpc"),
-    ("figure forgetting, table mixing_ratio, claims C1-C2 (bits per char)", "cpt", "bpc"),
-    ("claim C6 (chrF++ of real + synthetic against real-only CPT)", "cpt", "translation"),
-    ("figure scaling, claims C3-C5 and C7 (chrF++ / BLEU)", "sft", "translation"),
-    ("claims C3 and C7 (answers in the target language)", "sft", "instructions"),
+    ("figure forgetting, table mixing_ratio (bits per char)", "base", "bpc"),
+    ("figure forgetting, table mixing_ratio (bits per char)", "cpt", "bpc"),
+    ("figure scaling (chrF++ / BLEU)", "sft", "translation"),
 ]
+# Claim comparison marker (paper.claims.<id>.comparison) -> the stage whose arms it compares.
+CLAIM_STAGES = {"c": "cpt", "s": "cpt", "i": "sft", "h": "sft", "d": "sft", "scaling": "sft"}
+# Metric column prefix -> the suite that writes it.
+METRIC_SUITES = (("bpc_", "bpc"), ("chrf", "translation"), ("bleu", "translation"),
+                 ("spbleu", "translation"), ("comet", "translation"),
+                 ("if_", "instructions"), ("mc_", "multiple_choice"))
 
+
+def _suite_of(metric: str) -> str | None:
+    return next((suite for prefix, suite in METRIC_SUITES if metric.startswith(prefix)), None)
+
+
+def claim_needs(config: dict) -> list[tuple[str, str, str]]:
+    """(claim, stage, suite) of every metric the configured claims read (paper.claims)."""
+    needs = []
+    for claim, spec in config.get("paper", {}).get("claims", {}).items():
+        stage = CLAIM_STAGES.get(spec["comparison"])
+        metrics = [spec["metric"], *(extra["metric"] for extra in spec.get("secondary", []))]
+        if spec["comparison"] == "scaling":
+            metrics = [config["paper"].get("scaling_metric", "chrf++")]
+        for metric in metrics:
+            suite = _suite_of(metric)
+            if stage and suite:
+                needs.append((f"claim {claim} ({metric})", stage, suite))
+    return needs
 
 def stage_suites(config: dict, stage: str) -> list[str]:
     """Suites the checkpoints of ``stage`` run (``evaluation.suites.<stage>``); outside reference
@@ -59,7 +81,7 @@ def held_out_data_check(config: dict) -> None:
 
 def paper_needs_check(config: dict, stages_present: list[str]) -> None:
     """A paper output that reads a suite not run at a stage this run evaluates stops the run."""
-    for output, stage, suite in PAPER_NEEDS:
+    for output, stage, suite in PAPER_NEEDS + claim_needs(config):
         if stage in stages_present and suite not in stage_suites(config, stage):
             raise config_error(f"evaluation.suites.{stage}",
                                f"{output} reads the {suite} suite of {stage} checkpoints; add "
