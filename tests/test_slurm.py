@@ -263,17 +263,35 @@ def real_workdir(directory: Path, tiny_model_dir: Path, fixture_dir: Path) -> Pa
     return directory
 
 
-@pytest.mark.slurm
-@pytest.mark.workflow
-def test_real_workflow_through_slurm(slurm_cluster, tiny_model_dir, fixture_dir, tmp_path):
-    """data -> mixture -> CPT -> bits per char of the real workflow, through sbatch."""
+def _losses(path: Path) -> list[float]:
+    lines = path.read_text().splitlines()
+    column = lines[0].split(",").index("loss")
+    return [float(line.split(",")[column]) for line in lines[1:]]
+
+
+@pytest.fixture(scope="module")
+def local_reference(tiny_model_dir, fixture_dir, tmp_path_factory) -> Path:
+    """REAL_TARGETS run locally (one process): the reference of every SLURM run below, and
+    the data outputs the two-node runs start from."""
     if real_rules_missing():
         pytest.skip(f"stage rules not merged yet: {', '.join(real_rules_missing())}")
+    local = real_workdir(tmp_path_factory.mktemp("slurm") / "local", tiny_model_dir, fixture_dir)
+    proc = run_snakemake(["--cores", "2", *REAL_TARGETS, "-s", REPO / "Snakefile",
+                          "--configfile", "config.yaml"], cwd=local)
+    assert proc.returncode == 0, proc.stderr[-6000:]
+    return local
+
+
+@pytest.mark.slurm
+@pytest.mark.workflow
+def test_real_workflow_through_slurm(slurm_cluster, local_reference, tiny_model_dir,
+                                     fixture_dir, tmp_path):
+    """data -> mixture -> CPT -> bits per char of the real workflow, through sbatch."""
     import numpy as np
 
     common = [*REAL_TARGETS, "-s", REPO / "Snakefile", "--configfile", "config.yaml"]
     cluster = real_workdir(tmp_path / "cluster", tiny_model_dir, fixture_dir)
-    local = real_workdir(tmp_path / "local", tiny_model_dir, fixture_dir)
+    local = local_reference
     proc = run_snakemake(["--profile", ci_profile(tmp_path / "profile"), *common], cwd=cluster)
     assert proc.returncode == 0, proc.stderr[-6000:]
     jobs = slurm_job_ids(proc.stderr)
@@ -282,18 +300,12 @@ def test_real_workflow_through_slurm(slurm_cluster, tiny_model_dir, fixture_dir,
     records = completed_slurm_jobs()
     assert all(records[job]["JobState"] == "COMPLETED" for job in jobs), records
 
-    proc = run_snakemake(["--cores", "2", *common], cwd=local)
-    assert proc.returncode == 0, proc.stderr[-6000:]
     for name in ("results/data/gl/clean/train.jsonl", "results/data/gl/clean/test.jsonl"):
         assert (cluster / name).read_bytes() == (local / name).read_bytes(), name
     index = REAL_TARGETS[1]
     assert np.array_equal(np.load(cluster / index), np.load(local / index))
-    losses = {}
-    for run in (cluster, local):
-        lines = (run / f"results/cpt/gl/{CELL}/train_log.csv").read_text().splitlines()
-        column = lines[0].split(",").index("loss")
-        losses[run] = [float(line.split(",")[column]) for line in lines[1:]]
-    assert losses[cluster] == pytest.approx(losses[local], rel=1e-4)
+    train_log = f"results/cpt/gl/{CELL}/train_log.csv"
+    assert _losses(cluster / train_log) == pytest.approx(_losses(local / train_log), rel=1e-4)
     bpc = [json.loads((run / REAL_TARGETS[3]).read_text()) for run in (cluster, local)]
     numbers = [{side: values["bits_per_char"] for side, values in result["bpc"].items()}
                for result in bpc]
@@ -304,21 +316,21 @@ def test_real_workflow_through_slurm(slurm_cluster, tiny_model_dir, fixture_dir,
 # --- multi-node training through the executor plugin and its jobstep -----------------------
 
 
-def _losses(path: Path) -> list[float]:
-    lines = path.read_text().splitlines()
-    column = lines[0].split(",").index("loss")
-    return [float(line.split(",")[column]) for line in lines[1:]]
-
-
-def _two_node_config(deepspeed, budget: str) -> dict:
+def _two_node_config(deepspeed) -> dict:
     """REAL_CONFIG trained on 2 nodes x 1 process at half the per-device batch (same maths)."""
     config = json.loads(json.dumps(REAL_CONFIG))
     config["cpt"].update(gpus=1, nodes=2, deepspeed=deepspeed)
-    config["cpt"]["grid"][0]["token_budget"] = [budget]
-    config["sft"]["cpt_cell"] = {"mixing_ratio": 0.8, "token_budget": budget,
-                                 "synthetic_weight": 1.0, "seed": 1}
     config["cpt"]["recipe"]["per_device_train_batch_size"] = 2
     return config
+
+
+def _data_of(reference: Path, directory: Path) -> Path:
+    """A copy of the local reference run without its CPT outputs: the data stages are done
+    (and up to date), so the SLURM run submits the two-node training job alone."""
+    shutil.copytree(reference, directory, symlinks=True)
+    for done in ("results/cpt", "results/checkpoints", "results/eval", "logs/cpt"):
+        shutil.rmtree(directory / done, ignore_errors=True)
+    return directory
 
 
 def _cancel_at_first_checkpoint(args, cwd: Path, checkpoints: Path) -> str:
@@ -351,37 +363,32 @@ def _cancel_at_first_checkpoint(args, cwd: Path, checkpoints: Path) -> str:
 @pytest.mark.slurm
 @pytest.mark.workflow
 @pytest.mark.parametrize("deepspeed", [None, "zero3"], ids=["ddp-cancelled", "zero3"])
-def test_two_node_cpt_through_slurm(slurm_cluster, tiny_model_dir, fixture_dir, tmp_path,
-                                    deepspeed):
+def test_two_node_cpt_through_slurm(slurm_cluster, local_reference, tmp_path, deepspeed):
     """CPT on 2 nodes: sbatch --nodes 2 from the plugin, the jobstep's unwrapped (mpi) route,
     the job's srun starting one launcher per node, one process each (gloo): the loss curve of
     the one-process run at the same global batch, within 1e-3. The DDP job is cancelled
-    (``scancel``) after its first checkpoint and resumed by rerunning snakemake."""
-    if real_rules_missing():
-        pytest.skip(f"stage rules not merged yet: {', '.join(real_rules_missing())}")
+    (``scancel``) after its first checkpoint (step 5 of 47) and resumed by rerunning
+    snakemake. The budget packs into a multiple of the global batch (4) of 64-token rows: a
+    short last batch is padded with repeated rows on 2 processes (accelerate's even_batches),
+    so the last step would differ from the one-process run's."""
     zero3 = str(REPO / "envs" / "deepspeed" / "zero3.json") if deepspeed else None
-    # The cancelled run trains long enough (125 steps) to be caught after its first checkpoint.
-    # Both budgets pack into a multiple of the global batch (4) of 64-token rows: a short last
-    # batch is padded with repeated rows on 2 processes (accelerate's even_batches), so the
-    # last step would differ from the one-process run's.
-    budget = "12k" if zero3 else "32k"
-    cell = CELL.replace("tokens=12k", f"tokens={budget}")
-    model = f"results/cpt/gl/{cell}/model"
+    model = f"results/cpt/gl/{CELL}/model"
     common = [model, "-s", REPO / "Snakefile", "--configfile", "config.yaml"]
-    cluster = real_workdir(tmp_path / "cluster", tiny_model_dir, fixture_dir)
-    config = _two_node_config(zero3, budget)
-    (cluster / "config.yaml").write_text(yaml.safe_dump(config))
+    cluster = _data_of(local_reference, tmp_path / "cluster")
+    (cluster / "config.yaml").write_text(yaml.safe_dump(_two_node_config(zero3)))
     profile = ["--profile", ci_profile(tmp_path / "profile")]
-    log = cluster / f"logs/cpt/gl/{cell}.log"
+    log = cluster / f"logs/cpt/gl/{CELL}.log"
     if not zero3:
-        checkpoints = cluster / f"results/checkpoints/cpt/gl/{cell}"
+        checkpoints = cluster / f"results/checkpoints/cpt/gl/{CELL}"
         cancelled = _cancel_at_first_checkpoint([*profile, *common], cluster, checkpoints)
         assert completed_slurm_jobs()[cancelled]["JobState"] == "CANCELLED"
         assert not (cluster / model).exists()
     proc = run_snakemake([*profile, *common], cwd=cluster)
     job_log = log.read_text()[-4000:] if log.exists() else ""
     assert proc.returncode == 0, proc.stderr[-4000:] + job_log
-    train_id = next(job for job, rule in slurm_job_ids(proc.stderr).items() if rule == "cpt")
+    jobs = slurm_job_ids(proc.stderr)
+    assert sorted(jobs.values()) == ["cpt"], jobs  # the data stages were not run again
+    (train_id,) = jobs
     shown = subprocess.run(["scontrol", "show", "job", train_id], capture_output=True, text=True)
     assert "NumNodes=2" in shown.stdout and "TresPerNode=gres:gpu:1" in shown.stdout, shown.stdout
     assert completed_slurm_jobs()[train_id]["JobState"] == "COMPLETED"
@@ -394,17 +401,11 @@ def test_two_node_cpt_through_slurm(slurm_cluster, tiny_model_dir, fixture_dir, 
     if zero3:
         assert "--deepspeed_multinode_launcher standard" in text
     else:
-        resumed = f"resuming from results/checkpoints/cpt/gl/{cell}/checkpoint-"
+        resumed = f"resuming from results/checkpoints/cpt/gl/{CELL}/checkpoint-"
         assert resumed in text, text[-3000:]
 
-    local = real_workdir(tmp_path / "local", tiny_model_dir, fixture_dir)
-    config["cpt"].update(gpus=0, nodes=1, deepspeed=None)
-    config["cpt"]["recipe"]["per_device_train_batch_size"] = 4
-    (local / "config.yaml").write_text(yaml.safe_dump(config))
-    proc = run_snakemake(["--cores", "2", *common], cwd=local)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    train_log = f"results/cpt/gl/{cell}/train_log.csv"
-    two_nodes, one_process = _losses(cluster / train_log), _losses(local / train_log)
+    train_log = f"results/cpt/gl/{CELL}/train_log.csv"
+    two_nodes, one_process = _losses(cluster / train_log), _losses(local_reference / train_log)
     assert len(two_nodes) == len(one_process) > 10
     worst = max(abs(a - b) for a, b in zip(two_nodes, one_process, strict=True))
     assert worst <= 1e-3, (worst, two_nodes, one_process)
