@@ -9,6 +9,14 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from tiny_model import make_tiny_model  # noqa: E402
+from tiny_workflow import (  # noqa: E402
+    FAKE_TOKEN,
+    built_once,
+    make_project,
+    make_trapped_model,
+    shared_dir,
+    snakemake,
+)
 
 # Tests never reach a model or dataset hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -24,8 +32,31 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
-    """A random 2-layer Llama + byte-level BPE tokenizer (with chat template) saved to disk."""
-    return make_tiny_model(tmp_path_factory.mktemp("tiny_model"))
+    """A random 2-layer Llama + byte-level BPE tokenizer (with chat template) saved to disk,
+    one directory for every worker (so tiny projects of different workers share a config)."""
+    return built_once(shared_dir(tmp_path_factory), "tiny_model", make_tiny_model)
+
+
+@pytest.fixture(scope="session")
+def trapped_model_dir(tiny_model_dir, tmp_path_factory) -> Path:
+    """The tiny model with an ``auto_map`` to custom code that leaves a marker file if it runs
+    (tiny_workflow.make_trapped_model): the base model of ``tiny_run``."""
+    root = built_once(shared_dir(tmp_path_factory), "trapped",
+                      lambda dest: make_trapped_model(tiny_model_dir, dest))
+    return root / "model"
+
+
+@pytest.fixture(scope="session")
+def tiny_run(trapped_model_dir, tmp_path_factory) -> Path:
+    """The whole tiny workflow run once per session (every worker shares it; HF_TOKEN set, the
+    trapped base model): read it, or take ``copy_project(tiny_run, ...)`` to change it."""
+
+    def run(project):
+        make_project(project, trapped_model_dir)
+        done = snakemake(project, "--cores", "2", env={"HF_TOKEN": FAKE_TOKEN}, timeout=1200)
+        assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+
+    return built_once(shared_dir(tmp_path_factory), "tiny_run", run)
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,9 @@ import pytest
 from tiny_workflow import (
     CPT_CELL_PATH,
     FAKE_TOKEN,
+    REMOTE_CODE_MARKER,
     completed_outputs,
+    copy_project,
     incomplete_outputs,
     kill_group,
     make_project,
@@ -30,32 +32,6 @@ from tiny_workflow import (
 
 pytestmark = pytest.mark.workflow
 LANG = "gl"
-REMOTE_CODE_MARKER = "REMOTE_CODE_RAN"
-TRAP_MODULE = '''"""Stands in for model code from a hub repository: it must never run by default."""
-from pathlib import Path
-
-Path({marker!r}).write_text("remote code ran\\n")
-
-from transformers import LlamaForCausalLM
-
-
-class TrapForCausalLM(LlamaForCausalLM):
-    pass
-'''
-
-
-@pytest.fixture(scope="session")
-def trapped_model_dir(tiny_model_dir, tmp_path_factory) -> Path:
-    """The tiny model with an ``auto_map`` to custom code that leaves a marker file if it runs."""
-    model = shutil.copytree(tiny_model_dir, tmp_path_factory.mktemp("trapped") / "model")
-    marker = model.parent / REMOTE_CODE_MARKER
-    (model / "trap.py").write_text(TRAP_MODULE.format(marker=str(marker)))
-    config = json.loads((model / "config.json").read_text())
-    config["auto_map"] = {"AutoModelForCausalLM": "trap.TrapForCausalLM"}
-    (model / "config.json").write_text(json.dumps(config, indent=2))
-    return model
-
-
 def _run_to_completion(project, *targets, env=None):
     done = snakemake(project, "--cores", "2", *targets, env=env, timeout=1200)
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
@@ -71,13 +47,10 @@ def _project_or_skip(path, model_dir):
 
 
 @pytest.fixture(scope="session")
-def clean_run(trapped_model_dir, tmp_path_factory):
-    """One complete tiny run with HF_TOKEN set in the environment."""
-    project = _project_or_skip(tmp_path_factory.mktemp("run_a") / "repo", trapped_model_dir)
-    started = time.perf_counter()
-    _run_to_completion(project, env={"HF_TOKEN": FAKE_TOKEN})
-    print(f"tiny run: {time.perf_counter() - started:.1f} s")
-    return project
+def clean_run(tiny_run, tmp_path_factory):
+    """One complete tiny run with HF_TOKEN set in the environment (this file's copy of the
+    session's tiny run: the tests below add configs and runs to it)."""
+    return copy_project(tiny_run, tmp_path_factory.mktemp("run_a") / "repo")
 
 
 # Wall-clock fields are measurements of the machine, not of the model: left out of the comparison.

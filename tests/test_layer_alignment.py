@@ -44,13 +44,13 @@ def test_one_pair_has_no_mismatched_floor(tiny_model_dir):
 
 
 @pytest.mark.workflow
-def test_layer_alignment_rule_on_the_tiny_workflow(tiny_model_dir, tmp_path):
+def test_layer_alignment_rule_on_the_tiny_workflow(tiny_run, trapped_model_dir, tmp_path):
     """Through Snakemake: a checkpoint the run lacks stops the plan naming the key; the rule
     writes the JSON and figure over held-out pairs."""
-    from tiny_workflow import make_project, snakemake, tiny_config, write_config
+    from tiny_workflow import copy_project, snakemake, tiny_config, write_config
 
-    project = make_project(tmp_path / "repo", tiny_model_dir)
-    config = tiny_config(tiny_model_dir)
+    project = copy_project(tiny_run, tmp_path / "repo")
+    config = tiny_config(trapped_model_dir)
     config["paper"]["layer_alignment"] = {"enabled": True, "pairs": 4,
                                           "checkpoints": ["base", "sft/nope"]}
     write_config(project, config)

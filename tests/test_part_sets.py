@@ -58,15 +58,15 @@ def test_a_cell_set_keeps_only_its_parts_rows(tmp_path):
 
 
 @pytest.mark.workflow
-def test_part_set_cells_run_on_the_tiny_workflow(tiny_model_dir, tmp_path):
+def test_part_set_cells_run_on_the_tiny_workflow(tiny_run, trapped_model_dir, tmp_path):
     """The axis through Snakemake: the default cell keeps its path and every part; a named set
     gets parts=<name>/ and only its parts' rows (one general file serves both)."""
-    from tiny_workflow import make_project, snakemake, tiny_config, write_config
+    from tiny_workflow import copy_project, snakemake, tiny_config, write_config
 
-    project = make_project(tmp_path / "repo", tiny_model_dir)
+    project = copy_project(tiny_run, tmp_path / "repo")
     extra = [{"instruction": f"Say {n}.", "output": str(n)} for n in range(3)]
     inst.write_jsonl(project / "extra.jsonl", extra)
-    config = tiny_config(tiny_model_dir)
+    config = tiny_config(trapped_model_dir)
     config["synthetic"]["translation"]["enabled"] = False  # the human arm needs no MT
     config["dpo"]["enabled"] = False
     config["sft"]["parts"] = [

@@ -75,14 +75,15 @@ def test_reference_rows_follow_the_main_path_and_are_never_arms(tmp_path):
 
 
 @pytest.mark.workflow
-def test_reference_model_is_evaluated_on_the_tiny_workflow(tiny_model_dir, tmp_path):
+def test_reference_model_is_evaluated_on_the_tiny_workflow(tiny_run, trapped_model_dir,
+                                                           tiny_model_dir, tmp_path):
     """Through Snakemake: the plan stops on a reference that is not a model, naming the key;
     a loadable one is prepared and evaluated on the run's suites as reference/<name>."""
     from langadapt.textio import read_json
-    from tiny_workflow import make_project, snakemake, tiny_config, write_config
+    from tiny_workflow import copy_project, snakemake, tiny_config, write_config
 
-    project = make_project(tmp_path / "repo", tiny_model_dir)
-    config = tiny_config(tiny_model_dir)
+    project = copy_project(tiny_run, tmp_path / "repo")  # only the reference's jobs run
+    config = tiny_config(trapped_model_dir)
     config["evaluation"]["reference_models"] = [{"name": "tiny", "path": str(tmp_path)}]
     write_config(project, config)
     refused = snakemake(project, "-n")

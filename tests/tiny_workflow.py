@@ -23,6 +23,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
+CHAT_MESSAGES = FIXTURES / "chat_messages.jsonl"  # conversations for the SFT sets' chat part
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 # A fake hub token: it must never show up in a log or output (safety defaults).
 FAKE_TOKEN = "hf_langadaptFaultSuite0123456789abcdefXYZ"
@@ -34,6 +35,32 @@ WORKFLOW_PARTS = ("Snakefile", "rules", "scripts", "schemas", "profiles", "envs"
 # Firefox UI strings (tests/fixtures/mozilla_l10n), zipped into langpacks where
 # fetch_debian_package would extract evaluation.out_of_domain's packages.
 OOD_PACKAGES = {"gl": "firefox-esr-l10n-gl", "en-GB": "firefox-esr-l10n-en-gb"}
+
+
+REMOTE_CODE_MARKER = "REMOTE_CODE_RAN"
+TRAP_MODULE = '''"""Stands in for model code from a hub repository: it must never run by default."""
+from pathlib import Path
+
+Path({marker!r}).write_text("remote code ran\\n")
+
+from transformers import LlamaForCausalLM
+
+
+class TrapForCausalLM(LlamaForCausalLM):
+    pass
+'''
+
+
+def make_trapped_model(model_dir, dest) -> Path:
+    """``dest/model``: the model with an ``auto_map`` to custom code that writes
+    ``dest/REMOTE_CODE_RAN`` if it ever runs."""
+    model = Path(shutil.copytree(model_dir, Path(dest) / "model"))
+    marker = model.parent / REMOTE_CODE_MARKER
+    (model / "trap.py").write_text(TRAP_MODULE.format(marker=str(marker)))
+    config = json.loads((model / "config.json").read_text())
+    config["auto_map"] = {"AutoModelForCausalLM": "trap.TrapForCausalLM"}
+    (model / "config.json").write_text(json.dumps(config, indent=2))
+    return model
 
 
 def write_langpack(tree, locale: str) -> Path:
@@ -74,6 +101,14 @@ def tiny_config(model_dir, apertium: bool | None = None) -> dict:
     )
     config["sft"]["cpt_cell"] = dict(CPT_CELL)
     config["sft"]["general_examples"] = 4
+    # the help instructions (the cell's mt/human arm) and a chat dataset in the messages format
+    # (multi-turn, system turns, OpenAI and ShareGPT keys) in every SFT set
+    config["sft"]["parts"] = [
+        {"name": "general", "treatment": "cell", "examples": 4},
+        {"name": "chat", "treatment": "as_is", "examples": 3,
+         "dataset": {"path": "json", "data_files": str(CHAT_MESSAGES),
+                     "messages_field": "messages"}},
+    ]
     config["sft"]["grid"] = [
         {"init": ["cpt"], "instructions": ["mt"], "translation_examples": [8], "seed": [1]}
     ]
@@ -119,6 +154,32 @@ def make_project(dest, model_dir, config: dict | None = None) -> Path:
         (debian / f"{package}.json").write_text(json.dumps(metadata) + "\n", encoding="utf-8")
     write_config(dest, config or tiny_config(model_dir))
     return dest
+
+
+def shared_dir(tmp_path_factory) -> Path:
+    """The temporary directory every pytest-xdist worker of this test session shares."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(root, name: str, build) -> Path:
+    """``build(root / name)`` once per test session, by whichever worker asks first (a file
+    lock); the others wait for it and get the same directory."""
+    from filelock import FileLock
+
+    target, done = Path(root) / name, Path(root) / f"{name}.done"
+    with FileLock(str(Path(root) / f"{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            build(target)
+            done.touch()
+    return target
+
+
+def copy_project(source, dest) -> Path:
+    """A copy of a project that Snakemake sees as up to date (mtimes and .snakemake kept), for
+    tests that change it: only what their change touches runs again."""
+    return Path(shutil.copytree(source, dest, symlinks=True))
 
 
 def write_config(project, config: dict, name: str = "config.yaml") -> Path:
