@@ -143,3 +143,26 @@ def test_generation_stops_at_the_end_of_turn_token(tiny_model_dir):
     stops = stop_token_ids(load_model(tiny_model_dir), tokenizer)
     assert tokenizer.convert_tokens_to_ids("<|im_end|>") in stops
     assert tokenizer.eos_token_id in stops
+
+
+@pytest.mark.workflow
+def test_a_messages_dataset_goes_through_sft_and_evaluation(tiny_run):
+    """The tiny run's SFT sets hold the chat part (tiny_workflow.CHAT_MESSAGES, OpenAI and
+    ShareGPT keys): its conversations keep their system and earlier turns, the SFT cell trains
+    on every row of its set and is evaluated."""
+    import re
+
+    from tiny_workflow import CHAT_MESSAGES
+
+    cell = "init=cpt/instr=mt/xlate=8/seed=1"
+    sft_set = tiny_run / "results/instruct/gl/sft/instr=mt/xlate=8/seed=1.jsonl"
+    rows = [json.loads(line) for line in sft_set.read_text(encoding="utf-8").splitlines()]
+    chat = [row for row in rows if row.get("part") == "chat"]
+    assert len(chat) == len(CHAT_MESSAGES.read_text(encoding="utf-8").splitlines()) == 3
+    assert any(len(row["messages"]) == 5 and row["messages"][0]["role"] == "system"
+               for row in chat)
+    log = (tiny_run / f"logs/sft/gl/{cell}.log").read_text(encoding="utf-8")
+    assert re.search(rf"Tokenizing train dataset: 100%.*\b{len(rows)}/{len(rows)}\b", log), log
+    metrics = json.loads((tiny_run / f"results/eval/gl/sft/{cell}/metrics.json").read_text())
+    assert "chrf++_en-xx" in metrics["metrics"] and "if_target_language_share" in metrics[
+        "metrics"]
