@@ -1,27 +1,19 @@
 # Input functions and grids only: every target list of the workflow is built here.
-import copy
+import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, f"{workflow.basedir}/scripts")
 
 from langadapt import corpora, grids, reference_models
-from langadapt.config import read_config_file, validate_config
+from langadapt.config import validate_config
 from langadapt.paper.disclosure import disclosure_text
 from langadapt.paper.run import run_name
 from langadapt.runnable import leave_out_mt_arms
 from langadapt.instructions import help_section_counts
 from langadapt.train.launch import slurm_job_resources
 
-for config_path in workflow.overwrite_configfiles or workflow.configfiles:
-    read_config_file(config_path)  # a key given twice stops the run, naming file and line
-if workflow.overwrite_configfiles:
-    # A --configfile is a whole experiment: it replaces config.yaml instead of being merged
-    # into it (Snakemake merges by default, which leaks the default's recipe keys into paper
-    # runs). --config KEY=VALUE still applies on top; missing keys come from the schema.
-    config.clear()
-    config.update(copy.deepcopy(workflow.config_settings.overwrite_config))
-validate_config(config)
+validate_config(config)  # a language module's config: the shared config merged with its entry
 # Without machine translation the arms that need it leave the grid, with one notice line.
 _mt_notice = leave_out_mt_arms(config)
 if _mt_notice:
@@ -29,8 +21,14 @@ if _mt_notice:
 reference_models.check_reference_models(config)  # a local reference model must load (plan time)
 
 LANG = config["language"]["code"]
-# Paper outputs of this run live in results/paper/{RUN}/ (config run_name; default <lang>-<stem>).
+# The Snakemake module of this language when the config lists several (rules/languages.smk);
+# None for a single-language config.
+LANGUAGE_MODULE = workflow.modifier.namespace
+# Paper outputs of this run live in results/paper/{RUN}/ (config run_name; default <lang>-<stem>);
+# with several languages, each language's in results/paper/<run_name>/<code>/.
 RUN = run_name(config, workflow.overwrite_configfiles or ["config.yaml"])
+if LANGUAGE_MODULE:
+    RUN = f"{RUN}/{LANG}"
 # Priority of the jobs on the way to the last checkpoint (synthetic data, tokens, mixture,
 # CPT, SFT, DPO) over evaluations, which only the paper stage waits for: a 2-core run then
 # keeps both cores busy to the end instead of evaluating early and training last, alone.
@@ -38,7 +36,8 @@ TRAINING_CHAIN_PRIORITY = 10
 
 
 wildcard_constraints:
-    lang="[a-z]{2,3}",
+    # A language module's rules make only its own language's files (a region: pt-BR).
+    lang=re.escape(LANG) if LANGUAGE_MODULE else "[a-z]{2,3}(-[A-Z]{2})?",
     ratio="[0-9.]+",
     tokens="[0-9.]+[kKmMbB]?",
     synth="[0-9.]+",

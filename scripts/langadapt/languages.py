@@ -1,0 +1,66 @@
+"""Several target languages in one run (config ``languages``).
+
+Each ``languages[i]`` entry overrides the per-language keys of the shared config (``language``,
+``sources``, ``split``, ``synthetic``, ``evaluation``); everything else (base model, grids,
+recipes) is shared. The Snakefile imports the single-language workflow once per language as a
+Snakemake module whose config is the shared config deep-merged with that entry.
+"""
+
+import copy
+from pathlib import Path
+
+from langadapt.errors import config_error
+
+# Keys a languages[i] entry may override (schemas/config.schema.yaml, languages.items).
+LANGUAGE_KEYS = ("language", "sources", "split", "synthetic", "evaluation")
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """A copy of ``base`` with ``override`` merged in: mappings key by key, other values
+    (lists included: an entry's ``sources`` replace the shared ones) replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def check_languages(config: dict) -> None:
+    """Stop a ``languages`` list with an entry without a source or a code given twice."""
+    seen = {}
+    for index, entry in enumerate(config.get("languages") or []):
+        code = entry["language"]["code"]
+        if code in seen:
+            raise config_error(f"languages[{index}].language.code",
+                               f"'{code}' is also languages[{seen[code]}]: one entry a language")
+        seen[code] = index
+        if not entry.get("sources"):
+            raise config_error(f"languages[{index}].sources",
+                               f"language '{code}' has no source: list at least one (its "
+                               "sources replace the shared config's, which are another language's)")
+
+
+def multilingual_run_name(config: dict, configfiles) -> str:
+    """``run_name``, else the stem of the last config file: the cross-language outputs go to
+    results/paper/<name>/ and each language's paper outputs to results/paper/<name>/<code>/."""
+    if config.get("run_name"):
+        return str(config["run_name"])
+    return Path(str(list(configfiles)[-1])).stem if configfiles else "config"
+
+
+def language_configs(config: dict, run: str) -> dict[str, dict]:
+    """{language code: config of one language} for a config with ``languages`` ({} without):
+    the shared config without ``languages``, with the entry merged in and ``run_name`` the
+    run's (each module writes its paper outputs under <run>/<code>)."""
+    check_languages(config)
+    shared = {key: value for key, value in config.items() if key != "languages"}
+    shared["run_name"] = run
+    return {entry["language"]["code"]: deep_merge(shared, entry)
+            for entry in config.get("languages") or []}
+
+
+def module_name(code: str) -> str:
+    """The Snakemake module (and rule-name prefix) of a language: pt-BR -> pt_BR."""
+    return code.replace("-", "_")
