@@ -4,7 +4,7 @@ import sys
 
 sys.path.insert(0, f"{workflow.basedir}/scripts")
 
-from langadapt.config import read_config_file, validate_config
+from langadapt.config import read_config_file
 from langadapt.languages import language_configs, module_name, multilingual_run_name
 
 for config_path in workflow.overwrite_configfiles or workflow.configfiles:
@@ -19,7 +19,6 @@ if workflow.overwrite_configfiles:
 # Several target languages (config `languages`): {code: that language's config}; {} for one.
 LANGUAGE_CONFIGS = {}
 if config.get("languages"):
-    validate_config(config)
     MULTILINGUAL_RUN = multilingual_run_name(config, workflow.overwrite_configfiles
                                              or ["config.yaml"])
     LANGUAGE_CONFIGS = language_configs(config, MULTILINGUAL_RUN)

@@ -9,7 +9,8 @@ Snakemake module whose config is the shared config deep-merged with that entry.
 import copy
 from pathlib import Path
 
-from langadapt.errors import config_error
+from langadapt.config import check_schema, validate_config
+from langadapt.errors import LangadaptError, config_error
 
 # Keys a languages[i] entry may override (schemas/config.schema.yaml, languages.items).
 LANGUAGE_KEYS = ("language", "sources", "split", "synthetic", "evaluation")
@@ -54,11 +55,20 @@ def language_configs(config: dict, run: str) -> dict[str, dict]:
     """{language code: config of one language} for a config with ``languages`` ({} without):
     the shared config without ``languages``, with the entry merged in and ``run_name`` the
     run's (each module writes its paper outputs under <run>/<code>)."""
+    check_schema(config)
     check_languages(config)
     shared = {key: value for key, value in config.items() if key != "languages"}
     shared["run_name"] = run
-    return {entry["language"]["code"]: deep_merge(shared, entry)
-            for entry in config.get("languages") or []}
+    configs = {}
+    for index, entry in enumerate(config.get("languages") or []):
+        merged = deep_merge(shared, entry)
+        try:
+            validate_config(merged)
+        except LangadaptError as error:
+            raise LangadaptError(f"languages[{index}] ({entry['language']['code']}), {error}"
+                                 ) from None
+        configs[entry["language"]["code"]] = merged
+    return configs
 
 
 def module_name(code: str) -> str:

@@ -1,0 +1,90 @@
+# Several target languages in one run (config `languages`, langadapt.languages): the
+# single-language workflow imported once per language as a Snakemake module, its config the
+# shared config merged with that language's entry, its rules renamed <code>_* (pt-BR: pt_BR_*).
+# Every path already carries {lang}, and each module's rules make only its language's files
+# (common.smk constrains {lang}); the rules whose outputs all languages share (base model,
+# Debian packages, reference models) come from the first language's module only (the
+# `exclude` below).
+from langadapt.languages import module_name
+
+LANGUAGE_MODULES = {}  # {code: the module's namespace (its LANG, RUN, target functions)}
+
+for language_index, (language_code, language_config) in enumerate(LANGUAGE_CONFIGS.items()):
+    language_module = f"language_{module_name(language_code)}"
+    language_rule_prefix = f"{module_name(language_code)}_"
+
+    module:
+        name: language_module
+        snakefile: "language.smk"
+        config: language_config
+
+    if language_index == 0:
+
+        use rule * from language_module as language_rule_prefix*
+
+    else:
+
+        use rule * from language_module exclude prepare_base_model, fetch_debian_package, prepare_reference_model as language_rule_prefix*
+
+    LANGUAGE_MODULES[language_code] = workflow.globals[language_module]
+
+LANGUAGES_DIR = f"results/paper/{MULTILINGUAL_RUN}"
+LANGUAGE_TABLES = [f"{LANGUAGES_DIR}/languages.{ext}" for ext in ("md", "csv")]
+
+
+def stage_targets():
+    """{target rule of the Snakefile: its inputs}: every language's, and the cross-language
+    table in all and paper."""
+    targets = {}
+    for namespace in LANGUAGE_MODULES.values():
+        for target, files in namespace.stage_targets().items():
+            targets.setdefault(target, []).extend(files)
+    targets["all"] += LANGUAGE_TABLES
+    targets["paper"] += LANGUAGE_TABLES
+    return targets
+
+
+rule paper_languages:
+    """The cross-language table: one row block per language (its checkpoints and the best
+    trivial baseline of each metric), from each language's metrics.csv."""
+    input:
+        [f"{namespace.PAPER_DIR}/metrics.csv" for namespace in LANGUAGE_MODULES.values()],
+    output:
+        md=LANGUAGE_TABLES[0],
+        csv=LANGUAGE_TABLES[1],
+    log:
+        f"logs/paper/{MULTILINGUAL_RUN}/languages.log",
+    benchmark:
+        f"benchmarks/paper/{MULTILINGUAL_RUN}/paper_languages.tsv"
+    params:
+        languages={code: language["language"]["name"] or code
+                   for code, language in LANGUAGE_CONFIGS.items()},
+    localrule: True
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../envs/paper.yaml"
+    script:
+        "../scripts/paper_languages.py"
+
+
+rule paper_publish:
+    """Every language's paper_publish (docs/<run>/<code>/) and the cross-language table, copied
+    to docs/<run>/languages.md (explicit target: `snakemake paper_publish`)."""
+    input:
+        tables=[LANGUAGE_TABLES[0]],
+        languages=[path for namespace in LANGUAGE_MODULES.values()
+                   for path in namespace.publish_targets()],
+    output:
+        f"docs/{MULTILINGUAL_RUN}/languages.md",
+    log:
+        f"logs/paper/{MULTILINGUAL_RUN}/publish.log",
+    localrule: True
+    resources:
+        mem_mb=200,
+        runtime=5,
+    conda:
+        "../envs/paper.yaml"
+    script:
+        "../scripts/paper_publish.py"
