@@ -94,9 +94,15 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
     """Validate ``config`` in place, fill defaults, and return it; raise LangadaptError."""
     schema = check_schema(config, schema)
     _fill_defaults(config, schema, schema)
-    _check_semantics(config)
-    expand_short_forms(config)
-    _check_recipes(config)
+    if config["languages"]:  # several languages: each is checked as its own config
+        from langadapt.languages import language_configs
+
+        language_configs(config)
+        expand_short_forms(config)
+    else:
+        _check_semantics(config)
+        expand_short_forms(config)
+        _check_recipes(config)
     sort_keys(config)
     return config
 

@@ -51,14 +51,15 @@ def multilingual_run_name(config: dict, configfiles) -> str:
     return Path(str(list(configfiles)[-1])).stem if configfiles else "config"
 
 
-def language_configs(config: dict, run: str) -> dict[str, dict]:
-    """{language code: config of one language} for a config with ``languages`` ({} without):
-    the shared config without ``languages``, with the entry merged in and ``run_name`` the
-    run's (each module writes its paper outputs under <run>/<code>)."""
+def language_configs(config: dict, run: str | None = None) -> dict[str, dict]:
+    """{language code: config of one language, validated} for a config with ``languages`` ({}
+    without): the shared config without ``languages``, with the entry merged in and
+    ``run_name`` ``run`` when given (each module writes its paper outputs under <run>/<code>)."""
     check_schema(config)
     check_languages(config)
     shared = {key: value for key, value in config.items() if key != "languages"}
-    shared["run_name"] = run
+    if run is not None:
+        shared["run_name"] = run
     configs = {}
     for index, entry in enumerate(config.get("languages") or []):
         merged = deep_merge(shared, entry)

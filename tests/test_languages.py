@@ -1,0 +1,125 @@
+"""Several target languages in one run (config ``languages``, issue 22 item 1): each language's
+config, the plan-time errors, the cross-language table, and the workflow with two languages."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from langadapt.config import load_config, validate_config
+from langadapt.errors import LangadaptError
+from langadapt.languages import language_configs, module_name
+
+ROOT = Path(__file__).resolve().parents[1]
+IBERIAN = ROOT / "configs" / "demo-iberian.yaml"
+
+
+@pytest.fixture
+def iberian():
+    return yaml.safe_load(IBERIAN.read_text(encoding="utf-8"))
+
+
+def _error(config) -> str:
+    with pytest.raises(LangadaptError) as caught:
+        language_configs(copy.deepcopy(config))
+    return str(caught.value)
+
+
+def test_each_language_gets_its_keys_and_shares_the_rest(iberian):
+    configs = language_configs(iberian, "demo-iberian")
+    assert list(configs) == ["gl", "ca", "es"]
+    catalan = configs["ca"]
+    assert catalan["language"] == {"code": "ca", "name": "Catalan", "script": "Latn"}
+    assert catalan["sources"][0]["help_tree"] == "ca"
+    assert catalan["synthetic"]["translation"]["apertium_pair"] == "eng-cat"
+    assert catalan["synthetic"]["translation"]["max_sentences"] == 200  # shared key kept
+    assert catalan["evaluation"]["out_of_domain"]["package"] == "firefox-esr-l10n-ca"
+    assert catalan["evaluation"]["out_of_domain"]["english_package"] == "firefox-esr-l10n-en-gb"
+    assert catalan["cpt"] == configs["es"]["cpt"] and catalan["run_name"] == "demo-iberian"
+    assert catalan["languages"] == []  # a module's config is a single-language one
+    assert "languages" in load_config(IBERIAN)  # and the whole config validates
+
+
+def test_an_entry_without_a_source_stops_naming_the_key(iberian):
+    del iberian["languages"][1]["sources"]
+    assert "config key 'languages[1].sources': language 'ca' has no source" in _error(iberian)
+
+
+def test_a_code_given_twice_stops_naming_the_key(iberian):
+    iberian["languages"][2]["language"]["code"] = "gl"
+    message = _error(iberian)
+    assert "config key 'languages[2].language.code': 'gl' is also languages[0]" in message
+
+
+def test_an_entry_error_names_the_entry(iberian):
+    iberian["languages"][1]["synthetic"]["translation"]["backend"] = "google"
+    message = _error(iberian)
+    assert message.startswith("languages[1] (ca), config key 'synthetic.translation.backend'")
+
+
+def test_an_unknown_entry_key_is_named(iberian):
+    iberian["languages"][0]["cpt"] = {}
+    with pytest.raises(LangadaptError, match=r"languages\[0\]\.cpt': unknown key"):
+        validate_config(iberian)
+
+
+def test_a_code_may_carry_a_region(iberian):
+    iberian["languages"][2]["language"]["code"] = "pt-BR"
+    assert "pt-BR" in language_configs(iberian)
+    assert module_name("pt-BR") == "pt_BR"
+
+
+def _metrics_csv(path, lang, rows):
+    from langadapt.paper.aggregate import collect_metrics
+
+    files = []
+    for index, (checkpoint, metrics) in enumerate(rows):
+        file = path.parent / f"{lang}_{index}.json"
+        file.write_text(json.dumps({"checkpoint": checkpoint, "lang": lang, "metrics": metrics}))
+        files.append(file)
+    collect_metrics(files).to_csv(path, index=False)
+    return path
+
+
+def test_cross_language_table_has_a_row_block_per_language(tmp_path):
+    from langadapt.paper.languages import write_cross_language_table
+
+    cpt = "cpt/ratio=0.8/tokens=8k/synth=60.0/seed=1"
+    files = {
+        "gl": _metrics_csv(tmp_path / "gl.csv", "gl", [
+            ("base", {"bpc_target": 2.8, "chrf++_en-xx": 15.0}),
+            (cpt, {"bpc_target": 2.4, "chrf++_en-xx": 21.0}),
+            ("baseline/copy_source", {"chrf++_en-xx": 20.0})]),
+        "ca": _metrics_csv(tmp_path / "ca.csv", "ca", [
+            ("base", {"bpc_target": 2.5, "mc_acc": 0.6}),
+            ("baseline/mc_longest", {"mc_acc": 0.3})]),
+    }
+    frame = write_cross_language_table(files, {"gl": "Galician", "ca": "Catalan"},
+                                       tmp_path / "languages.md", tmp_path / "languages.csv")
+    assert list(frame["lang"]) == ["gl", "gl", "ca"]
+    assert list(frame["checkpoint"]) == ["base", cpt, "base"]
+    assert frame.loc[frame["lang"] == "gl", "chrf++_en-xx floor"].tolist() == [20.0, 20.0]
+    lines = (tmp_path / "languages.md").read_text(encoding="utf-8").splitlines()
+    assert "| Galician (gl) | base | 2.80 | 15.0 ‡ | – | – | – |" in lines  # below its floor
+    assert f"| Galician (gl) | {cpt} | 2.40 | 21.0 | – | – | – |" in lines
+    assert "| Galician (gl) | baseline | – | 20.0 (copy_source) | – | – | – |" in lines
+    assert "| Catalan (ca) | base | 2.50 | – | – | 60.0 | – |" in lines
+    assert "| Catalan (ca) | baseline | – | – | – | 30.0 (mc_longest) | – |" in lines
+
+
+def test_demo_iberian_dry_run_plans_every_language_once():
+    import re
+
+    from tiny_workflow import snakemake
+
+    plan = snakemake(ROOT, "-n", "--quiet", "rules", "--configfile", str(IBERIAN))
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    stats = dict(re.findall(r"^(\w+)\s+(\d+)$", plan.stdout + plan.stderr, flags=re.M))
+    for code in ("gl", "ca", "es"):
+        for rule in ("cpt", "sft", "eval_checkpoint", "paper_metrics", "paper_tables"):
+            assert stats.get(f"{code}_{rule}") == "1", (code, rule, stats)
+        assert f"{code}_dpo" not in stats  # dpo.enabled: false
+    assert stats["gl_prepare_base_model"] == "1" and "ca_prepare_base_model" not in stats
+    assert stats["gl_fetch_debian_package"] == "8"  # 3 help trees + English, 3 + 1 langpacks
+    assert stats["paper_languages"] == "1"
