@@ -123,3 +123,45 @@ def test_demo_iberian_dry_run_plans_every_language_once():
     assert stats["gl_prepare_base_model"] == "1" and "ca_prepare_base_model" not in stats
     assert stats["gl_fetch_debian_package"] == "8"  # 3 help trees + English, 3 + 1 langpacks
     assert stats["paper_languages"] == "1"
+
+
+@pytest.mark.workflow
+def test_two_languages_run_to_the_cross_language_table(tiny_model_dir, tmp_path):
+    """Through Snakemake, gl and ca (the Catalan help fixture, tree ca) on the tiny model:
+    base, one CPT and one SFT cell a language, their evaluations and the cross-language table;
+    each language's files under its own code, the base model prepared once."""
+    import shutil
+
+    import pandas as pd
+    from tiny_workflow import CPT_CELL_PATH, make_project, snakemake, tiny_config, write_config
+
+    config = tiny_config(tiny_model_dir)
+    config["run_name"] = "two"
+    config["dpo"]["enabled"] = False
+    catalan_mt = {"apertium_pair": "eng-cat"} if shutil.which("apertium") else {}
+    config["languages"] = [
+        {"language": {"code": "gl", "name": "Galician"}, "sources": config["sources"]},
+        {"language": {"code": "ca", "name": "Catalan"},
+         "sources": [{"name": "lohelp", "type": "libreoffice_help",
+                      "package": "libreoffice-help-ca", "help_tree": "ca"}],
+         "synthetic": {"translation": catalan_mt},
+         "evaluation": {"out_of_domain": {"enabled": False}}},  # no Catalan langpack fixture
+    ]
+    project = make_project(tmp_path / "repo", tiny_model_dir, config)
+    write_config(project, config)
+    table = "results/paper/two/languages.csv"
+    done = snakemake(project, "--cores", "2", table)
+    assert done.returncode == 0, done.stderr[-4000:]
+    for code in ("gl", "ca"):
+        assert (project / f"results/cpt/{code}/{CPT_CELL_PATH}/model").is_dir()
+        assert (project / f"results/eval/{code}/base/metrics.json").is_file()
+        assert (project / f"results/paper/two/{code}/metrics.csv").is_file()
+    assert "prepare_base_model" in done.stderr and "ca_prepare_base_model" not in done.stderr
+    frame = pd.read_csv(project / table)
+    assert list(dict.fromkeys(frame["lang"])) == ["gl", "ca"]
+    for code in ("gl", "ca"):
+        rows = frame[frame["lang"] == code]
+        assert list(rows["stage"]) == ["base", "cpt", "sft"], rows
+        assert rows["chrf++_en-xx"].notna().all() and rows["chrf++_en-xx floor"].notna().all()
+    markdown = (project / "results/paper/two/languages.md").read_text(encoding="utf-8")
+    assert markdown.count("| Catalan (ca) | baseline |") == 1
