@@ -19,7 +19,8 @@ else:
 
     include: "rules/language.smk"  # the single-language workflow
 
-TARGETS = stage_targets()  # {target: files}, of every language when there are several
+# {target: files}, of every language when there are several
+TARGETS = language_stage_targets() if LANGUAGE_CONFIGS else stage_targets()
 
 
 rule all:

@@ -351,6 +351,23 @@ def final_targets():
             + vocabulary_targets() + layer_alignment_targets())
 
 
+def stage_targets():
+    """{Snakefile target: its inputs}: all, and each stage's outputs (cpt, sft,
+    dpo, eval, paper; export, not part of all: a merged copy and a PEFT adapter export of
+    every SFT and DPO cell)."""
+    return {
+        "all": final_targets(),
+        "cpt": [f"results/cpt/{LANG}/{cell}/model" for cell in cpt_cell_paths()],
+        "sft": [f"results/sft/{LANG}/{cell}/model" for cell in sft_cell_paths()],
+        "dpo": [f"results/dpo/{LANG}/{cell}/model" for cell in dpo_cell_paths()],
+        "eval": eval_targets(),
+        "paper": paper_targets(),
+        "export": [f"results/{stage}/{LANG}/{cell}/{export}"
+                   for stage, cells in (("sft", sft_cell_paths()), ("dpo", dpo_cell_paths()))
+                   for cell in cells for export in ("merged", "adapter_export")],
+    }
+
+
 # ---- data stage (rules/data.smk) ----------------------------------------------------------
 
 

@@ -22,3 +22,16 @@ if config.get("languages"):
     MULTILINGUAL_RUN = multilingual_run_name(config, workflow.overwrite_configfiles
                                              or ["config.yaml"])
     LANGUAGE_CONFIGS = language_configs(config, MULTILINGUAL_RUN)
+
+
+def language_stage_targets():
+    """{Snakefile target: its inputs} with several languages (rules/languages.smk):
+    every language's, and the cross-language table in all and paper."""
+    targets = {}
+    for namespace in LANGUAGE_MODULES.values():
+        for target, files in namespace.stage_targets().items():
+            targets.setdefault(target, []).extend(files)
+    targets["all"] += LANGUAGE_TABLES
+    targets["paper"] += LANGUAGE_TABLES
+    return targets
+

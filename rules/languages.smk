@@ -28,20 +28,14 @@ for language_index, (language_code, language_config) in enumerate(LANGUAGE_CONFI
 
     LANGUAGE_MODULES[language_code] = workflow.globals[language_module]
 
+# A module's `localrules:` name its rules unprefixed (Snakemake does not rename them): run the
+# prefixed rules on the login node under SLURM as the single-language workflow does.
+workflow.localrules(*[name for name in {rule.name for rule in workflow.rules}
+                      for local in workflow._localrules
+                      if any(name == f"{module_name(code)}_{local}" for code in LANGUAGE_CONFIGS)])
+
 LANGUAGES_DIR = f"results/paper/{MULTILINGUAL_RUN}"
 LANGUAGE_TABLES = [f"{LANGUAGES_DIR}/languages.{ext}" for ext in ("md", "csv")]
-
-
-def stage_targets():
-    """{target rule of the Snakefile: its inputs}: every language's, and the cross-language
-    table in all and paper."""
-    targets = {}
-    for namespace in LANGUAGE_MODULES.values():
-        for target, files in namespace.stage_targets().items():
-            targets.setdefault(target, []).extend(files)
-    targets["all"] += LANGUAGE_TABLES
-    targets["paper"] += LANGUAGE_TABLES
-    return targets
 
 
 rule paper_languages:
@@ -80,6 +74,8 @@ rule paper_publish:
         f"docs/{MULTILINGUAL_RUN}/languages.md",
     log:
         f"logs/paper/{MULTILINGUAL_RUN}/publish.log",
+    benchmark:
+        f"benchmarks/paper/{MULTILINGUAL_RUN}/paper_publish.tsv"
     localrule: True
     resources:
         mem_mb=200,
