@@ -55,7 +55,7 @@ wildcard_constraints:
     prefspart="(/prefs=[A-Za-z0-9_]+)?",
     corpusset="[A-Za-z0-9_]+",
     split="train|dev|test",
-    checkpoint="base|(cpt|sft|dpo|reference)/[^ ]+",
+    checkpoint="base|(cpt|sft|joint|dpo|reference)/[^ ]+",
     reference="[A-Za-z0-9_.-]+",
 
 
@@ -105,12 +105,21 @@ def mixture_paths():
     return parts
 
 
+def joint_cell_paths():
+    """SFT cells also tuned jointly on every language (sft.joint, several languages): those that
+    start from the base model; none for a single-language config."""
+    if not (LANGUAGE_MODULE and config["sft"]["joint"]):
+        return []
+    return [part for part in sft_cell_paths() if part.startswith("init=base/")]
+
+
 def checkpoint_names():
-    """Every evaluated checkpoint: base, cpt/<cell>, sft/<cell>, dpo/<cell>."""
+    """Every evaluated checkpoint: base, cpt/<cell>, sft/<cell>, joint/<cell>, dpo/<cell>."""
     return (
         ["base"]
         + [f"cpt/{part}" for part in cpt_cell_paths()]
         + [f"sft/{part}" for part in sft_cell_paths()]
+        + [f"joint/{part}" for part in joint_cell_paths()]
         + [f"dpo/{part}" for part in dpo_cell_paths()]
     )
 
@@ -127,7 +136,16 @@ def model_dir_of(checkpoint, lang):
     stage, cell = checkpoint.split("/", 1)
     if stage == reference_models.STAGE:
         return f"results/models/reference/{cell}"
-    return f"results/{stage}/{lang}/{cell}/model"
+    return f"{training_cell_dir(checkpoint, lang)}/model"
+
+
+def training_cell_dir(checkpoint, lang):
+    """Directory of a trained checkpoint: results/<stage>/<lang>/<cell>; a joint SFT cell's is
+    results/sft/joint/<cell> (one model for every language)."""
+    stage, cell = checkpoint.split("/", 1)
+    if stage == "joint":
+        return f"results/sft/joint/{cell}"
+    return f"results/{stage}/{lang}/{cell}"
 
 
 def checkpoint_filename(name):
@@ -147,8 +165,7 @@ def train_logs():
     logs = {}
     for name in checkpoint_names():
         if name != "base":
-            stage, cell = name.split("/", 1)
-            logs[name] = f"results/{stage}/{LANG}/{cell}/train_log.csv"
+            logs[name] = f"{training_cell_dir(name, LANG)}/train_log.csv"
     return logs
 
 
@@ -313,12 +330,6 @@ def cell_mixture(cell):
     return str(Path(cell).parent)
 
 
-def stage_and_cell(name):
-    """("cpt", "ratio=0.8/tokens=8k/synth=0.0/seed=1") of a checkpoint name."""
-    stage, *cell = Path(name).parts
-    return stage, str(Path(*cell))
-
-
 def run_benchmark_files():
     """Benchmark files of this run's jobs only (a second config's jobs never enter its
     compute table)."""
@@ -337,8 +348,8 @@ def run_benchmark_files():
     files += [f"benchmarks/build_mixture/{LANG}/{part}.tsv" for part in mixture_paths()]
     for name in checkpoint_names():
         if name != "base":
-            stage, cell = stage_and_cell(name)
-            files.append(f"benchmarks/{stage}/{LANG}/{cell}.tsv")
+            files.append(training_cell_dir(name, LANG).replace("results/", "benchmarks/", 1)
+                         + ".tsv")
     files += [f"benchmarks/eval_checkpoint/{LANG}/{name}.tsv" for name in checkpoint_names()]
     for name in reference_models.reference_names(config):
         files += [f"benchmarks/prepare_reference_model/{name.partition('/')[2]}.tsv",

@@ -31,6 +31,7 @@ def language_stage_targets():
     for namespace in LANGUAGE_MODULES.values():
         for target, files in namespace.stage_targets().items():
             targets.setdefault(target, []).extend(files)
+    targets["sft"] += JOINT_MODELS
     targets["all"] += LANGUAGE_TABLES
     targets["paper"] += LANGUAGE_TABLES
     return targets

@@ -34,6 +34,49 @@ workflow.localrules(*[name for name in {rule.name for rule in workflow.rules}
                       for local in workflow._localrules
                       if any(name == f"{module_name(code)}_{local}" for code in LANGUAGE_CONFIGS)])
 
+# sft.joint (x-LLaMA's m-LLaMA): one model tuned on every language's SFT set, for each SFT cell
+# that starts from the base model; each language's module evaluates it as checkpoint joint/<cell>.
+JOINT_CELLS = LANGUAGE_MODULES[next(iter(LANGUAGE_CONFIGS))].joint_cell_paths()
+JOINT_MODELS = [f"results/sft/joint/{cell}/model" for cell in JOINT_CELLS]
+joint_module = f"language_{module_name(next(iter(LANGUAGE_CONFIGS)))}"
+joint_rule = "sft_joint"
+
+
+rule instruct_joint_set:
+    """Every language's SFT set of one cell, shuffled together."""
+    input:
+        [f"results/instruct/{code}/sft/{{cell}}/seed={{seed}}.jsonl" for code in LANGUAGE_CONFIGS],
+    output:
+        "results/instruct/joint/sft/{cell}/seed={seed}.jsonl",
+    log:
+        "logs/instruct_joint_set/{cell}/seed={seed}.log",
+    benchmark:
+        "benchmarks/instruct_joint_set/{cell}/seed={seed}.tsv"
+    localrule: True
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../scripts/instruct_joint_set.py"
+
+
+# The first language's rule sft (recipe, resources) on the joint set, from the base model.
+use rule sft from joint_module as joint_rule with:
+    input:
+        instructions="results/instruct/joint/sft/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}.jsonl",
+        model="results/models/base",
+    output:
+        model=directory("results/sft/joint/init=base/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}/model"),
+        train_log="results/sft/joint/init=base/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}/train_log.csv",
+        recipe="results/sft/joint/init=base/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}/recipe.yaml",
+    log:
+        "logs/sft/joint/init=base/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}.log",
+    benchmark:
+        "benchmarks/sft/joint/init=base/instr={instr}{partspart}/xlate={xlate}{dirpart}/seed={seed}.tsv"
+
+
 LANGUAGES_DIR = f"results/paper/{MULTILINGUAL_RUN}"
 LANGUAGE_TABLES = [f"{LANGUAGES_DIR}/languages.{ext}" for ext in ("md", "csv")]
 

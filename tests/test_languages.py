@@ -70,6 +70,26 @@ def test_a_code_may_carry_a_region(iberian):
     assert module_name("pt-BR") == "pt_BR"
 
 
+def test_a_joint_cell_needs_an_sft_cell_from_the_base_model(iberian):
+    iberian["sft"]["joint"] = True  # the demo's one SFT cell starts from CPT
+    assert "config key 'sft.joint': a joint cell starts from the base model" in _error(iberian)
+
+
+def test_the_joint_set_holds_every_language_shuffled(tmp_path):
+    from langadapt.languages import joint_instruction_set
+    from langadapt.textio import read_jsonl, write_jsonl
+
+    paths = []
+    for code in ("gl", "ca"):
+        paths.append(tmp_path / f"{code}.jsonl")
+        write_jsonl(paths[-1], [{"lang": code, "n": n} for n in range(20)])
+    assert joint_instruction_set(paths, tmp_path / "joint.jsonl", seed=1) == 40
+    rows = read_jsonl(tmp_path / "joint.jsonl")
+    assert sorted((r["lang"], r["n"]) for r in rows) == sorted(
+        (code, n) for code in ("gl", "ca") for n in range(20))
+    assert {r["lang"] for r in rows[:10]} == {"gl", "ca"}  # mixed, not one language then another
+
+
 def _metrics_csv(path, lang, rows):
     from langadapt.paper.aggregate import collect_metrics
 
@@ -128,8 +148,9 @@ def test_demo_iberian_dry_run_plans_every_language_once():
 @pytest.mark.workflow
 def test_two_languages_run_to_the_cross_language_table(tiny_model_dir, tmp_path):
     """Through Snakemake, gl and ca (the Catalan help fixture, tree ca) on the tiny model:
-    base, one CPT and one SFT cell a language, their evaluations and the cross-language table;
-    each language's files under its own code, the base model prepared once."""
+    base, one CPT and one SFT cell a language, the joint SFT cell (sft.joint) on both languages'
+    sets, their evaluations and the cross-language table; each language's files under its own
+    code, the base model prepared once."""
     import shutil
 
     import pandas as pd
@@ -138,6 +159,8 @@ def test_two_languages_run_to_the_cross_language_table(tiny_model_dir, tmp_path)
     config = tiny_config(tiny_model_dir)
     config["run_name"] = "two"
     config["dpo"]["enabled"] = False
+    config["sft"]["grid"][0]["init"] = ["base"]  # a joint cell starts from the base model
+    config["sft"]["joint"] = True
     catalan_mt = {"apertium_pair": "eng-cat"} if shutil.which("apertium") else {}
     config["languages"] = [
         {"language": {"code": "gl", "name": "Galician"}, "sources": config["sources"]},
@@ -157,11 +180,18 @@ def test_two_languages_run_to_the_cross_language_table(tiny_model_dir, tmp_path)
         assert (project / f"results/eval/{code}/base/metrics.json").is_file()
         assert (project / f"results/paper/two/{code}/metrics.csv").is_file()
     assert "prepare_base_model" in done.stderr and "ca_prepare_base_model" not in done.stderr
+    joint = "init=base/instr=mt/xlate=8/seed=1"
+    examples = [len((project / f"results/instruct/{code}/sft/instr=mt/xlate=8/seed=1.jsonl")
+                    .read_text(encoding="utf-8").splitlines()) for code in ("gl", "ca")]
+    joint_set = project / "results/instruct/joint/sft/instr=mt/xlate=8/seed=1.jsonl"
+    assert len(joint_set.read_text(encoding="utf-8").splitlines()) == sum(examples)
+    assert (project / f"results/sft/joint/{joint}/model").is_dir()
     frame = pd.read_csv(project / table)
     assert list(dict.fromkeys(frame["lang"])) == ["gl", "ca"]
     for code in ("gl", "ca"):
         rows = frame[frame["lang"] == code]
-        assert list(rows["stage"]) == ["base", "cpt", "sft"], rows
+        assert list(rows["stage"]) == ["base", "cpt", "sft", "joint"], rows
+        assert f"joint/{joint}" in set(rows["checkpoint"])
         assert rows["chrf++_en-xx"].notna().all() and rows["chrf++_en-xx floor"].notna().all()
     markdown = (project / "results/paper/two/languages.md").read_text(encoding="utf-8")
     assert markdown.count("| Catalan (ca) | baseline |") == 1

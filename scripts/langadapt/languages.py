@@ -7,10 +7,12 @@ Snakemake module whose config is the shared config deep-merged with that entry.
 """
 
 import copy
+import random
 from pathlib import Path
 
 from langadapt.config import check_schema, validate_config
 from langadapt.errors import LangadaptError, config_error
+from langadapt.textio import read_jsonl, write_jsonl
 
 # Keys a languages[i] entry may override (schemas/config.schema.yaml, languages.items).
 LANGUAGE_KEYS = ("language", "sources", "split", "synthetic", "evaluation")
@@ -43,6 +45,24 @@ def check_languages(config: dict) -> None:
                                "sources replace the shared config's, which are another language's)")
 
 
+def check_joint_cells(config: dict) -> None:
+    """``sft.joint`` tunes the SFT cells that start from the base model jointly: stop a config
+    that asks for it without one (each language's CPT model is its own)."""
+    grid = (config.get("sft") or {}).get("grid") or []
+    if (config.get("sft") or {}).get("joint") and not any(
+            "base" in entry.get("init", ["cpt"]) for entry in grid):
+        raise config_error("sft.joint", "a joint cell starts from the base model, and no "
+                           "sft.grid entry has init: [base]; add one or set joint: false")
+
+
+def joint_instruction_set(paths: list, out_path, seed: int) -> int:
+    """One SFT set of every language's (``paths``, same cell), shuffled with ``seed`` so that
+    each batch mixes languages; returns the number of examples."""
+    rows = [row for path in paths for row in read_jsonl(path)]
+    random.Random(seed).shuffle(rows)
+    return write_jsonl(out_path, rows)
+
+
 def multilingual_run_name(config: dict, configfiles) -> str:
     """``run_name``, else the stem of the last config file: the cross-language outputs go to
     results/paper/<name>/ and each language's paper outputs to results/paper/<name>/<code>/."""
@@ -57,6 +77,7 @@ def language_configs(config: dict, run: str | None = None) -> dict[str, dict]:
     ``run_name`` ``run`` when given (each module writes its paper outputs under <run>/<code>)."""
     check_schema(config)
     check_languages(config)
+    check_joint_cells(config)
     shared = {key: value for key, value in config.items() if key != "languages"}
     if run is not None:
         shared["run_name"] = run
