@@ -71,7 +71,7 @@ def test_a_code_may_carry_a_region(iberian):
 
 
 def test_a_joint_cell_needs_an_sft_cell_from_the_base_model(iberian):
-    iberian["sft"]["joint"] = True  # the demo's one SFT cell starts from CPT
+    iberian["sft"]["grid"][0]["init"] = ["cpt"]  # the demo's joint cell starts from base
     assert "config key 'sft.joint': a joint cell starts from the base model" in _error(iberian)
 
 
@@ -143,6 +143,8 @@ def test_demo_iberian_dry_run_plans_every_language_once():
     assert stats["gl_prepare_base_model"] == "1" and "ca_prepare_base_model" not in stats
     assert stats["gl_fetch_debian_package"] == "8"  # 3 help trees + English, 3 + 1 langpacks
     assert stats["paper_languages"] == "1"
+    assert stats["sft_joint"] == "1" and stats["instruct_joint_set"] == "1"  # sft.joint
+    assert all(stats[f"{code}_eval_checkpoint_joint"] == "1" for code in ("gl", "ca", "es"))
 
 
 @pytest.mark.workflow
