@@ -163,14 +163,14 @@ def test_two_languages_run_to_the_cross_language_table(tiny_model_dir, tmp_path)
     config["dpo"]["enabled"] = False
     config["sft"]["grid"][0]["init"] = ["base"]  # a joint cell starts from the base model
     config["sft"]["joint"] = True
+    config["evaluation"]["out_of_domain"]["enabled"] = False  # no Catalan langpack fixture
     catalan_mt = {"apertium_pair": "eng-cat"} if shutil.which("apertium") else {}
     config["languages"] = [
         {"language": {"code": "gl", "name": "Galician"}, "sources": config["sources"]},
         {"language": {"code": "ca", "name": "Catalan"},
          "sources": [{"name": "lohelp", "type": "libreoffice_help",
                       "package": "libreoffice-help-ca", "help_tree": "ca"}],
-         "synthetic": {"translation": catalan_mt},
-         "evaluation": {"out_of_domain": {"enabled": False}}},  # no Catalan langpack fixture
+         "synthetic": {"translation": catalan_mt}},
     ]
     project = make_project(tmp_path / "repo", tiny_model_dir, config)
     write_config(project, config)
