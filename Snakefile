@@ -9,22 +9,23 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
-include: "rules/common.smk"  # validates the config (schemas/config.schema.yaml) and fills defaults
-include: "rules/base_model.smk"
-include: "rules/data.smk"
-include: "rules/synthetic.smk"
-include: "rules/mix.smk"
-include: "rules/cpt.smk"
-include: "rules/vocab.smk"  # vocabulary extension: extended base models, tokens, mixtures, CPT cells
-include: "rules/sft.smk"
-include: "rules/dpo.smk"
-include: "rules/eval.smk"
-include: "rules/paper.smk"
+include: "rules/config.smk"  # reads the config once; LANGUAGE_CONFIGS: one per `languages` entry
+
+if LANGUAGE_CONFIGS:
+
+    include: "rules/languages.smk"  # each language as a module, and the cross-language table
+
+else:
+
+    include: "rules/language.smk"  # the single-language workflow
+
+# {target: files}, of every language when there are several
+TARGETS = language_stage_targets() if LANGUAGE_CONFIGS else stage_targets()
 
 
 rule all:
     input:
-        final_targets(),
+        TARGETS["all"],
     default_target: True
 
 
@@ -32,32 +33,30 @@ rule all:
 # rules cpt, sft and dpo train one cell (wildcards), so the targets carry an _all suffix.
 rule cpt_all:
     input:
-        [f"results/cpt/{LANG}/{cell}/model" for cell in cpt_cell_paths()],
+        TARGETS["cpt"],
 
 
 rule sft_all:
     input:
-        [f"results/sft/{LANG}/{cell}/model" for cell in sft_cell_paths()],
+        TARGETS["sft"],
 
 
 rule dpo_all:
     input:
-        [f"results/dpo/{LANG}/{cell}/model" for cell in dpo_cell_paths()],
+        TARGETS["dpo"],
 
 
 rule eval_all:
     input:
-        eval_targets(),
+        TARGETS["eval"],
 
 
 rule paper_all:
     input:
-        paper_targets(),
+        TARGETS["paper"],
 
 
 # Not part of `all`: a merged copy and a PEFT adapter export of every SFT and DPO cell.
 rule export_all:
     input:
-        [f"results/{stage}/{LANG}/{cell}/{export}"
-         for stage, cells in (("sft", sft_cell_paths()), ("dpo", dpo_cell_paths()))
-         for cell in cells for export in ("merged", "adapter_export")],
+        TARGETS["export"],

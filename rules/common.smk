@@ -1,27 +1,19 @@
 # Input functions and grids only: every target list of the workflow is built here.
-import copy
+import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, f"{workflow.basedir}/scripts")
 
 from langadapt import corpora, grids, reference_models
-from langadapt.config import read_config_file, validate_config
+from langadapt.config import validate_config
 from langadapt.paper.disclosure import disclosure_text
 from langadapt.paper.run import run_name
 from langadapt.runnable import leave_out_mt_arms
 from langadapt.instructions import help_section_counts
 from langadapt.train.launch import slurm_job_resources
 
-for config_path in workflow.overwrite_configfiles or workflow.configfiles:
-    read_config_file(config_path)  # a key given twice stops the run, naming file and line
-if workflow.overwrite_configfiles:
-    # A --configfile is a whole experiment: it replaces config.yaml instead of being merged
-    # into it (Snakemake merges by default, which leaks the default's recipe keys into paper
-    # runs). --config KEY=VALUE still applies on top; missing keys come from the schema.
-    config.clear()
-    config.update(copy.deepcopy(workflow.config_settings.overwrite_config))
-validate_config(config)
+validate_config(config)  # a language module's config: the shared config merged with its entry
 # Without machine translation the arms that need it leave the grid, with one notice line.
 _mt_notice = leave_out_mt_arms(config)
 if _mt_notice:
@@ -29,8 +21,14 @@ if _mt_notice:
 reference_models.check_reference_models(config)  # a local reference model must load (plan time)
 
 LANG = config["language"]["code"]
-# Paper outputs of this run live in results/paper/{RUN}/ (config run_name; default <lang>-<stem>).
+# The Snakemake module of this language when the config lists several (rules/languages.smk);
+# None for a single-language config.
+LANGUAGE_MODULE = workflow.modifier.namespace
+# Paper outputs of this run live in results/paper/{RUN}/ (config run_name; default <lang>-<stem>);
+# with several languages, each language's in results/paper/<run_name>/<code>/.
 RUN = run_name(config, workflow.overwrite_configfiles or ["config.yaml"])
+if LANGUAGE_MODULE:
+    RUN = f"{RUN}/{LANG}"
 # Priority of the jobs on the way to the last checkpoint (synthetic data, tokens, mixture,
 # CPT, SFT, DPO) over evaluations, which only the paper stage waits for: a 2-core run then
 # keeps both cores busy to the end instead of evaluating early and training last, alone.
@@ -38,7 +36,8 @@ TRAINING_CHAIN_PRIORITY = 10
 
 
 wildcard_constraints:
-    lang="[a-z]{2,3}",
+    # A language module's rules make only its own language's files (a region: pt-BR).
+    lang=re.escape(LANG) if LANGUAGE_MODULE else "[a-z]{2,3}(-[A-Z]{2})?",
     ratio="[0-9.]+",
     tokens="[0-9.]+[kKmMbB]?",
     synth="[0-9.]+",
@@ -56,7 +55,7 @@ wildcard_constraints:
     prefspart="(/prefs=[A-Za-z0-9_]+)?",
     corpusset="[A-Za-z0-9_]+",
     split="train|dev|test",
-    checkpoint="base|(cpt|sft|dpo|reference)/[^ ]+",
+    checkpoint="base|(cpt|sft|joint|dpo|reference)/[^ ]+",
     reference="[A-Za-z0-9_.-]+",
 
 
@@ -106,12 +105,21 @@ def mixture_paths():
     return parts
 
 
+def joint_cell_paths():
+    """SFT cells also tuned jointly on every language (sft.joint, several languages): those that
+    start from the base model; none for a single-language config."""
+    if not (LANGUAGE_MODULE and config["sft"]["joint"]):
+        return []
+    return [part for part in sft_cell_paths() if part.startswith("init=base/")]
+
+
 def checkpoint_names():
-    """Every evaluated checkpoint: base, cpt/<cell>, sft/<cell>, dpo/<cell>."""
+    """Every evaluated checkpoint: base, cpt/<cell>, sft/<cell>, joint/<cell>, dpo/<cell>."""
     return (
         ["base"]
         + [f"cpt/{part}" for part in cpt_cell_paths()]
         + [f"sft/{part}" for part in sft_cell_paths()]
+        + [f"joint/{part}" for part in joint_cell_paths()]
         + [f"dpo/{part}" for part in dpo_cell_paths()]
     )
 
@@ -128,7 +136,16 @@ def model_dir_of(checkpoint, lang):
     stage, cell = checkpoint.split("/", 1)
     if stage == reference_models.STAGE:
         return f"results/models/reference/{cell}"
-    return f"results/{stage}/{lang}/{cell}/model"
+    return f"{training_cell_dir(checkpoint, lang)}/model"
+
+
+def training_cell_dir(checkpoint, lang):
+    """Directory of a trained checkpoint: results/<stage>/<lang>/<cell>; a joint SFT cell's is
+    results/sft/joint/<cell> (one model for every language)."""
+    stage, cell = checkpoint.split("/", 1)
+    if stage == "joint":
+        return f"results/sft/joint/{cell}"
+    return f"results/{stage}/{lang}/{cell}"
 
 
 def checkpoint_filename(name):
@@ -148,8 +165,7 @@ def train_logs():
     logs = {}
     for name in checkpoint_names():
         if name != "base":
-            stage, cell = name.split("/", 1)
-            logs[name] = f"results/{stage}/{LANG}/{cell}/train_log.csv"
+            logs[name] = f"{training_cell_dir(name, LANG)}/train_log.csv"
     return logs
 
 
@@ -314,12 +330,6 @@ def cell_mixture(cell):
     return str(Path(cell).parent)
 
 
-def stage_and_cell(name):
-    """("cpt", "ratio=0.8/tokens=8k/synth=0.0/seed=1") of a checkpoint name."""
-    stage, *cell = Path(name).parts
-    return stage, str(Path(*cell))
-
-
 def run_benchmark_files():
     """Benchmark files of this run's jobs only (a second config's jobs never enter its
     compute table)."""
@@ -338,8 +348,8 @@ def run_benchmark_files():
     files += [f"benchmarks/build_mixture/{LANG}/{part}.tsv" for part in mixture_paths()]
     for name in checkpoint_names():
         if name != "base":
-            stage, cell = stage_and_cell(name)
-            files.append(f"benchmarks/{stage}/{LANG}/{cell}.tsv")
+            files.append(training_cell_dir(name, LANG).replace("results/", "benchmarks/", 1)
+                         + ".tsv")
     files += [f"benchmarks/eval_checkpoint/{LANG}/{name}.tsv" for name in checkpoint_names()]
     for name in reference_models.reference_names(config):
         files += [f"benchmarks/prepare_reference_model/{name.partition('/')[2]}.tsv",
@@ -350,6 +360,23 @@ def run_benchmark_files():
 def final_targets():
     return (data_targets() + training_targets() + eval_targets() + paper_targets()
             + vocabulary_targets() + layer_alignment_targets())
+
+
+def stage_targets():
+    """{Snakefile target: its inputs}: all, and each stage's outputs (cpt, sft,
+    dpo, eval, paper; export, not part of all: a merged copy and a PEFT adapter export of
+    every SFT and DPO cell)."""
+    return {
+        "all": final_targets(),
+        "cpt": [f"results/cpt/{LANG}/{cell}/model" for cell in cpt_cell_paths()],
+        "sft": [f"results/sft/{LANG}/{cell}/model" for cell in sft_cell_paths()],
+        "dpo": [f"results/dpo/{LANG}/{cell}/model" for cell in dpo_cell_paths()],
+        "eval": eval_targets(),
+        "paper": paper_targets(),
+        "export": [f"results/{stage}/{LANG}/{cell}/{export}"
+                   for stage, cells in (("sft", sft_cell_paths()), ("dpo", dpo_cell_paths()))
+                   for cell in cells for export in ("merged", "adapter_export")],
+    }
 
 
 # ---- data stage (rules/data.smk) ----------------------------------------------------------

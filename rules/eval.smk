@@ -209,3 +209,11 @@ use rule eval_checkpoint as eval_checkpoint_dpo with:
         **checkpoint_outputs(config, "dpo"),
     wildcard_constraints:
         checkpoint="dpo/[^ ]+",
+
+
+# A joint SFT cell (sft.joint, several languages) evaluated in this language: the SFT suites.
+use rule eval_checkpoint as eval_checkpoint_joint with:
+    output:
+        **checkpoint_outputs(config, "joint"),
+    wildcard_constraints:
+        checkpoint="joint/[^ ]+",

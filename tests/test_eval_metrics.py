@@ -58,6 +58,8 @@ def test_language_share():
     share = language_share(texts, "gl")
     assert share["share"] == pytest.approx(1 / 3)
     assert share["languages"]["en"] == 1 and share["languages"]["empty"] == 1
+    brazilian = ["Este é um texto em português sobre a planilha e as suas células."]
+    assert language_share(brazilian, "pt-BR")["share"] == 1.0  # a code with a region
 
 
 def test_manual_sheet_round_trip(tmp_path):

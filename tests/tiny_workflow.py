@@ -29,8 +29,10 @@ SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 FAKE_TOKEN = "hf_langadaptFaultSuite0123456789abcdefXYZ"
 CPT_CELL = {"mixing_ratio": 0.8, "token_budget": "8k", "synthetic_weight": 1.0, "seed": 1}
 CPT_CELL_PATH = "ratio=0.8/tokens=8k/synth=1.0/seed=1"
-# The LibreOffice help sample in tests/fixtures/lohelp, laid out as extracted Debian packages.
-HELP_PACKAGES = {"gl": "libreoffice-help-gl", "en-us": "libreoffice-help-en-us"}
+# The LibreOffice help sample in tests/fixtures/lohelp, laid out as extracted Debian packages
+# (ca: a second language, trees ca and ca-valencia, for the runs with several languages).
+HELP_PACKAGES = {"gl": "libreoffice-help-gl", "en-us": "libreoffice-help-en-us",
+                 "ca": "libreoffice-help-ca"}
 WORKFLOW_PARTS = ("Snakefile", "rules", "scripts", "schemas", "profiles", "envs")
 # Firefox UI strings (tests/fixtures/mozilla_l10n), zipped into langpacks where
 # fetch_debian_package would extract evaluation.out_of_domain's packages.

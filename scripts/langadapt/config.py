@@ -78,18 +78,31 @@ def _fill_defaults(instance, schema: dict, root: dict) -> None:
             _fill_defaults(item, schema["items"], root)
 
 
-def validate_config(config: dict, schema: dict | None = None) -> dict:
-    """Validate ``config`` in place, fill defaults, and return it; raise LangadaptError."""
+def check_schema(config: dict, schema: dict | None = None) -> dict:
+    """Raise LangadaptError naming the first key of ``config`` the schema refuses; return the
+    schema."""
     schema = schema or load_schema()
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         key, message = _describe(errors[0])
         raise config_error(key, message)
+    return schema
+
+
+def validate_config(config: dict, schema: dict | None = None) -> dict:
+    """Validate ``config`` in place, fill defaults, and return it; raise LangadaptError."""
+    schema = check_schema(config, schema)
     _fill_defaults(config, schema, schema)
-    _check_semantics(config)
-    expand_short_forms(config)
-    _check_recipes(config)
+    if config["languages"]:  # several languages: each is checked as its own config
+        from langadapt.languages import language_configs
+
+        language_configs(config)
+        expand_short_forms(config)
+    else:
+        _check_semantics(config)
+        expand_short_forms(config)
+        _check_recipes(config)
     sort_keys(config)
     return config
 

@@ -71,9 +71,11 @@ def build_instructions(records: list[dict], count: int, language_name: str,
 
 
 def language_share(texts: list[str], lang: str) -> dict:
-    """Share of ``texts`` that py3langid identifies as ``lang``; counts of every language."""
+    """Share of ``texts`` that py3langid identifies as ``lang`` (its language part: py3langid
+    has no regions, pt-BR counts as pt); counts of every language."""
     import py3langid
 
+    lang = lang.partition("-")[0]
     counts: dict[str, int] = {}
     for text in texts:
         code = py3langid.classify(text)[0] if text.strip() else "empty"

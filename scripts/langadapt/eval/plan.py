@@ -50,8 +50,10 @@ def claim_needs(config: dict) -> list[tuple[str, str, str]]:
 
 def stage_suites(config: dict, stage: str) -> list[str]:
     """Suites the checkpoints of ``stage`` run (``evaluation.suites.<stage>``); outside reference
-    models (stage ``reference``) run the base model's."""
-    return list(config["evaluation"]["suites"]["base" if stage == "reference" else stage])
+    models (stage ``reference``) run the base model's, joint SFT cells (stage ``joint``, several
+    languages) the SFT cells'."""
+    stage = {"reference": "base", "joint": "sft"}.get(stage, stage)
+    return list(config["evaluation"]["suites"][stage])
 
 
 def checkpoint_outputs(config: dict, stage: str) -> dict[str, str]:

@@ -34,9 +34,9 @@ def checkpoint_coordinates(name: str, cpt_cell: dict | None = None,
     for part in filter(None, cell.split("/")):
         key, _, value = part.partition("=")
         coordinates[key] = value
-    if stage in ("sft", "dpo") and coordinates["dir"] is None:
+    if stage in ("sft", "joint", "dpo") and coordinates["dir"] is None:
         coordinates["dir"] = direction  # the path leaves the run's default direction out
-    if stage in ("sft", "dpo") and coordinates["parts"] is None:
+    if stage in ("sft", "joint", "dpo") and coordinates["parts"] is None:
         coordinates["parts"] = "all"  # the path leaves the part set of every sft.parts out
     if stage == "dpo" and coordinates["prefs"] is None:
         coordinates["prefs"] = "all"  # the path leaves the set of every dpo.parts out
@@ -126,7 +126,8 @@ def wide(frame: pd.DataFrame) -> pd.DataFrame:
         table[column] = table[column].replace("", None)
         if column in NUMERIC:
             table[column] = pd.to_numeric(table[column])
-    order = {"base": 0, "cpt": 1, "sft": 2, "dpo": 3, "reference": 4, BASELINE_STAGE: 5}
+    order = {"base": 0, "cpt": 1, "sft": 2, "joint": 2.5, "dpo": 3, "reference": 4,
+             BASELINE_STAGE: 5}
     table = table.assign(_order=table["stage"].map(order)).sort_values(
         ["_order", "checkpoint"]).drop(columns="_order")
     return table.dropna(axis=0, how="all", subset=metrics).reset_index(drop=True)
