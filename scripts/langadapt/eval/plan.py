@@ -48,6 +48,7 @@ def claim_needs(config: dict) -> list[tuple[str, str, str]]:
                 needs.append((f"claim {claim} ({metric})", stage, suite))
     return needs
 
+
 def stage_suites(config: dict, stage: str) -> list[str]:
     """Suites the checkpoints of ``stage`` run (``evaluation.suites.<stage>``); outside reference
     models (stage ``reference``) run the base model's, joint SFT cells (stage ``joint``, several
