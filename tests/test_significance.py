@@ -54,7 +54,8 @@ def test_p_value_equals_sacrebleu_paired_ar(make_metric, fixture, monkeypatch):
     assert 0.003 < expected < 0.05 or fixture == "weak"  # not a trivial p
 
 
-@pytest.mark.parametrize("metric", [BLEU(), CHRF(word_order=2), CHRF()], ids=str)
+@pytest.mark.parametrize("metric", [BLEU(), CHRF(word_order=2), CHRF()],
+                         ids=["bleu", "chrf++", "chrf"])
 def test_vectorised_scores_equal_sacrebleus_on_every_resample(metric):
     """The one-pass scores of thousands of resamples are sacrebleu's corpus scores, including
     resamples without a 4-gram match, an empty hypothesis or no hypothesis n-grams at all."""
