@@ -246,10 +246,10 @@ def test_suite_without_held_out_data_stops_the_dry_run(project, tiny_model_dir):
 
 
 def test_paper_output_reading_a_suite_the_stage_skips_stops_the_dry_run(project, tiny_model_dir):
-    """The forgetting figure and claims C1-C2 read the CPT cells' bits per character."""
+    """The forgetting figure and claims C1, C2 and C6 read the CPT cells' bits per character."""
     out = _dry_run_with(
         project, tiny_model_dir,
         lambda c: c["evaluation"]["suites"].update(cpt=["translation", "multiple_choice"])
     )
-    assert ("config key 'evaluation.suites.cpt': figure forgetting, table mixing_ratio, claims "
-            "C1-C2 (bits per char) reads the bpc suite of cpt checkpoints") in out
+    assert ("config key 'evaluation.suites.cpt': figure forgetting, table mixing_ratio "
+            "(bits per char) reads the bpc suite of cpt checkpoints") in out

@@ -27,7 +27,10 @@ EVAL_RULES = ["eval_out_of_domain", "eval_data", "eval_translation_set", "eval_t
 CPT = "cpt/ratio=0.8/tokens=12k/synth=1.0/seed=1"
 SMALL = {"evaluation": {"bpc_chars": 400, "translation_sentences": 6, "max_new_tokens": 6,
                         "multiple_choice_items": 8, "instruction_prompts": 4,
-                        "bootstrap_resamples": 50}}
+                        "bootstrap_resamples": 50,
+                        # CPT cells run bpc only in config.yaml; with translation too, the
+                        # CPT copy of the base must decode exactly as the base does
+                        "suites": {"cpt": ["bpc", "translation"]}}}
 
 
 @pytest.mark.workflow
@@ -62,7 +65,7 @@ def test_eval_rules_on_tiny_model(tmp_path, tiny_model_dir, fixture_dir):
                 assert f"{name}_{direction}" in metrics and f"{name}_ood_{direction}" in metrics
         assert not any("vs_base" in name or "mc_length" in name for name in metrics)
     assert {"mc_acc", "if_target_language_share", "if_chrf"} <= set(base["metrics"])
-    # config.yaml: CPT checkpoints run bpc and translation only
+    # small.yaml: CPT checkpoints run bpc and translation only
     assert set(cpt["seconds"]) == {"bpc", "translation"}
     suite = tmp_path / "results" / "eval" / "gl"
     assert not (suite / CPT / "lm_eval.json").exists()

@@ -194,6 +194,8 @@ def test_two_languages_run_to_the_cross_language_table(tiny_model_dir, tmp_path)
         rows = frame[frame["lang"] == code]
         assert list(rows["stage"]) == ["base", "cpt", "sft", "joint"], rows
         assert f"joint/{joint}" in set(rows["checkpoint"])
-        assert rows["chrf++_en-xx"].notna().all() and rows["chrf++_en-xx floor"].notna().all()
+        translated = rows[rows["stage"] != "cpt"]  # CPT cells run bits per char only
+        assert translated["chrf++_en-xx"].notna().all()
+        assert rows["chrf++_en-xx floor"].notna().all()
     markdown = (project / "results/paper/two/languages.md").read_text(encoding="utf-8")
     assert markdown.count("| Catalan (ca) | baseline |") == 1
