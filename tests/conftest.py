@@ -26,6 +26,18 @@ FIXTURES = Path(__file__).parent / "fixtures"
 LOHELP = FIXTURES / "lohelp"
 
 
+# Files that take minutes (measured on 2 cores), longest first. pytest-xdist's loadfile scheduler
+# hands files out in collection order, so these start first instead of ending the run alone.
+SLOW_FILES = ("test_slurm.py", "test_faults.py", "test_train_sharded.py", "test_languages.py",
+              "test_workflow_synthetic.py", "test_chat_formats.py", "test_train_workflow.py",
+              "test_train_cpt.py", "test_corpus_sets.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: index for index, name in enumerate(SLOW_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FILES)))
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "workflow: runs Snakemake rules end to end on tiny data")
 
