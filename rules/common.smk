@@ -246,7 +246,7 @@ def reference_model_entry(wildcards):
             if entry["name"] == wildcards.reference]
 
 
-PAPER_TABLES = ["stages", "mixing_ratio", "synthetic", "instructions", "cpt", "corpus"]
+PAPER_TABLES = ["stages", "mixing_ratio", "synthetic", "instructions", "cpt", "corpus", "baselines"]
 PAPER_FIGURES = ["forgetting", "scaling", "loss_curves"]
 PAPER_DIR = f"results/paper/{RUN}"
 

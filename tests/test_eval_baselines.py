@@ -172,3 +172,26 @@ def test_the_suites_a_claim_needs_follow_its_configured_metric():
     claims["C6"]["metric"] = "chrf++_en-xx"
     with pytest.raises(LangadaptError, match=r"'evaluation.suites.cpt'.*claim C6 \(chrf\+\+"):
         paper_needs_check(config, ["base", "cpt", "sft"])
+
+
+def test_the_baselines_table_lists_every_baseline_with_its_interval(tmp_path):
+    import pandas as pd
+    from langadapt.paper.aggregate import COLUMNS
+    from langadapt.paper.tables import write_tables
+
+    rows = [("base", "base", "mc_acc", 0.62), ("base", "base", "chrf++_en-xx", 15.6),
+            ("baseline/copy_source", "baseline", "chrf++_en-xx", 20.6),
+            ("baseline/mc_random", "baseline", "mc_acc", 0.25),
+            ("baseline/mc_random", "baseline", "mc_acc_ci_low", 0.175),
+            ("baseline/mc_random", "baseline", "mc_acc_ci_high", 0.3430)]
+    metrics = pd.DataFrame([{"lang": "gl", "checkpoint": name, "stage": stage, "metric": metric,
+                             "value": value} for name, stage, metric, value in rows],
+                           columns=COLUMNS)
+    write_tables(metrics, tmp_path, "gl", "Galician")
+    table = pd.read_csv(tmp_path / "baselines.csv")
+    assert table.to_dict("records") == [
+        {"baseline": "copy_source", "metric": "chrF++ en→gl", "value": 20.6,
+         "95 % interval": "–"},
+        {"baseline": "mc_random", "metric": "MC acc %", "value": 25.0,
+         "95 % interval": "[17.5, 34.3]"}]
+    assert "chance is 25 %" in (tmp_path / "baselines.md").read_text()

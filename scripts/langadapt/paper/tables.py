@@ -333,6 +333,33 @@ BUILDERS = {"stages": lambda t, m: (stage_table(t, m), "no checkpoints evaluated
             "instructions": instructions_table, "cpt": cpt_table, "corpus": corpus_table}
 
 
+BASELINES_CAPTION = ("Trivial baselines on the held-out items: copying the source, echoing the "
+                     "prompt, and every non-model multiple-choice chooser (Wilson 95 % interval)")
+BASELINES_NOTE = ("The floor a model must beat: the baseline row of every other table is the "
+                  "best of these per metric. Choosers pick one of the 4 choices from the text "
+                  "alone (length, overlap with the English source, word frequency); chance is "
+                  "25 %.")
+
+
+def baselines_table(table: pd.DataFrame, lang: str) -> pd.DataFrame | None:
+    """Every trivial baseline (stage ``baseline``) with each metric it has, one row a metric,
+    and the 95 % interval where it has one (the multiple-choice choosers)."""
+    rows = []
+    for record in table[table["stage"] == BASELINE_STAGE].to_dict("records"):
+        name = record["checkpoint"].split("/", 1)[1]
+        for metric, label, _, fmt in METRICS:
+            value = record.get(metric)
+            if value is None or pd.isna(value):
+                continue
+            low, high = record.get(f"{metric}_ci_low"), record.get(f"{metric}_ci_high")
+            interval = ("–" if low is None or pd.isna(low)
+                        else f"[{_format(low, fmt)}, {_format(high, fmt)}]")
+            rows.append({"baseline": name, "metric": label.replace("xx", lang),
+                         "value": _format(value, fmt),
+                         "95 % interval": interval})
+    return pd.DataFrame(rows) if rows else None
+
+
 def table_marks(comparisons: pd.DataFrame | None, name: str) -> tuple[dict, str]:
     """{(arm, metric): markers} of the significant comparisons of table ``name``, and the
     test methods used."""
@@ -374,12 +401,14 @@ def write_tables(metrics: pd.DataFrame, out_dir, lang: str, language_name: str,
                  disclosure: str = "") -> dict:
     """Write the tables to ``out_dir``; returns {name: note or ''}. ``disclosure`` (base model,
     dtypes, seeds, demo caveat) follows every footnote."""
+    out_dir = Path(out_dir)
     table = wide(metrics)
+    write_table(baselines_table(table, lang), out_dir / "baselines", BASELINES_CAPTION, lang,
+                "no baselines in this run", " ".join(filter(None, [BASELINES_NOTE, disclosure])))
     floors = {metric: baseline_floor(table, metric) for metric, *_ in METRICS}
     floors = {metric: floor for metric, floor in floors.items() if floor}
     table = table[table["stage"] != BASELINE_STAGE].reset_index(drop=True)
     below = floor_marks(table, floors)
-    out_dir = Path(out_dir)
     notes = {}
     for name, build in BUILDERS.items():
         marks, methods = table_marks(comparisons, name)
