@@ -9,7 +9,7 @@ def test_default_run_discloses_base_model_dtypes_seeds_and_demo_scale():
     assert text.startswith("**Demo scale, not findings**")
     assert "SmolLM2-135M-Instruct (instruction-tuned), dequantised from its Q4_1 GGUF" in text
     assert "Decoding (translation, instructions) in float32" in text
-    assert "Seeds per arm: CPT 2, SFT 1, DPO 1." in text
+    assert "Seeds per arm: CPT 1, SFT 1, DPO 1." in text
 
 
 def test_study_is_not_marked_demo_and_names_its_bf16_decoding():

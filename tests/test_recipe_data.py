@@ -328,6 +328,9 @@ def test_plan_check_reports_mt_that_is_mostly_never_sampled(help_source, caplog)
                                                       "translation_examples": [0]}])
     config["mixture"]["target_shares"] = {"real": 0.5, "mt": 0.5}
     config["mixture"]["mt_tokens_per_sentence"] = 100
+    config["cpt"]["grid"] = [{"mixing_ratio": [0.8], "token_budget": ["8k"],
+                              "synthetic_weight": [60.0], "seed": [1]}]
+    config["sft"]["cpt_cell"]["token_budget"] = "8k"
     report = feasibility.check_plan(config, help_source)
     # 400 sentences x 100 tokens x 0.8 kept; the largest cell (8k, ratio 0.8, synth 60) takes
     # 60 / 60.5 of its 6349 Galician tokens from mt
