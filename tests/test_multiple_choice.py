@@ -123,3 +123,19 @@ def test_a_split_without_words_to_swap_names_the_file(tmp_path):
     with pytest.raises(LangadaptError, match=r"test\.jsonl: no multiple-choice item: of 12 "
                                              r"usable pairs \(0 taken by the translation set\)"):
         build_eval_data(split, tmp_path / "out", evaluation, {"code": "gl", "name": "Galician"})
+
+
+def test_items_are_built_in_a_script_without_case_and_with_vowel_signs():
+    """Devanagari: words keep their vowel signs (\\w alone splits हिंदी into ह, द) and, the
+    script having no capitals, every long word can be swapped (demo-hi found none before)."""
+    from langadapt.eval.multiple_choice import tokens
+
+    assert tokens("हिंदी भाषा में लिखा") == ["हिंदी", "भाषा", "में", "लिखा"]
+    lines = [line.strip() for line in
+             (FIXTURES / "hindi.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
+    pairs = [{"id": f"h{index}", "en": f"English sentence number {index}.", "target": line}
+             for index, line in enumerate(lines[:40])]
+    items = build_multiple_choice(pairs, 10, 1)
+    assert len(items) == 10
+    for item in items:
+        assert len(set(item["choices"])) == 4 and item["choices"][item["answer"]] in lines

@@ -9,8 +9,8 @@ the choices are ``(a, b)`` (the answer), ``(a', b)``, ``(a, b')`` and ``(a', b')
   replaced word's length), and no choice is more central than another (each differs from the
   others by one swap, one swap and both): length, position and consensus (the choice most like
   the others) say nothing;
-- swapped words are lower-case words of at least ``MIN_WORD_CHARS`` letters that are not in the
-  English sentence, replaced by words of other held-out target sentences (drawn by frequency)
+- swapped words are words without capitals (any script, vowel signs kept) of at least
+  ``MIN_WORD_CHARS`` letters that are not in the English sentence, replaced by words of other held-out target sentences (drawn by frequency)
   that are in no English sentence: token overlap with the English is the same for the four
   choices;
 - of the candidate grids of an item, the one kept is the one that keeps every chooser of
@@ -28,6 +28,7 @@ consensus, word frequency within the items, and overlap (chrF, tokens, length) w
 import math
 import random
 import re
+import unicodedata
 from collections import Counter
 from functools import cache, lru_cache
 
@@ -36,7 +37,10 @@ CANDIDATES = 4  # replacements tried per swapped word (CANDIDATES ** 2 grids)
 PASSES = 3  # rounds of grid choice; the word counts are those of the previous round
 MIN_WORD_CHARS = 4
 SHARED_PREFIX = 4  # a replacement sharing this many first letters is an inflection: refused
-_WORD = re.compile(r"\w+")
+# Combining marks (Unicode category M*): \w alone splits Devanagari and other abugidas at
+# every vowel sign (हिंदी -> ह, द), so a word is word characters and marks.
+_MARKS = "".join(chr(c) for c in range(0x300, 0x20000) if unicodedata.category(chr(c))[0] == "M")
+_WORD = re.compile(f"(?:\\w|[{re.escape(_MARKS)}])+")
 
 
 @cache
@@ -58,7 +62,11 @@ def tokens(text: str) -> list[str]:
 
 
 def _swappable(word: str, english: set[str]) -> bool:
-    return len(word) >= MIN_WORD_CHARS and word.isalpha() and word.islower() and word not in english
+    """At least MIN_WORD_CHARS letters (with their marks), no capital (names, sentence starts;
+    scripts without case have none), not in the English side."""
+    return (len(word) >= MIN_WORD_CHARS and word not in english
+            and all(c.isalpha() or unicodedata.category(c)[0] == "M" for c in word)
+            and not any(c.isupper() for c in word))
 
 
 def replacement_words(pairs: list[dict]) -> dict[int, list[str]]:
