@@ -131,8 +131,8 @@ def build_eval_data(test_path, out_dir, evaluation: dict, language: dict, seed: 
     if not items:
         raise file_error(test_path, f"no multiple-choice item: of {len(pairs)} usable pairs "
                                     f"({len(exclude) // 2} taken by the translation set) none "
-                                    "has two words of 4+ letters without capitals, not in its English, "
-                                    "to swap for distractors")
+                                    "has two words of 4+ letters without capitals, not in its "
+                                    "English, to swap for distractors")
     items_path = out_dir / "multiple_choice.jsonl"
     write_jsonl(items_path, items)
     task = multiple_choice_task_name(language["code"])

@@ -10,9 +10,9 @@ the choices are ``(a, b)`` (the answer), ``(a', b)``, ``(a, b')`` and ``(a', b')
   others by one swap, one swap and both): length, position and consensus (the choice most like
   the others) say nothing;
 - swapped words are words without capitals (any script, vowel signs kept) of at least
-  ``MIN_WORD_CHARS`` letters that are not in the English sentence, replaced by words of other held-out target sentences (drawn by frequency)
-  that are in no English sentence: token overlap with the English is the same for the four
-  choices;
+  ``MIN_WORD_CHARS`` letters that are not in the English sentence, replaced by words of other
+  held-out target sentences (drawn by frequency) that are in no English sentence: token overlap
+  with the English is the same for the four choices;
 - of the candidate grids of an item, the one kept is the one that keeps every chooser of
   ``chooser_accuracies`` nearest to chance so far (items in a seeded order; the word counts of
   the frequency choosers are those of the built items, so this runs ``PASSES`` times): sentence
