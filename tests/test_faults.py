@@ -9,7 +9,6 @@ tests/test_bad_inputs.py; docs/bad_inputs.md lists them all.
 
 import csv
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -205,7 +204,7 @@ def test_extended_vocabulary_cell_through_cpt_sft_dpo_eval(clean_run, tmp_path):
     from langadapt.paper.run import run_name
     from langadapt.paper.vocabulary import vocab_size_of
 
-    project = shutil.copytree(clean_run, tmp_path / "repo", symlinks=True)
+    project = copy_project(clean_run, tmp_path / "repo")
     config = tiny_config(json.loads((project / "results/models/base/provenance.json")
                                     .read_text())["path"])
     added = 16

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tiny_workflow import copy_project
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILE = REPO / "profiles" / "slurm" / "config.yaml"
@@ -327,7 +328,7 @@ def _two_node_config(deepspeed) -> dict:
 def _data_of(reference: Path, directory: Path) -> Path:
     """A copy of the local reference run without its CPT outputs: the data stages are done
     (and up to date), so the SLURM run submits the two-node training job alone."""
-    shutil.copytree(reference, directory, symlinks=True)
+    copy_project(reference, directory)
     for done in ("results/cpt", "results/checkpoints", "results/eval", "logs/cpt"):
         shutil.rmtree(directory / done, ignore_errors=True)
     return directory
