@@ -106,11 +106,11 @@ def mixture_paths():
 
 
 def joint_cell_paths():
-    """SFT cells also tuned jointly on every language (sft.joint, several languages): those that
-    start from the base model; none for a single-language config."""
-    if not (LANGUAGE_MODULE and config["sft"]["joint"]):
+    """SFT cells also tuned jointly on every language (sft.joint, several languages;
+    grids.joint_cells); none for a single-language config."""
+    if not LANGUAGE_MODULE:
         return []
-    return [part for part in sft_cell_paths() if part.startswith("init=base/")]
+    return [grids.sft_cell_path(config, cell) for cell in grids.joint_cells(config)]
 
 
 def checkpoint_names():

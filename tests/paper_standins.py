@@ -20,6 +20,7 @@ import json
 from pathlib import Path
 
 import yaml
+from langadapt.languages import deep_merge
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -95,6 +96,9 @@ def mt_standin_model(model_dir, out_dir, script: str) -> str:
 def standin_config(name: str, root: Path, model_dir) -> dict:
     config = yaml.safe_load((REPO / "configs" / f"{name}.yaml").read_text(encoding="utf-8"))
     config = copy.deepcopy(config)
+    if config.get("languages"):  # several languages: the first one's data, as its module runs it
+        config = deep_merge({k: v for k, v in config.items() if k != "languages"},
+                            config["languages"][0])
     root = Path(root)
     deva = config["language"].get("script") == "Deva"
     # sources: English role -> a local English corpus; target -> local text; parallel -> fixture

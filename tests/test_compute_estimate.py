@@ -176,3 +176,27 @@ def test_tokens_sum_the_parts_of_a_set():
     config = validate_config(config)
     sft0 = ce.estimate(config)[1]
     assert sft0.tokens == 1500 * 1024 * 3
+
+
+def test_several_languages_price_each_language_and_the_joint_cell_on_all_their_examples():
+    one = _config()
+    config = {key: value for key, value in one.items() if key not in ("language", "sources")}
+    config["sft"] = {**one["sft"], "joint": True, "grid": [
+        {"init": ["base"], "instructions": ["mt"], "translation_examples": [0, 1000]}],
+        "joint_cells": [{"translation_examples": 1000}]}
+    config["dpo"] = {**one["dpo"], "enabled": False}
+    config["languages"] = [
+        {"language": {"code": code}, "sources": [{"name": "s", "type": "local", "path": "x.txt"}]}
+        for code in ("gl", "eu")]
+    jobs = ce.estimate(validate_config(config))
+    sft = {job.cell: job for job in jobs if job.stage == "sft"}
+    assert set(sft) == {f"{code}/init=base/instr=mt/xlate={n}/seed=1"
+                        for code in ("gl", "eu") for n in (0, 1000)} | {
+        "joint/init=base/instr=mt/xlate=1000/seed=1"}
+    # the joint cell trains on both languages' 1000 general + 1000 translation examples
+    assert sft["joint/init=base/instr=mt/xlate=1000/seed=1"].tokens == (
+        2 * sft["gl/init=base/instr=mt/xlate=1000/seed=1"].tokens)
+    evaluated = [job.cell for job in jobs if job.stage == "eval_checkpoint"]
+    assert "gl/sft/joint/init=base/instr=mt/xlate=1000/seed=1" in evaluated
+    assert "eu/sft/joint/init=base/instr=mt/xlate=1000/seed=1" in evaluated
+    assert "gl/base" in evaluated and "eu/base" in evaluated

@@ -200,3 +200,23 @@ def test_two_languages_run_to_the_cross_language_table(tiny_model_dir, tmp_path)
         assert rows["chrf++_en-xx floor"].notna().all()
     markdown = (project / "results/paper/two/languages.md").read_text(encoding="utf-8")
     assert markdown.count("| Catalan (ca) | baseline |") == 1
+
+
+def test_joint_cells_narrow_the_joint_tuning_to_matching_cells(iberian):
+    from langadapt import grids
+
+    config = copy.deepcopy(iberian)
+    config["sft"]["grid"] = [{"init": ["base"], "instructions": ["mt"],
+                              "translation_examples": [0, 32], "seed": [1]}]
+    config["sft"]["joint_cells"] = [{"translation_examples": 32}]
+    first = next(iter(language_configs(validate_config(config)).values()))
+    assert [grids.sft_cell_path(first, cell) for cell in grids.joint_cells(first)] == [
+        "init=base/instr=mt/xlate=32/seed=1"]
+
+
+def test_a_joint_cell_entry_that_matches_nothing_stops_naming_it(iberian):
+    config = copy.deepcopy(iberian)
+    config["sft"]["joint_cells"] = [{"translation_examples": 99999}]
+    assert "sft.joint_cells[0]" in _error(config)
+    config["sft"]["joint_cells"] = [{"examples": 1}]
+    assert "'examples' is not an SFT axis" in _error(config)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from langadapt import grids
 from langadapt.config import load_config
+from langadapt.languages import language_configs
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = ["llama-eus", "x-llama", "nemotron-hi"]
@@ -53,6 +54,12 @@ def test_paper_shapes():
     assert {cell["parts"] for cell in grids.sft_cells(eus)} == {
         "all", "no_robots_only", "slimorca_only"}
     assert xllama["sft"]["translation_direction"] == "en-xx"
+    # six target languages, one x-LLaMA each, and m-LLaMA: one model tuned on all of them
+    assert [entry["language"]["code"] for entry in xllama["languages"]] == [
+        "ar", "el", "hi", "tr", "vi", "zh"]
+    first = next(iter(language_configs(xllama).values()))
+    assert [grids.sft_cell_path(first, cell) for cell in grids.joint_cells(first)] == [
+        "init=base/instr=mt/xlate=64000/seed=1"]
     hindi = load_config(REPO / "configs" / "nemotron-hi.yaml")
     assert {cell["mixing_ratio"] for cell in grids.cpt_cells(hindi)} == {"0.5"}
     assert hindi["synthetic"]["transliteration"]["enabled"]
@@ -77,5 +84,6 @@ def test_dry_run_builds_full_dag(name):
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     stats = proc.stdout + proc.stderr  # the job table
+    # several languages (x-llama): each language's rules are prefixed with its code
     for rule in ("prepare_base_model", "clean_and_split", "sft", "eval_checkpoint"):
-        assert re.search(rf"^{rule}\s+\d+$", stats, flags=re.M), (rule, stats[-3000:])
+        assert re.search(rf"^(\w+_)?{rule}\s+\d+$", stats, flags=re.M), (rule, stats[-3000:])

@@ -35,12 +35,16 @@ total, and a suggested SLURM ``runtime`` per GPU rule. Assumptions:
   bpc sets of ``bpc_chars`` at CHARS_PER_TOKEN, LM_EVAL_TOKENS_PER_TASK per harness task) at
   2·N FLOPs and the MFU; generated tokens (``translation_sentences`` x 2 directions x
   ``max_new_tokens``) at GENERATION_TOKENS_PER_GPU_S.
+* Several ``languages``: each language's cells, MT and evaluations (cells ``<code>/...``); a
+  joint SFT cell (``sft.joint``) trains on every language's examples of its cell and is
+  evaluated in every language.
 * Suggested ``runtime`` of a rule: its longest job's GPU-hours / the stage's GPUs, +20 %, in
   minutes. A rule over the site's time limit still finishes: training resumes from its
   checkpoint on each of the profile's retries.
 """
 
 import argparse
+import dataclasses
 import json
 import math
 import sys
@@ -50,6 +54,7 @@ from pathlib import Path
 from langadapt import grids
 from langadapt.config import load_config
 from langadapt.errors import config_error, file_error
+from langadapt.languages import language_configs
 
 # Total parameters (embeddings included) from the model cards / config.json dimensions.
 KNOWN_PARAMETERS = {
@@ -249,19 +254,52 @@ def training_flops(job: Job, layers: int, attention_width: int) -> float:
     return float((weights + attention) * job.tokens)
 
 
-def estimate(config: dict, mfu: float = 0.4, gpu_peak_tflops: float = 989.0,
-             mt_tokens_per_s: float = MT_TOKENS_PER_GPU_S) -> list[Job]:
-    if not 0 < mfu <= 1:
-        raise ValueError(f"--mfu {mfu}: must be in (0, 1]")
-    if mt_tokens_per_s <= 0:
-        raise ValueError(f"--mt-tokens-per-s {mt_tokens_per_s}: must be positive")
-    jobs = training_jobs(config)
+def joint_jobs(configs: dict[str, dict]) -> list[Job]:
+    """The joint SFT cells (``sft.joint``) of a config with several languages: one job a cell on
+    the sum of every language's examples for it."""
+    first = next(iter(configs.values()))
+    paths = {grids.sft_cell_path(first, cell) for cell in grids.joint_cells(first)}
+    jobs: dict[str, Job] = {}
+    for one in configs.values():
+        for job in training_jobs(one):
+            if job.stage == "sft" and job.cell in paths:
+                if job.cell in jobs:
+                    jobs[job.cell].tokens += job.tokens
+                else:
+                    jobs[job.cell] = dataclasses.replace(job, cell=f"joint/{job.cell}")
+    return list(jobs.values())
+
+
+def _priced(jobs: list[Job], config: dict, mfu: float, gpu_peak_tflops: float) -> list[Job]:
     layers, width = base_model_attention(config["base_model"])
     for job in jobs:
         job.flops = training_flops(job, layers, width)
         job.gpu_hours = job.flops / (mfu * gpu_peak_tflops * 1e12) / 3600
-    return (jobs + mt_jobs(config, mt_tokens_per_s)
-            + eval_jobs(config, jobs, mfu, gpu_peak_tflops))
+    return jobs
+
+
+def estimate(config: dict, mfu: float = 0.4, gpu_peak_tflops: float = 989.0,
+             mt_tokens_per_s: float = MT_TOKENS_PER_GPU_S) -> list[Job]:
+    """Every job of ``config`` (validated); with several ``languages`` each language's jobs
+    (cells named ``<code>/<cell>``), the joint SFT cells, and their evaluation in every
+    language."""
+    if not 0 < mfu <= 1:
+        raise ValueError(f"--mfu {mfu}: must be in (0, 1]")
+    if mt_tokens_per_s <= 0:
+        raise ValueError(f"--mt-tokens-per-s {mt_tokens_per_s}: must be positive")
+    if not config.get("languages"):
+        jobs = _priced(training_jobs(config), config, mfu, gpu_peak_tflops)
+        return (jobs + mt_jobs(config, mt_tokens_per_s)
+                + eval_jobs(config, jobs, mfu, gpu_peak_tflops))
+    configs = language_configs(config)
+    joint = _priced(joint_jobs(configs), config, mfu, gpu_peak_tflops)
+    jobs = []
+    for code, one in configs.items():
+        trained = _priced(training_jobs(one), one, mfu, gpu_peak_tflops)
+        own = (trained + mt_jobs(one, mt_tokens_per_s)
+               + eval_jobs(one, trained + joint, mfu, gpu_peak_tflops))
+        jobs += [dataclasses.replace(job, cell=f"{code}/{job.cell}") for job in own]
+    return jobs + joint
 
 
 def suggested_runtimes(jobs: list[Job]) -> dict[str, int]:

@@ -142,6 +142,32 @@ def sft_init_cell(config: dict) -> dict[str, str]:
     return cell
 
 
+def joint_cells(config: dict) -> list[dict[str, str]]:
+    """SFT cells also tuned jointly on every language (``sft.joint``): those that start from the
+    base model, narrowed to the cells matching an entry of ``sft.joint_cells`` when it is set."""
+    if not config["sft"].get("joint"):
+        return []
+    cells = [cell for cell in sft_cells(config) if cell["init"] == "base"]
+    chosen = config["sft"].get("joint_cells")
+    if chosen is None:
+        return cells
+    kept = []
+    for index, entry in enumerate(chosen):
+        key = f"sft.joint_cells[{index}]"
+        unknown = sorted(set(entry) - set(SFT_AXES))
+        if unknown:
+            raise config_error(key, f"{unknown[0]!r} is not an SFT axis; axes: "
+                               f"{', '.join(SFT_AXES)}")
+        wanted = {axis: _format(axis, value) for axis, value in entry.items()}
+        matched = [cell for cell in cells
+                   if all(cell[axis] == value for axis, value in wanted.items())]
+        if not matched:
+            raise config_error(key, f"{entry} matches no sft.grid cell that starts from the "
+                               "base model (init: base)")
+        kept += [cell for cell in matched if cell not in kept]
+    return kept
+
+
 def sft_init_coordinates(config: dict) -> dict[str, str]:
     """``sft.cpt_cell`` as path coordinates (ratio, tokens, synth, seed) for the paper tables."""
     cell = sft_init_cell(config)

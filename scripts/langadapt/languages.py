@@ -10,6 +10,7 @@ import copy
 import random
 from pathlib import Path
 
+from langadapt import grids
 from langadapt.config import check_schema, validate_config
 from langadapt.errors import LangadaptError, config_error
 from langadapt.textio import read_jsonl, write_jsonl
@@ -90,6 +91,8 @@ def language_configs(config: dict, run: str | None = None) -> dict[str, dict]:
             raise LangadaptError(f"languages[{index}] ({entry['language']['code']}), {error}"
                                  ) from None
         configs[entry["language"]["code"]] = merged
+    if configs:
+        grids.joint_cells(next(iter(configs.values())))  # stops on an entry that matches nothing
     return configs
 
 
