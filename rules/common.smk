@@ -246,7 +246,8 @@ def reference_model_entry(wildcards):
             if entry["name"] == wildcards.reference]
 
 
-PAPER_TABLES = ["stages", "mixing_ratio", "synthetic", "instructions", "cpt", "corpus", "baselines"]
+PAPER_TABLES = (["stages", "mixing_ratio", "synthetic", "instructions", "cpt", "corpus", "baselines"]
+                + (["tuning_vs_cpt"] if config["paper"]["tuning_vs_cpt"] else []))
 PAPER_FIGURES = ["forgetting", "scaling", "loss_curves"]
 PAPER_DIR = f"results/paper/{RUN}"
 
@@ -280,6 +281,23 @@ def layer_alignment_checkpoints():
             raise config_error(f"paper.layer_alignment.checkpoints[{index}]",
                                f"'{name}' is not a checkpoint of this run ({', '.join(known)})")
     return {name: model_dir_of(name, LANG) for name in chosen}
+
+
+def tuning_vs_cpt_arms():
+    """paper.tuning_vs_cpt with both arms checked against this run's arms (None when unset)."""
+    from langadapt.errors import config_error
+    from langadapt.paper.names import arm_of
+
+    chosen = config["paper"]["tuning_vs_cpt"]
+    if not chosen:
+        return None
+    known = sorted({arm_of(name) for name in checkpoint_names()})
+    for key in ("sft", "cpt"):
+        if chosen[key] not in known:
+            raise config_error(f"paper.tuning_vs_cpt.{key}",
+                               f"'{chosen[key]}' is not an arm of this run (a checkpoint name "
+                               f"without /seed=N: {', '.join(known)})")
+    return chosen
 
 
 def layer_alignment_models(wildcards):

@@ -28,6 +28,7 @@ PAPER_DISCLOSURE = disclosure_text(config)
 rule paper_metrics:
     input:
         metrics=eval_targets(),
+        train_logs=list(train_logs().values()),
         baselines=f"results/eval/{LANG}/baseline",  # rule eval_baselines: baseline/<name>
         manual=list(manual_sheets().values()),  # filled sheets present on disk (optional)
         mixtures=list(mixture_infos().values()),
@@ -44,6 +45,7 @@ rule paper_metrics:
     params:
         manual=manual_sheets(),
         mixtures=mixture_infos(),
+        train_logs=train_logs(),
         cpt_cell=grids.sft_init_coordinates(config),
         translation_direction=config["sft"]["translation_direction"],
     resources:
@@ -73,6 +75,7 @@ rule paper_comparisons:
         lang=LANG,
         resamples=config["paper"]["bootstrap_resamples"],
         level=config["paper"]["significance_level"],
+        tuning_vs_cpt=tuning_vs_cpt_arms(),
     resources:
         mem_mb=1000,
         runtime=10,
@@ -106,6 +109,7 @@ rule paper_tables:
         language_name=config["language"]["name"],
         level=config["paper"]["significance_level"],
         disclosure=PAPER_DISCLOSURE,
+        tuning_vs_cpt=tuning_vs_cpt_arms(),
     resources:
         mem_mb=1000,
         runtime=5,

@@ -13,5 +13,6 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
         manual_sheets=snakemake.params.manual,  # noqa: F821
         cpt_cell=snakemake.params.cpt_cell,  # noqa: F821
         mixtures=snakemake.params.mixtures,  # noqa: F821
+        train_logs=snakemake.params.train_logs,  # noqa: F821
         direction=snakemake.params.translation_direction,  # noqa: F821
     )

@@ -16,4 +16,5 @@ with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
         read_comparisons(snakemake.input.comparisons),  # noqa: F821
         snakemake.params.level,  # noqa: F821
         snakemake.params.disclosure,  # noqa: F821
+        snakemake.params.tuning_vs_cpt,  # noqa: F821
     )

@@ -253,3 +253,10 @@ def test_paper_output_reading_a_suite_the_stage_skips_stops_the_dry_run(project,
     )
     assert ("config key 'evaluation.suites.cpt': figure forgetting, table mixing_ratio "
             "(bits per char) reads the bpc suite of cpt checkpoints") in out
+
+
+def test_tuning_vs_cpt_arm_that_is_not_in_the_run_stops_the_plan(project, tiny_model_dir):
+    out = _dry_run_with(project, tiny_model_dir, lambda c: c.setdefault("paper", {}).update(
+        tuning_vs_cpt={"sft": "sft/init=base/instr=mt/xlate=99", "cpt": "cpt/ratio=1.0"}))
+    assert ("config key 'paper.tuning_vs_cpt.sft': 'sft/init=base/instr=mt/xlate=99' is not an "
+            "arm of this run") in out

@@ -6,6 +6,7 @@ xlate, dir, parts, corpus, prefs``); SFT and DPO cells that start from CPT inher
 gets the run's ``sft.translation_direction``, one without ``parts=`` the part set ``all``, a
 CPT cell without ``corpus=`` the corpus set ``all``, and a DPO cell without ``prefs=`` the
 preference set ``all``.
+Trained checkpoints also get ``tokens_trained`` (the last ``tokens_seen`` of train_log.csv).
 ``source`` names the per-checkpoint JSON (or filled manual sheet) each number comes from.
 The trivial baselines (rule ``eval_baselines``) are checkpoints ``baseline/<name>`` of stage
 ``baseline`` with no grid coordinates.
@@ -50,11 +51,19 @@ def checkpoint_coordinates(name: str, cpt_cell: dict | None = None,
     return coordinates
 
 
+def tokens_trained(train_log) -> int | None:
+    """The last ``tokens_seen`` of a trainer's train_log.csv (None when it has no step)."""
+    seen = pd.read_csv(train_log, usecols=["tokens_seen"])["tokens_seen"].dropna()
+    return int(seen.iloc[-1]) if len(seen) else None
+
+
 def collect_metrics(metrics_paths: list, manual_sheets: dict | None = None,
                     cpt_cell: dict | None = None, mixtures: dict | None = None,
-                    direction: str | None = None) -> pd.DataFrame:
-    """The tidy frame from ``metrics.json`` files, filled manual sheets {checkpoint: csv} and
-    the mixtures of CPT cells {cpt cell path: mix.json} (``synthetic_target_share``);
+                    direction: str | None = None,
+                    train_logs: dict | None = None) -> pd.DataFrame:
+    """The tidy frame from ``metrics.json`` files, filled manual sheets {checkpoint: csv}, the
+    mixtures of CPT cells {cpt cell path: mix.json} (``synthetic_target_share``) and the
+    train logs of trained checkpoints {checkpoint: train_log.csv} (``tokens_trained``);
     ``direction``: ``sft.translation_direction`` (SFT/DPO cells without a ``dir=`` part)."""
     rows = []
     for path in metrics_paths:
@@ -77,6 +86,12 @@ def collect_metrics(metrics_paths: list, manual_sheets: dict | None = None,
             if share is not None:
                 rows.append({**row, "metric": "synthetic_target_share", "value": share,
                              "source": str(mix)})
+    for checkpoint, log in (train_logs or {}).items():
+        tokens = tokens_trained(log)
+        if tokens is not None:
+            rows.append({"lang": lang, "checkpoint": checkpoint,
+                         **checkpoint_coordinates(checkpoint, cpt_cell, direction),
+                         "metric": "tokens_trained", "value": tokens, "source": str(log)})
     frame = pd.DataFrame(rows, columns=COLUMNS)
     for column in NUMERIC:
         frame[column] = pd.to_numeric(frame[column])
@@ -85,8 +100,9 @@ def collect_metrics(metrics_paths: list, manual_sheets: dict | None = None,
 
 
 def write_metrics_csv(metrics_paths, out_path, manual_sheets=None, cpt_cell=None,
-                      mixtures=None, direction=None) -> pd.DataFrame:
-    frame = collect_metrics(metrics_paths, manual_sheets, cpt_cell, mixtures, direction)
+                      mixtures=None, direction=None, train_logs=None) -> pd.DataFrame:
+    frame = collect_metrics(metrics_paths, manual_sheets, cpt_cell, mixtures, direction,
+                            train_logs)
     frame.to_csv(out_path, index=False)
     return frame
 

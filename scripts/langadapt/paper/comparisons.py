@@ -125,10 +125,14 @@ def _coordinates(wide: pd.DataFrame) -> pd.DataFrame:
     return table.drop_duplicates("arm").set_index("arm")
 
 
-def planned_comparisons(wide: pd.DataFrame, stage_arms: list[str] | None = None) -> list[tuple]:
-    """(table, marker, arm, reference arm) of every comparison the grid allows."""
+def planned_comparisons(wide: pd.DataFrame, stage_arms: list[str] | None = None,
+                        tuning_vs_cpt: dict | None = None) -> list[tuple]:
+    """(table, marker, arm, reference arm) of every comparison the grid allows, and the SFT arm
+    against the CPT arm of ``tuning_vs_cpt`` (config ``paper.tuning_vs_cpt``) when both ran."""
     cells = _coordinates(wide)
     plan = []
+    if tuning_vs_cpt and {tuning_vs_cpt["sft"], tuning_vs_cpt["cpt"]} <= set(cells.index):
+        plan.append(("tuning_vs_cpt", "t", tuning_vs_cpt["sft"], tuning_vs_cpt["cpt"]))
     base = [a for a in cells.index if cells.loc[a, "stage"] == "base"]
     cpt = cells[cells["stage"] == "cpt"]
     for arm in stage_arms or []:
@@ -218,7 +222,8 @@ def compare(per_a: list, per_b: list, metric: str, values_a, values_b, resamples
 
 def run_comparisons(wide: pd.DataFrame, suites: dict, pairs: list[dict], lang: str,
                     resamples: int = 10000, level: float = 0.05,
-                    stage_arms: list[str] | None = None) -> pd.DataFrame:
+                    stage_arms: list[str] | None = None,
+                    tuning_vs_cpt: dict | None = None) -> pd.DataFrame:
     """Every planned comparison on every tested metric both arms have, Holm within each table.
 
     ``suites``: {checkpoint: {suite: json path}}; ``wide``: one row per checkpoint (metrics).
@@ -233,7 +238,7 @@ def run_comparisons(wide: pd.DataFrame, suites: dict, pairs: list[dict], lang: s
         return cache[checkpoint]
 
     rows = []
-    for table, marker, arm, reference in planned_comparisons(wide, stage_arms):
+    for table, marker, arm, reference in planned_comparisons(wide, stage_arms, tuning_vs_cpt):
         seeds_a, seeds_b = groups[arm], groups[reference]
         metrics = sorted(set().union(*(items(c).keys() for c in seeds_a + seeds_b))
                          | {m for m in values.columns if m in TESTED_METRICS})
@@ -266,13 +271,14 @@ def run_comparisons(wide: pd.DataFrame, suites: dict, pairs: list[dict], lang: s
 
 
 def write_comparisons(metrics_csv, suites: dict, pairs_path, out_csv, lang: str,
-                      resamples: int = 10000, level: float = 0.05) -> pd.DataFrame:
+                      resamples: int = 10000, level: float = 0.05,
+                      tuning_vs_cpt: dict | None = None) -> pd.DataFrame:
     from langadapt.paper.aggregate import read_metrics_csv, wide
 
     table = wide(read_metrics_csv(metrics_csv))
     stage_arms = [arm_of(name) for name in main_path(table)["checkpoint"]]
     frame = run_comparisons(table, suites, list(read_jsonl(pairs_path)), lang, resamples, level,
-                            stage_arms)
+                            stage_arms, tuning_vs_cpt)
     frame.to_csv(out_csv, index=False)
     return frame
 

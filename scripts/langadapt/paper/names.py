@@ -14,9 +14,10 @@ MARKERS = {
     "i": "with against without continual pre-training",
     "h": "human-translated against machine-translated instructions",
     "d": "en→xx (target-side) against xx→en (source-side) translation-task data",
+    "t": "cross-lingual instruction tuning against continued pre-training (paper.tuning_vs_cpt)",
 }
 TABLE_MARKERS = {"stages": "b", "mixing_ratio": "bc", "synthetic": "s", "cpt": "i",
-                 "instructions": "hd", "corpus": ""}
+                 "instructions": "hd", "corpus": "", "tuning_vs_cpt": "t"}
 # Metrics tested between arms (interval ends such as ``bpc_target_ci_low`` never are).
 TESTED_METRICS = ("bpc_target", "bpc_english", "bpc_ood_target", "bpc_ood_english",
                   "chrf++_en-xx", "chrf++_xx-en", "bleu_en-xx", "bleu_xx-en", "mc_acc",

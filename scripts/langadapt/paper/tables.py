@@ -10,7 +10,9 @@
   part sets (``sft.part_sets``, column ``instruction parts``) and DPO preference sets
   (``dpo.part_sets``, column ``preference parts``),
 - ``cpt``: SFT/DPO with against without continual pre-training (ⁱ),
-- ``corpus``: CPT cells that differ only in their corpus set (``cpt.corpus_sets``), with base.
+- ``corpus``: CPT cells that differ only in their corpus set (``cpt.corpus_sets``), with base,
+- ``tuning_vs_cpt`` (only with ``paper.tuning_vs_cpt``): x-LLaMA's cross-lingual instruction
+  tuning against continued pre-training at equal tokens (ᵗ), with the tokens each trained on.
 
 Rows are arms (grid cells without the seed); a value is the mean over seeds, ``± sd`` when there
 are several (column ``seeds``). A marker after a value says which comparison of
@@ -20,6 +22,7 @@ The last row, ``baseline``, holds the best trivial baseline of every metric
 (``langadapt.paper.baselines``); † marks a model value that does not beat it.
 """
 
+import functools
 import math
 import re
 from pathlib import Path
@@ -50,7 +53,7 @@ METRICS = [
     ("manual_correct", "manual correct %", r"manual correct \%", "pct"),
     ("synthetic_target_share", "synthetic % of xx tokens", r"synthetic \% of xx tokens", "pct"),
 ]
-SUPERSCRIPT = {"b": "ᵇ", "c": "ᶜ", "s": "ˢ", "i": "ⁱ", "h": "ʰ", "d": "ᵈ", "†": "†"}
+SUPERSCRIPT = {"b": "ᵇ", "c": "ᶜ", "s": "ˢ", "i": "ⁱ", "h": "ʰ", "d": "ᵈ", "t": "ᵗ", "†": "†"}
 CHECKPOINT_NOTE = ("† a checkpoint comparison: an arm has fewer than 3 seeds, so the test "
                    "(approximate randomisation over items) says these checkpoints differ, not "
                    "that the recipes do; it decides no claim")
@@ -62,7 +65,7 @@ AXIS_LABELS = {"stage": "stage", "ratio": "ratio", "tokens": "tokens", "synth": 
                "seeds": "seeds", "init": "init", "instr": "instructions",
                "xlate": "xlate examples", "dir": "translation data", "cell": "cell",
                "parts": "instruction parts", "corpus": "CPT corpus",
-               "prefs": "preference parts"}
+               "prefs": "preference parts", "trained": "tokens trained"}
 
 
 def _format(value, fmt: str) -> str:
@@ -327,10 +330,48 @@ CAPTIONS = {
                     "vs xx→en translation-task data",
     "cpt": "Instruction tuning with and without continual pre-training",
     "corpus": "Continual pre-training on different {name} corpora at equal tokens",
+    "tuning_vs_cpt": "Cross-lingual instruction tuning against continued pre-training on {name} "
+                     "text at equal tokens",
 }
 BUILDERS = {"stages": lambda t, m: (stage_table(t, m), "no checkpoints evaluated"),
             "mixing_ratio": mixing_ratio_table, "synthetic": synthetic_table,
             "instructions": instructions_table, "cpt": cpt_table, "corpus": corpus_table}
+
+
+def tuning_vs_cpt_table(table, marks, pair: dict) -> tuple[pd.DataFrame | None, str]:
+    """Base, the CPT arm and the SFT arm of ``pair`` (``paper.tuning_vs_cpt``) with the tokens
+    each was trained on."""
+    arms = table["checkpoint"].map(arm_of)
+    missing = [pair[key] for key in ("cpt", "sft") if not (arms == pair[key]).any()]
+    if missing:
+        return None, f"{', '.join(missing)} not evaluated"
+    chosen = pd.concat([table[table["stage"] == "base"].head(1), table[arms == pair["cpt"]],
+                        table[arms == pair["sft"]]])
+    rows = _arms(table, chosen)
+    cells = rows["arm"].map(lambda name: name.partition("/")[2].replace("/", ", ") or "–")
+    tokens = rows["tokens_trained"] if "tokens_trained" in rows else pd.Series(math.nan,
+                                                                             rows.index)
+    rows = rows.assign(cell=cells, trained=tokens.map(
+        lambda n: "–" if n != n else f"{int(n):,}"))
+    return display_frame(rows, ["stage", "cell", "seeds", "trained"], marks), ""
+
+
+def equal_tokens_note(table: pd.DataFrame, pair: dict) -> str:
+    """Whether the two arms of ``pair`` trained on equal tokens (within ``tolerance``), and the
+    CPT ``token_budget`` that would match when not."""
+    arms = table["checkpoint"].map(arm_of)
+    if "tokens_trained" not in table:
+        return ""
+    sft = table.loc[arms == pair["sft"], "tokens_trained"].mean()
+    cpt = table.loc[arms == pair["cpt"], "tokens_trained"].mean()
+    if not (sft == sft and cpt == cpt and cpt > 0):
+        return ""
+    gap = sft / cpt - 1
+    if abs(gap) <= pair.get("tolerance", 0.1):
+        return f"Tokens trained: SFT {sft:,.0f}, CPT {cpt:,.0f} ({gap:+.0%}): equal within " \
+               f"{pair.get('tolerance', 0.1):.0%}."
+    return (f"Tokens trained: SFT {sft:,.0f}, CPT {cpt:,.0f} ({gap:+.0%}): not equal; set the "
+            f"CPT cell's token_budget to about {sft:,.0f} (times 1/cpt.epochs).")
 
 
 BASELINES_CAPTION = ("Trivial baselines on the held-out items: copying the source, echoing the "
@@ -398,9 +439,10 @@ def baseline_row(frame: pd.DataFrame, floors: dict) -> pd.DataFrame:
 
 def write_tables(metrics: pd.DataFrame, out_dir, lang: str, language_name: str,
                  comparisons: pd.DataFrame | None = None, level: float = 0.05,
-                 disclosure: str = "") -> dict:
+                 disclosure: str = "", tuning_vs_cpt: dict | None = None) -> dict:
     """Write the tables to ``out_dir``; returns {name: note or ''}. ``disclosure`` (base model,
-    dtypes, seeds, demo caveat) follows every footnote."""
+    dtypes, seeds, demo caveat) follows every footnote; ``tuning_vs_cpt`` (config
+    ``paper.tuning_vs_cpt``) adds table tuning_vs_cpt."""
     out_dir = Path(out_dir)
     table = wide(metrics)
     write_table(baselines_table(table, lang), out_dir / "baselines", BASELINES_CAPTION, lang,
@@ -410,7 +452,11 @@ def write_tables(metrics: pd.DataFrame, out_dir, lang: str, language_name: str,
     table = table[table["stage"] != BASELINE_STAGE].reset_index(drop=True)
     below = floor_marks(table, floors)
     notes = {}
-    for name, build in BUILDERS.items():
+    builders, extra = dict(BUILDERS), {}
+    if tuning_vs_cpt:
+        builders["tuning_vs_cpt"] = functools.partial(tuning_vs_cpt_table, pair=tuning_vs_cpt)
+        extra["tuning_vs_cpt"] = equal_tokens_note(table, tuning_vs_cpt)
+    for name, build in builders.items():
         marks, methods = table_marks(comparisons, name)
         for key, mark in below.items():
             marks[key] = marks.get(key, "") + mark
@@ -422,7 +468,7 @@ def write_tables(metrics: pd.DataFrame, out_dir, lang: str, language_name: str,
         if frame is not None and floors:
             frame = baseline_row(frame, floors)
             text += " " + BASELINE_NOTE
-        text = " ".join(filter(None, [text, disclosure]))
+        text = " ".join(filter(None, [extra.get(name, ""), text, disclosure]))
         write_table(frame, out_dir / name, caption, lang, note if frame is None else None, text)
         notes[name] = note if frame is None else ""
     return notes
