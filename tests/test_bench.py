@@ -219,3 +219,21 @@ def test_real_size_cpt_bench_runs_through_train_cpt(tmp_path):
     assert 1.0e9 < parameters < 1.2e9  # a 1B-class model
     assert training_flops_per_token(one_b, 4096, recompute=True) == pytest.approx(
         plain + 2 * parameters + attention / 3)
+
+
+def test_first_run_seconds_reads_the_first_snakemake_log(tmp_path):
+    import datetime
+    import os
+
+    from langadapt.bench.workflow import first_run_seconds
+
+    logs = tmp_path / ".snakemake" / "log"
+    logs.mkdir(parents=True)
+    start = datetime.datetime(2026, 12, 6, 3, 0, 0, 500000)
+    first = logs / f"{start.strftime('%Y-%m-%dT%H%M%S.%f')}.snakemake.log"
+    first.write_text("done\n")
+    os.utime(first, (start.timestamp() + 596.0, start.timestamp() + 596.0))
+    (logs / "2026-12-06T031500.000000.snakemake.log").write_text("a later run\n")
+    assert first_run_seconds(tmp_path) == pytest.approx(596.0)
+    with pytest.raises(SystemExit, match="no Snakemake log"):
+        first_run_seconds(tmp_path / "elsewhere")

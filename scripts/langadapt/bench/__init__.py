@@ -2,6 +2,8 @@
 
     python -m langadapt.bench            # everything except the end-to-end run
     python -m langadapt.bench --e2e      # plus the default run from an empty results/ (minutes)
+    python -m langadapt.bench --only e2e --e2e-finished DIR   # the e2e figures of a default
+                                         # run already finished in DIR (bash bootstrap.sh main)
     python -m langadapt.bench --quick    # fewer repeats and training steps
     python -m langadapt.bench --null-size   # only: rejection rate of the paper tests under the null
 

@@ -19,7 +19,7 @@ from langadapt.bench.figures import (
     markdown_report,
 )
 from langadapt.bench.training import measure_matmul, measure_training
-from langadapt.bench.workflow import measure_end_to_end, measure_workflow
+from langadapt.bench.workflow import measure_end_to_end, measure_finished_run, measure_workflow
 
 SECTIONS = ("train", "data", "workflow", "e2e", "gpu")
 
@@ -70,7 +70,9 @@ def run(args, argv=None) -> dict:
         emit(measure_data_preparation(repo, args.quick))
     if "workflow" in sections:
         emit(measure_workflow(repo, args.quick))
-    if "e2e" in sections:
+    if args.e2e_finished:
+        emit(measure_finished_run(args.e2e_finished))
+    elif "e2e" in sections:
         emit(measure_end_to_end(repo, args.e2e_dir))
     if "gpu" in sections:
         from langadapt.bench.gpu import measure_gpu
@@ -98,6 +100,11 @@ def main(argv=None) -> None:
         "--e2e-dir",
         help="run the default run in this new directory and keep it "
         "(then `snakemake paper_publish` there); default: a temporary copy",
+    )
+    parser.add_argument(
+        "--e2e-finished",
+        help="the e2e figures of a default run already finished in this directory (e.g. a "
+        "fresh clone after `bash bootstrap.sh main`; wall time from its first Snakemake log)",
     )
     parser.add_argument(
         "--gpu", action="store_true", help="only the GPU smoke bench: CPT/SFT/DPO/generation"
