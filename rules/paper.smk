@@ -23,6 +23,8 @@ SCALING_DIRECTION = {"en-xx": "en-xx", "xx-en": "xx-en", "both": "en-xx"}[
 SCALING_METRIC = f"{config['paper']['scaling_metric']}_{SCALING_DIRECTION}"
 # Base model, decoding dtypes, seeds per arm, demo caveat: printed in every table and claims.md.
 PAPER_DISCLOSURE = disclosure_text(config)
+# paper.tuning_vs_cpt with its arms checked against the run (None when unset).
+TUNING_VS_CPT = tuning_vs_cpt_arms()
 
 
 rule paper_metrics:
@@ -75,7 +77,7 @@ rule paper_comparisons:
         lang=LANG,
         resamples=config["paper"]["bootstrap_resamples"],
         level=config["paper"]["significance_level"],
-        tuning_vs_cpt=tuning_vs_cpt_arms(),
+        tuning_vs_cpt=TUNING_VS_CPT,
     resources:
         mem_mb=1000,
         runtime=10,
@@ -109,7 +111,7 @@ rule paper_tables:
         language_name=config["language"]["name"],
         level=config["paper"]["significance_level"],
         disclosure=PAPER_DISCLOSURE,
-        tuning_vs_cpt=tuning_vs_cpt_arms(),
+        tuning_vs_cpt=TUNING_VS_CPT,
     resources:
         mem_mb=1000,
         runtime=5,

@@ -287,18 +287,20 @@ def estimate(config: dict, mfu: float = 0.4, gpu_peak_tflops: float = 989.0,
         raise ValueError(f"--mfu {mfu}: must be in (0, 1]")
     if mt_tokens_per_s <= 0:
         raise ValueError(f"--mt-tokens-per-s {mt_tokens_per_s}: must be positive")
+    def language_jobs(one: dict, joint: list[Job]) -> list[Job]:
+        """Training, MT and evaluation of one language (its own cells and ``joint``)."""
+        trained = _priced(training_jobs(one), one, mfu, gpu_peak_tflops)
+        return (trained + mt_jobs(one, mt_tokens_per_s)
+                + eval_jobs(one, trained + joint, mfu, gpu_peak_tflops))
+
     if not config.get("languages"):
-        jobs = _priced(training_jobs(config), config, mfu, gpu_peak_tflops)
-        return (jobs + mt_jobs(config, mt_tokens_per_s)
-                + eval_jobs(config, jobs, mfu, gpu_peak_tflops))
+        return language_jobs(config, [])
     configs = language_configs(config)
     joint = _priced(joint_jobs(configs), config, mfu, gpu_peak_tflops)
     jobs = []
     for code, one in configs.items():
-        trained = _priced(training_jobs(one), one, mfu, gpu_peak_tflops)
-        own = (trained + mt_jobs(one, mt_tokens_per_s)
-               + eval_jobs(one, trained + joint, mfu, gpu_peak_tflops))
-        jobs += [dataclasses.replace(job, cell=f"{code}/{job.cell}") for job in own]
+        jobs += [dataclasses.replace(job, cell=f"{code}/{job.cell}")
+                 for job in language_jobs(one, joint)]
     return jobs + joint
 
 

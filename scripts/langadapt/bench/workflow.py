@@ -213,7 +213,8 @@ def _evaluation_bound(copy: Path) -> Figure:
 def measure_finished_run(project) -> list[Figure]:
     """The end-to-end figures of a default run already finished in ``project`` (e.g. a fresh
     clone after ``bash bootstrap.sh main``), without running it again."""
-    return _end_to_end(Path(project), first_run_seconds(Path(project)))
+    return _run_figures(Path(project), first_run_seconds(Path(project)),
+                        "the first snakemake run in a finished project (its log)")
 
 
 def first_run_seconds(project: Path) -> float:
@@ -227,14 +228,13 @@ def first_run_seconds(project: Path) -> float:
     return logs[0].stat().st_mtime - started
 
 
-def _end_to_end(copy: Path, finished_wall: float | None = None) -> list[Figure]:
-    """The figures of the default run in ``copy``: run now, or (``finished_wall``, seconds)
-    already finished there."""
-    own_code = {"PYTHONPATH": str(copy / "scripts")}  # not the editable install's checkout
-    if finished_wall is not None:
-        wall, done = finished_wall, subprocess.CompletedProcess([], 0)
-    else:
-        wall, done = run_snakemake(copy, "--cores", str(CORES), timeout=3600, env=own_code)
+def _own_code(copy: Path) -> dict:
+    """The environment that runs ``copy``'s own scripts, not the editable install's checkout."""
+    return {"PYTHONPATH": str(copy / "scripts")}
+
+
+def _end_to_end(copy: Path) -> list[Figure]:
+    wall, done = run_snakemake(copy, "--cores", str(CORES), timeout=3600, env=_own_code(copy))
     if done.returncode:
         (ROOT / "results" / "bench").mkdir(parents=True, exist_ok=True)
         (ROOT / "results" / "bench" / "e2e_stderr.log").write_text(done.stderr)
@@ -247,6 +247,12 @@ def _end_to_end(copy: Path, finished_wall: float | None = None) -> list[Figure]:
                 note=_last_error(done) + " (results/bench/e2e_stderr.log)",
             )
         ]
+    return _run_figures(copy, wall, "snakemake --cores 2 from an empty results/")
+
+
+def _run_figures(copy: Path, wall: float, how: str) -> list[Figure]:
+    """The figures of the finished default run in ``copy`` that took ``wall`` seconds (``how``
+    it was timed)."""
     bound = _evaluation_bound(copy)
     rules = benchmark_seconds(copy / "benchmarks")
     training_s, outside_s = training_overhead(copy / "benchmarks", copy / "results")
@@ -255,7 +261,7 @@ def _end_to_end(copy: Path, finished_wall: float | None = None) -> list[Figure]:
     eval_s = rules.get("eval_checkpoint", 0.0)
     suites = eval_suite_seconds(copy / "results" / "eval")
     job_s = sum(rules.values())
-    noop, _ = run_snakemake(copy, "--cores", str(CORES), timeout=600, env=own_code)
+    noop, _ = run_snakemake(copy, "--cores", str(CORES), timeout=600, env=_own_code(copy))
     top = sorted(rules.items(), key=lambda item: -item[1])[:6]
     return [
         Figure(
@@ -263,8 +269,7 @@ def _end_to_end(copy: Path, finished_wall: float | None = None) -> list[Figure]:
             wall / 60,
             "min",
             target=("<=", 10.0),
-            note=("the first snakemake run in a finished project (its log)"
-                  if finished_wall is not None else "snakemake --cores 2 from an empty results/"),
+            note=how,
             extra={"rule_seconds": rules},
         ),
         Figure(

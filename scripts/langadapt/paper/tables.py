@@ -366,10 +366,10 @@ def equal_tokens_note(table: pd.DataFrame, pair: dict) -> str:
     cpt = table.loc[arms == pair["cpt"], "tokens_trained"].mean()
     if not (sft == sft and cpt == cpt and cpt > 0):
         return ""
-    gap = sft / cpt - 1
-    if abs(gap) <= pair.get("tolerance", 0.1):
-        return f"Tokens trained: SFT {sft:,.0f}, CPT {cpt:,.0f} ({gap:+.0%}): equal within " \
-               f"{pair.get('tolerance', 0.1):.0%}."
+    gap, tolerance = sft / cpt - 1, pair.get("tolerance", 0.1)
+    if abs(gap) <= tolerance:
+        return (f"Tokens trained: SFT {sft:,.0f}, CPT {cpt:,.0f} ({gap:+.0%}): equal within "
+                f"{tolerance:.0%}.")
     return (f"Tokens trained: SFT {sft:,.0f}, CPT {cpt:,.0f} ({gap:+.0%}): not equal; set the "
             f"CPT cell's token_budget to about {sft:,.0f} (times 1/cpt.epochs).")
 
